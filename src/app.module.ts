@@ -1,0 +1,49 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import type { IncomingMessage } from 'node:http';
+import { LoggerModule } from 'nestjs-pino';
+import { AuthModule } from './auth/auth.module.js';
+import { AppCacheModule } from './cache/cache.module.js';
+import { requestIdOf } from './common/request-id.js';
+import { AppConfigModule } from './config/config.module.js';
+import { Env } from './config/env.schema.js';
+import { DatabaseModule } from './database/database.module.js';
+import { HealthModule } from './health/health.module.js';
+import { MetricsModule } from './metrics/metrics.module.js';
+import { RedisModule } from './redis/redis.module.js';
+import { UsersModule } from './users/users.module.js';
+
+export interface AppModuleOptions {
+  /** Environment values that take precedence over `process.env` (tests, second instances). */
+  env?: Record<string, string>;
+}
+
+@Module({})
+export class AppModule {
+  static forRoot(options: AppModuleOptions = {}): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        AppConfigModule.forRoot(options.env),
+        LoggerModule.forRootAsync({
+          inject: [Env],
+          useFactory: (env: Env) => ({
+            pinoHttp: {
+              level: env.LOG_LEVEL,
+              genReqId: (req: IncomingMessage) => requestIdOf(req),
+              redact: ['req.headers.authorization', 'req.headers.cookie'],
+              // Health probes and scrapes would drown the access log.
+              autoLogging: { ignore: (req: IncomingMessage) => /^\/(health|metrics)/.test(req.url ?? '') },
+            },
+          }),
+        }),
+        MetricsModule,
+        DatabaseModule,
+        RedisModule,
+        AppCacheModule,
+        HealthModule,
+        AuthModule,
+        UsersModule,
+      ],
+    };
+  }
+}

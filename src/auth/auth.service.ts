@@ -1,0 +1,41 @@
+import { Injectable } from '@nestjs/common';
+import { JwtService } from '@nestjs/jwt';
+import { UnauthorizedError } from '../common/domain-error.js';
+import type { AuthContext, TokenClaims } from './auth-context.js';
+import { SessionsService } from './sessions.service.js';
+
+/** Issues tokens bound to a server-side session, verifies them, and revokes them. */
+@Injectable()
+export class AuthService {
+  constructor(
+    private readonly jwt: JwtService,
+    private readonly sessions: SessionsService,
+  ) {}
+
+  async issueToken(userId: number): Promise<string> {
+    const { sessionId } = await this.sessions.open(userId);
+    const claims: TokenClaims = { sub: userId, sid: sessionId };
+    return this.jwt.signAsync(claims);
+  }
+
+  /** Checks signature, expiry and that the session is still live. Throws UnauthorizedError. */
+  async authenticate(token: string): Promise<AuthContext> {
+    let claims: TokenClaims;
+    try {
+      claims = await this.jwt.verifyAsync<TokenClaims>(token);
+    } catch {
+      throw new UnauthorizedError('invalid or expired token');
+    }
+    if (!Number.isSafeInteger(claims.sub) || typeof claims.sid !== 'string') {
+      throw new UnauthorizedError('invalid token');
+    }
+    if (!(await this.sessions.isActive(claims.sid, claims.sub))) {
+      throw new UnauthorizedError('session has ended; log in again');
+    }
+    return { userId: claims.sub, sessionId: claims.sid, token };
+  }
+
+  logout(auth: AuthContext): Promise<void> {
+    return this.sessions.revoke(auth.sessionId);
+  }
+}

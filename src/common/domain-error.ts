@@ -1,0 +1,35 @@
+import { HttpStatus } from '@nestjs/common';
+
+/**
+ * A rule of the domain was broken. Services throw subclasses; the global exception filter turns
+ * them into RealWorld errors (`{"errors": {field: [message]}}`) with their HTTP status.
+ */
+export abstract class DomainError extends Error {
+  abstract readonly status: HttpStatus;
+
+  constructor(
+    message: string,
+    /** The request field at fault, or `body` for the request as a whole. */
+    readonly field = 'body',
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+export class NotFoundError extends DomainError {
+  readonly status = HttpStatus.NOT_FOUND;
+}
+
+export class ForbiddenError extends DomainError {
+  readonly status = HttpStatus.FORBIDDEN;
+}
+
+export class UnauthorizedError extends DomainError {
+  readonly status = HttpStatus.UNAUTHORIZED;
+}
+
+/** A request that is well-formed but breaks a rule: taken names, following oneself... */
+export class ValidationFailedError extends DomainError {
+  readonly status = HttpStatus.UNPROCESSABLE_ENTITY;
+}

@@ -1,0 +1,24 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { Env } from '../config/env.schema.js';
+import { MetricsService } from '../metrics/metrics.service.js';
+import { QueryMetricsLogger } from './query-metrics.logger.js';
+import { typeormOptions } from './typeorm-options.js';
+
+@Module({
+  imports: [
+    TypeOrmModule.forRootAsync({
+      inject: [Env, MetricsService],
+      useFactory: (env: Env, metrics: MetricsService) => ({
+        ...typeormOptions(env.DATABASE_URL, {
+          poolSize: env.DATABASE_POOL_SIZE,
+          logger: new QueryMetricsLogger(metrics),
+        }),
+        maxQueryExecutionTime: 500,
+        // Fail the boot instead of retrying for minutes: main.ts already checked Postgres.
+        retryAttempts: 1,
+      }),
+    }),
+  ],
+})
+export class DatabaseModule {}

@@ -1,0 +1,67 @@
+import { Injectable } from '@nestjs/common';
+import { CacheAsideService } from '../cache/cache-aside.service.js';
+import type { CachePolicy } from '../cache/cache-policy.js';
+import { RedisKeys } from '../redis/keys.js';
+import type { PublicProfile } from './dto/profile.dto.js';
+import type { User } from './user.entity.js';
+import { UsersRepository } from './users.repository.js';
+
+/** A username that could exist: anything else is answered "not found" without any lookup. */
+const PLAUSIBLE_USERNAME = /^[\p{L}\p{N}_.-]{1,40}$/u;
+
+export function toPublicProfile(user: User): PublicProfile {
+  return { id: user.id, username: user.username, bio: user.bio, image: user.image };
+}
+
+/**
+ * Cached, viewer-independent profiles: `user:{id}:profile` plus the `user:name:{username}` -> id
+ * mapping, both cache-aside with negative entries, so an unknown name costs Postgres one query per
+ * negative TTL however often it is asked for.
+ */
+@Injectable()
+export class ProfilesService {
+  private readonly profilePolicy: CachePolicy;
+  private readonly namePolicy: CachePolicy;
+
+  constructor(
+    private readonly users: UsersRepository,
+    private readonly cache: CacheAsideService,
+    private readonly keys: RedisKeys,
+  ) {
+    this.profilePolicy = cache.policy('profile');
+    this.namePolicy = cache.policy('username');
+  }
+
+  async findIdByUsername(username: string): Promise<number | null> {
+    if (!PLAUSIBLE_USERNAME.test(username)) return null;
+    return this.cache.get(
+      this.keys.userIdByName(username),
+      () => this.users.findIdByUsername(username),
+      this.namePolicy,
+    );
+  }
+
+  getById(userId: number): Promise<PublicProfile | null> {
+    return this.cache.get(
+      this.keys.userProfile(userId),
+      async () => {
+        const user = await this.users.findById(userId);
+        return user ? toPublicProfile(user) : null;
+      },
+      this.profilePolicy,
+    );
+  }
+
+  async getByUsername(username: string): Promise<PublicProfile | null> {
+    const id = await this.findIdByUsername(username);
+    return id === null ? null : this.getById(id);
+  }
+
+  /** Drops what a change to this user made stale: the profile and every name involved. */
+  invalidate(userId: number, ...usernames: string[]): Promise<void> {
+    return this.cache.invalidate(
+      this.keys.userProfile(userId),
+      ...usernames.map((name) => this.keys.userIdByName(name)),
+    );
+  }
+}

@@ -1,0 +1,49 @@
+import { Body, Controller, Get, HttpCode, HttpStatus, Post, Put } from '@nestjs/common';
+import { ApiSecurity, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import type { AuthContext } from '../auth/auth-context.js';
+import { CurrentUser, RequireAuth } from '../auth/auth.decorators.js';
+import {
+  LoginUserRequest,
+  NewUserRequest,
+  UpdateUserRequest,
+  UserResponse,
+} from './dto/user.dto.js';
+import { UsersService } from './users.service.js';
+
+@ApiTags('User and Authentication')
+@Controller()
+export class UsersController {
+  constructor(private readonly users: UsersService) {}
+
+  @Post('users')
+  @ApiCreatedResponse({ type: UserResponse })
+  async register(@Body() body: NewUserRequest): Promise<UserResponse> {
+    return { user: await this.users.register(body.user) };
+  }
+
+  @Post('users/login')
+  @HttpCode(HttpStatus.OK)
+  @ApiOkResponse({ type: UserResponse })
+  async login(@Body() body: LoginUserRequest): Promise<UserResponse> {
+    return { user: await this.users.login(body.user) };
+  }
+
+  @Get('user')
+  @RequireAuth()
+  @ApiSecurity('Token')
+  @ApiOkResponse({ type: UserResponse })
+  async current(@CurrentUser() auth: AuthContext): Promise<UserResponse> {
+    return { user: await this.users.current(auth) };
+  }
+
+  @Put('user')
+  @RequireAuth()
+  @ApiSecurity('Token')
+  @ApiOkResponse({ type: UserResponse })
+  async update(
+    @CurrentUser() auth: AuthContext,
+    @Body() body: UpdateUserRequest,
+  ): Promise<UserResponse> {
+    return { user: await this.users.update(auth, body.user) };
+  }
+}

@@ -1,0 +1,61 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { QueryFailedError, Repository } from 'typeorm';
+import { User } from './user.entity.js';
+import { EmailTakenError, UsernameTakenError } from './users.errors.js';
+
+export type NewUserRow = Pick<User, 'email' | 'username' | 'passwordHash'>;
+export type UserChanges = Partial<Pick<User, 'email' | 'username' | 'passwordHash' | 'bio' | 'image'>>;
+
+/** The only place that speaks SQL about users. */
+@Injectable()
+export class UsersRepository {
+  constructor(@InjectRepository(User) private readonly users: Repository<User>) {}
+
+  findById(id: number): Promise<User | null> {
+    return this.users.findOneBy({ id });
+  }
+
+  findByEmail(email: string): Promise<User | null> {
+    return this.users.findOneBy({ email });
+  }
+
+  /** Exact (case-sensitive) match, found through the lower(username) unique index. */
+  findIdByUsername(username: string): Promise<number | null> {
+    return this.users
+      .createQueryBuilder('u')
+      .select('u.id', 'id')
+      .where('lower(u.username) = lower(:username) AND u.username = :username', { username })
+      .getRawOne<{ id: number }>()
+      .then((row) => row?.id ?? null);
+  }
+
+  async insert(row: NewUserRow): Promise<User> {
+    try {
+      return await this.users.save(this.users.create(row));
+    } catch (error) {
+      throw translateUniqueViolation(error);
+    }
+  }
+
+  async update(id: number, changes: UserChanges): Promise<User | null> {
+    if (Object.keys(changes).length > 0) {
+      try {
+        await this.users.update({ id }, changes);
+      } catch (error) {
+        throw translateUniqueViolation(error);
+      }
+    }
+    return this.findById(id);
+  }
+}
+
+/** Turns a unique-constraint violation into the matching 422 domain error. */
+function translateUniqueViolation(error: unknown): unknown {
+  if (error instanceof QueryFailedError) {
+    const { code, constraint } = error.driverError as { code?: string; constraint?: string };
+    if (code === '23505' && constraint === 'users_email_key') return new EmailTakenError();
+    if (code === '23505' && constraint === 'users_username_lower_key') return new UsernameTakenError();
+  }
+  return error;
+}
