@@ -4,7 +4,10 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { AppModule, type AppModuleOptions } from './app.module.js';
-import { RealWorldExceptionFilter } from './common/realworld-exception.filter.js';
+import {
+  RealWorldExceptionFilter,
+  replyToFrameworkError,
+} from './common/realworld-exception.filter.js';
 import { requestIdOf } from './common/request-id.js';
 import { createValidationPipe } from './common/validation.js';
 import { validateEnv } from './config/env.schema.js';
@@ -22,12 +25,17 @@ export async function createApp(
     bodyLimit: env.BODY_LIMIT_BYTES,
     genReqId: requestIdOf,
     requestIdHeader: false,
+    frameworkErrors: replyToFrameworkError,
     // Nest's logger (pino) logs requests; Fastify's own would log them twice.
     logger: false,
   });
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(options), adapter, {
-    bufferLogs: true,
-  });
+  const app = await NestFactory.create<NestFastifyApplication>(
+    AppModule.forRoot(options),
+    adapter,
+    {
+      bufferLogs: true,
+    },
+  );
   app.useLogger(app.get(Logger));
   // Every answer carries its request id, so a client can quote it and we can find the log line.
   app

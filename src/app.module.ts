@@ -32,7 +32,9 @@ export class AppModule {
               genReqId: (req: IncomingMessage) => requestIdOf(req),
               redact: ['req.headers.authorization', 'req.headers.cookie'],
               // Health probes and scrapes would drown the access log.
-              autoLogging: { ignore: (req: IncomingMessage) => /^\/(health|metrics)/.test(req.url ?? '') },
+              autoLogging: {
+                ignore: (req: IncomingMessage) => /^\/(health|metrics)/.test(req.url ?? ''),
+              },
             },
           }),
         }),

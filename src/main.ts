@@ -60,11 +60,15 @@ async function main(): Promise<void> {
   await checkRedis(env);
   const app = await createApp();
   await app.listen({ port: env.PORT, host: env.HOST });
-  new Logger('Bootstrap').log(`Conduit API listening on http://${env.HOST}:${env.PORT} (docs at /docs)`);
+  new Logger('Bootstrap').log(
+    `Conduit API listening on http://${env.HOST}:${env.PORT} (docs at /docs)`,
+  );
 }
 
 main().catch((error: unknown) => {
   const message = error instanceof Error ? error.message : String(error);
-  console.error(error instanceof StartupError || message.startsWith('Invalid environment') ? message : error);
+  console.error(
+    error instanceof StartupError || message.startsWith('Invalid environment') ? message : error,
+  );
   process.exit(1);
 });

@@ -135,7 +135,7 @@ describe('users and authentication (RealWorld)', () => {
     expect(cleared.body.user).toMatchObject({ bio: null, image: null });
   });
 
-  it('refuses to take another user\'s email or username on update (422, nothing changes)', async () => {
+  it("refuses to take another user's email or username on update (422, nothing changes)", async () => {
     const a = await registerUser(t);
     const b = await registerUser(t);
     await t
@@ -155,7 +155,7 @@ describe('users and authentication (RealWorld)', () => {
     expect(me.body.user).toMatchObject({ email: b.email, username: b.username });
   });
 
-  it('logout revokes the token (401 from then on) but not the user\'s other sessions', async () => {
+  it("logout revokes the token (401 from then on) but not the user's other sessions", async () => {
     const user = await registerUser(t);
     const second = await t
       .http()

@@ -81,7 +81,11 @@ export class CacheAsideService {
     }
   }
 
-  private async lookup<T>(key: string, load: () => Promise<T | null>, policy: CachePolicy): Promise<T | null> {
+  private async lookup<T>(
+    key: string,
+    load: () => Promise<T | null>,
+    policy: CachePolicy,
+  ): Promise<T | null> {
     let raw: string | null;
     try {
       raw = await this.redis.get(key);
@@ -101,7 +105,8 @@ export class CacheAsideService {
     const token = randomUUID();
     let leased: boolean;
     try {
-      leased = (await this.redis.set(leaseKey, token, { NX: true, PX: this.env.CACHE_LEASE_MS })) === 'OK';
+      leased =
+        (await this.redis.set(leaseKey, token, { NX: true, PX: this.env.CACHE_LEASE_MS })) === 'OK';
     } catch (error) {
       this.redisFailed('lease', error);
       return load();
@@ -117,7 +122,13 @@ export class CacheAsideService {
     return value;
   }
 
-  private async fill<T>(key: string, leaseKey: string, token: string, value: T | null, policy: CachePolicy): Promise<void> {
+  private async fill<T>(
+    key: string,
+    leaseKey: string,
+    token: string,
+    value: T | null,
+    policy: CachePolicy,
+  ): Promise<void> {
     const ttlMs =
       value === null
         ? ttlWithJitterMs(policy.negativeTtlSeconds, policy.negativeJitterSeconds)

@@ -15,7 +15,11 @@ export const NEGATIVE_MARKER = '~nil';
  * TTL in milliseconds with a uniform random jitter, so that entries written together (a deploy,
  * a warm-up) do not all expire together and send one avalanche of misses to Postgres.
  */
-export function ttlWithJitterMs(baseSeconds: number, jitterSeconds: number, random = Math.random): number {
+export function ttlWithJitterMs(
+  baseSeconds: number,
+  jitterSeconds: number,
+  random = Math.random,
+): number {
   return Math.round((baseSeconds + random() * jitterSeconds) * 1000);
 }
 

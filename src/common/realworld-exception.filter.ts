@@ -18,7 +18,22 @@ const FASTIFY_CLIENT_ERRORS: Record<string, string> = {
   FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupported content type',
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'content-length does not match the body',
   FST_ERR_BAD_URL: 'malformed URL',
+  FST_ERR_MAX_PARAM_LENGTH: 'a path segment is too long',
 };
+
+/**
+ * Fastify's `frameworkErrors` hook: errors its router raises before Nest sees the request (a
+ * malformed URL, an overlong path parameter) get the same RealWorld body as everything else.
+ */
+export function replyToFrameworkError(
+  error: { code?: string; statusCode?: number; message?: string },
+  _request: unknown,
+  reply: FastifyReply,
+): void {
+  const status = error.statusCode ?? HttpStatus.BAD_REQUEST;
+  const message = FASTIFY_CLIENT_ERRORS[error.code ?? ''] ?? 'bad request';
+  void reply.status(status).send(errorBody('body', message));
+}
 
 /**
  * The one place errors become HTTP answers, always in the RealWorld shape. Domain errors map to

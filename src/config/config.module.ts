@@ -25,7 +25,7 @@ export class AppConfigModule {
           useFactory: (config: ConfigService): Env => {
             const env = new Env();
             for (const key of Object.keys(env) as (keyof Env)[]) {
-              Object.assign(env, { [key]: config.get(key) ?? env[key] });
+              Object.assign(env, { [key]: config.get<Env[typeof key]>(key) ?? env[key] });
             }
             return env;
           },

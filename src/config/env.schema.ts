@@ -1,3 +1,4 @@
+import 'reflect-metadata';
 import { plainToInstance, Transform } from 'class-transformer';
 import {
   IsBoolean,
@@ -13,8 +14,11 @@ import {
 /** The development-only JWT secret: production refuses to start with it. */
 export const DEFAULT_JWT_SECRET = 'dev-only-insecure-jwt-secret-change-me';
 
-const toBoolean = ({ value }: { value: unknown }): unknown =>
-  typeof value === 'string' ? ['1', 'true', 'yes', 'on'].includes(value.toLowerCase()) : value;
+/** Reads the raw value (implicit conversion would already have turned "false" into true). */
+const toBoolean = ({ obj, key }: { obj: Record<string, unknown>; key: string }): unknown => {
+  const raw = obj[key];
+  return typeof raw === 'string' ? ['1', 'true', 'yes', 'on'].includes(raw.toLowerCase()) : raw;
+};
 
 /**
  * Every environment variable the app reads, with the defaults that serve local development.
@@ -24,37 +28,37 @@ export class Env {
   @IsIn(['development', 'production', 'test'])
   NODE_ENV: 'development' | 'production' | 'test' = 'development';
 
-  @IsInt() @Min(0) @Max(65535) PORT = 3000;
-  @IsString() HOST = '0.0.0.0';
+  @IsInt() @Min(0) @Max(65535) PORT: number = 3000;
+  @IsString() HOST: string = '0.0.0.0';
 
-  @IsString() DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/conduit';
-  @IsInt() @Min(1) @Max(200) DATABASE_POOL_SIZE = 10;
+  @IsString() DATABASE_URL: string = 'postgres://postgres@127.0.0.1:5432/conduit';
+  @IsInt() @Min(1) @Max(200) DATABASE_POOL_SIZE: number = 10;
 
-  @IsString() REDIS_URL = 'redis://127.0.0.1:6379/0';
+  @IsString() REDIS_URL: string = 'redis://127.0.0.1:6379/0';
   /** Prepended to every key, so several apps (or the tests) can share one Redis. */
-  @IsString() REDIS_KEY_PREFIX = 'conduit:';
+  @IsString() REDIS_KEY_PREFIX: string = 'conduit:';
   /** A Redis command slower than this fails and the caller falls through to Postgres. */
-  @IsInt() @Min(1) REDIS_COMMAND_TIMEOUT_MS = 200;
-  @IsInt() @Min(1) REDIS_CONNECT_TIMEOUT_MS = 2000;
+  @IsInt() @Min(1) REDIS_COMMAND_TIMEOUT_MS: number = 200;
+  @IsInt() @Min(1) REDIS_CONNECT_TIMEOUT_MS: number = 2000;
 
-  @IsString() @MinLength(16) JWT_SECRET = DEFAULT_JWT_SECRET;
-  @IsInt() @Min(60) JWT_TTL_SECONDS = 30 * 24 * 3600;
+  @IsString() @MinLength(16) JWT_SECRET: string = DEFAULT_JWT_SECRET;
+  @IsInt() @Min(60) JWT_TTL_SECONDS: number = 30 * 24 * 3600;
 
   /** Switches the cache-aside layer off (every read goes to Postgres): for benchmarks. */
-  @Transform(toBoolean) @IsBoolean() CACHE_ENABLED = true;
-  @IsInt() @Min(1) CACHE_TTL_SECONDS = 2 * 3600;
-  @IsInt() @Min(0) CACHE_TTL_JITTER_SECONDS = 600;
-  @IsInt() @Min(1) CACHE_NEGATIVE_TTL_SECONDS = 300;
-  @IsInt() @Min(0) CACHE_NEGATIVE_TTL_JITTER_SECONDS = 60;
+  @Transform(toBoolean) @IsBoolean() CACHE_ENABLED: boolean = true;
+  @IsInt() @Min(1) CACHE_TTL_SECONDS: number = 2 * 3600;
+  @IsInt() @Min(0) CACHE_TTL_JITTER_SECONDS: number = 600;
+  @IsInt() @Min(1) CACHE_NEGATIVE_TTL_SECONDS: number = 300;
+  @IsInt() @Min(0) CACHE_NEGATIVE_TTL_JITTER_SECONDS: number = 60;
   /** How long one instance holds the right to fill a missing key (cross-instance stampede guard). */
-  @IsInt() @Min(10) CACHE_LEASE_MS = 2000;
+  @IsInt() @Min(10) CACHE_LEASE_MS: number = 2000;
   /** How long an instance without the lease waits for the holder's fill before querying itself. */
-  @IsInt() @Min(0) CACHE_LEASE_WAIT_MS = 100;
+  @IsInt() @Min(0) CACHE_LEASE_WAIT_MS: number = 100;
 
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
-  LOG_LEVEL = 'info';
-  @IsString() CORS_ORIGIN = '*';
-  @IsInt() @Min(1024) BODY_LIMIT_BYTES = 1024 * 1024;
+  LOG_LEVEL: string = 'info';
+  @IsString() CORS_ORIGIN: string = '*';
+  @IsInt() @Min(1024) BODY_LIMIT_BYTES: number = 1024 * 1024;
 }
 
 /** Validates `process.env`-like input; throws one message naming every bad variable. */

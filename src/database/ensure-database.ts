@@ -33,7 +33,10 @@ export async function ensureDatabaseExists(databaseUrl: string): Promise<boolean
  * once apply each migration exactly once. Returns the names of the migrations it ran.
  */
 export async function runMigrations(databaseUrl: string): Promise<string[]> {
-  const lockClient = new pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: 5000 });
+  const lockClient = new pg.Client({
+    connectionString: databaseUrl,
+    connectionTimeoutMillis: 5000,
+  });
   await lockClient.connect();
   const dataSource = new DataSource(
     typeormOptions(databaseUrl, { poolSize: 1, applicationName: 'conduit-migrate' }),

@@ -1,4 +1,10 @@
-import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import {
+  BeforeApplicationShutdown,
+  Injectable,
+  Logger,
+  OnApplicationShutdown,
+  OnModuleInit,
+} from '@nestjs/common';
 import { Env } from '../config/env.schema.js';
 import { redactUrl } from '../database/ensure-database.js';
 import { createRedisClient, type RedisClient } from './redis.client.js';
@@ -9,7 +15,9 @@ import { createRedisClient, type RedisClient } from './redis.client.js';
  * changes once rather than on every retry, and closes the connection gracefully on shutdown.
  */
 @Injectable()
-export class RedisConnection implements OnModuleInit, OnApplicationShutdown {
+export class RedisConnection
+  implements OnModuleInit, BeforeApplicationShutdown, OnApplicationShutdown
+{
   private readonly logger = new Logger(RedisConnection.name);
   readonly client: RedisClient;
   private lastError: string | undefined;
@@ -47,6 +55,10 @@ export class RedisConnection implements OnModuleInit, OnApplicationShutdown {
     if (!(await Promise.race([connecting, timeout]))) {
       this.logger.warn('starting without Redis: reads fall through to Postgres until it is back');
     }
+  }
+
+  beforeApplicationShutdown(signal?: string): void {
+    this.logger.log(`shutting down${signal ? ` on ${signal}` : ''}: closing the Redis connection`);
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -14,7 +14,11 @@ import { REDIS_CLIENT } from './redis.constants.js';
       inject: [RedisConnection],
       useFactory: (connection: RedisConnection) => connection.client,
     },
-    { provide: RedisKeys, inject: [Env], useFactory: (env: Env) => new RedisKeys(env.REDIS_KEY_PREFIX) },
+    {
+      provide: RedisKeys,
+      inject: [Env],
+      useFactory: (env: Env) => new RedisKeys(env.REDIS_KEY_PREFIX),
+    },
   ],
   exports: [RedisConnection, REDIS_CLIENT, RedisKeys],
 })

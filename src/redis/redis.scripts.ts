@@ -20,7 +20,14 @@ export const redisScripts = {
         return 1
       end
       return 0`,
-    parseCommand(parser, valueKey: string, leaseKey: string, token: string, value: string, ttlMs: number) {
+    parseCommand(
+      parser,
+      valueKey: string,
+      leaseKey: string,
+      token: string,
+      value: string,
+      ttlMs: number,
+    ) {
       parser.pushKeys([valueKey, leaseKey]);
       parser.push(token, value, String(ttlMs));
     },

@@ -2,7 +2,12 @@ import { Injectable } from '@nestjs/common';
 import argon2 from 'argon2';
 
 /** OWASP's minimum for argon2id: 19 MiB, 2 passes, 1 lane (~20 ms here). */
-const HASH_OPTIONS = { type: argon2.argon2id as 2, memoryCost: 19_456, timeCost: 2, parallelism: 1 };
+const HASH_OPTIONS = {
+  type: argon2.argon2id as 2,
+  memoryCost: 19_456,
+  timeCost: 2,
+  parallelism: 1,
+};
 
 @Injectable()
 export class PasswordHasher {

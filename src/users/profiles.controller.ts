@@ -22,7 +22,12 @@ export class ProfilesController {
     if (!profile) throw new NotFoundError('profile not found');
     // Nobody follows anybody until the follows module exists (it takes this route over).
     return {
-      profile: { username: profile.username, bio: profile.bio, image: profile.image, following: false },
+      profile: {
+        username: profile.username,
+        bio: profile.bio,
+        image: profile.image,
+        following: false,
+      },
     };
   }
 }

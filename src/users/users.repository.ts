@@ -5,7 +5,9 @@ import { User } from './user.entity.js';
 import { EmailTakenError, UsernameTakenError } from './users.errors.js';
 
 export type NewUserRow = Pick<User, 'email' | 'username' | 'passwordHash'>;
-export type UserChanges = Partial<Pick<User, 'email' | 'username' | 'passwordHash' | 'bio' | 'image'>>;
+export type UserChanges = Partial<
+  Pick<User, 'email' | 'username' | 'passwordHash' | 'bio' | 'image'>
+>;
 
 /** The only place that speaks SQL about users. */
 @Injectable()
@@ -55,7 +57,8 @@ function translateUniqueViolation(error: unknown): unknown {
   if (error instanceof QueryFailedError) {
     const { code, constraint } = error.driverError as { code?: string; constraint?: string };
     if (code === '23505' && constraint === 'users_email_key') return new EmailTakenError();
-    if (code === '23505' && constraint === 'users_username_lower_key') return new UsernameTakenError();
+    if (code === '23505' && constraint === 'users_username_lower_key')
+      return new UsernameTakenError();
   }
   return error;
 }

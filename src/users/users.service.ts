@@ -52,7 +52,8 @@ export class UsersService {
     const changes: UserChanges = {};
     if (input.email !== undefined) changes.email = input.email;
     if (input.username !== undefined) changes.username = input.username;
-    if (input.password !== undefined) changes.passwordHash = await this.passwords.hash(input.password);
+    if (input.password !== undefined)
+      changes.passwordHash = await this.passwords.hash(input.password);
     if (input.bio !== undefined) changes.bio = input.bio === '' ? null : input.bio;
     if (input.image !== undefined) changes.image = input.image === '' ? null : input.image;
     const after = await this.users.update(auth.userId, changes);

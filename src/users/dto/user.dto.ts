@@ -100,7 +100,10 @@ export class UpdateUser {
   @ValidateIf((_, value) => value !== null && value !== undefined && value !== '')
   @IsString()
   @MaxLength(1000)
-  @IsUrl({ protocols: ['http', 'https'], require_protocol: true }, { message: 'image must be an http(s) URL' })
+  @IsUrl(
+    { protocols: ['http', 'https'], require_protocol: true },
+    { message: 'image must be an http(s) URL' },
+  )
   image?: string | null;
 }
 

@@ -1,0 +1,103 @@
+import { jest } from '@jest/globals';
+import { EventEmitter } from 'node:events';
+import { Env } from '../config/env.schema.js';
+import { MetricsService } from '../metrics/metrics.service.js';
+import type { RedisClient } from '../redis/redis.client.js';
+import { CacheAsideService } from './cache-aside.service.js';
+
+/** A minimal in-memory stand-in for the few node-redis calls the service makes. */
+class FakeRedis extends EventEmitter {
+  isReady = true;
+  failing = false;
+  readonly store = new Map<string, string>();
+
+  private check(): void {
+    if (this.failing) throw new Error('connection lost');
+  }
+  get(key: string): Promise<string | null> {
+    this.check();
+    return Promise.resolve(this.store.get(key) ?? null);
+  }
+  set(key: string, value: string, options: { NX?: boolean }): Promise<string | null> {
+    this.check();
+    if (options.NX && this.store.has(key)) return Promise.resolve(null);
+    this.store.set(key, value);
+    return Promise.resolve('OK');
+  }
+  del(keys: string[]): Promise<number> {
+    this.check();
+    keys.forEach((key) => this.store.delete(key));
+    return Promise.resolve(keys.length);
+  }
+  fillIfLeaseHeld(key: string, lease: string, token: string, value: string): Promise<number> {
+    this.check();
+    if (this.store.get(lease) !== token) return Promise.resolve(0);
+    this.store.set(key, value);
+    this.store.delete(lease);
+    return Promise.resolve(1);
+  }
+}
+
+describe('CacheAsideService', () => {
+  let redis: FakeRedis;
+  let service: CacheAsideService;
+  const policy = () => service.policy('test');
+
+  beforeEach(() => {
+    redis = new FakeRedis();
+    service = new CacheAsideService(
+      redis as unknown as RedisClient,
+      new Env(),
+      new MetricsService(),
+    );
+  });
+
+  it('loads once for concurrent misses of one key (single-flight), then serves from Redis', async () => {
+    let loads = 0;
+    const load = async () => {
+      loads += 1;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      return { n: 1 };
+    };
+    const results = await Promise.all(
+      Array.from({ length: 20 }, () => service.get('k', load, policy())),
+    );
+    expect(results).toEqual(Array(20).fill({ n: 1 }));
+    expect(loads).toBe(1);
+    expect(await service.get('k', load, policy())).toEqual({ n: 1 });
+    expect(loads).toBe(1);
+  });
+
+  it('remembers a missing row as a negative entry', async () => {
+    let loads = 0;
+    const load = () => {
+      loads += 1;
+      return Promise.resolve(null);
+    };
+    expect(await service.get('gone', load, policy())).toBeNull();
+    expect(await service.get('gone', load, policy())).toBeNull();
+    expect(loads).toBe(1);
+  });
+
+  it('falls through to the loader when Redis fails, and after repeated failures stops asking it', async () => {
+    redis.failing = true;
+    let loads = 0;
+    const load = () => Promise.resolve({ n: ++loads });
+    for (let i = 0; i < 8; i++) await service.get(`k${i}`, load, policy());
+    expect(loads).toBe(8);
+    const gets = jest.spyOn(redis, 'get');
+    await service.get('k-open', load, policy());
+    expect(gets).not.toHaveBeenCalled(); // circuit open: Redis is skipped
+  });
+
+  it('defers invalidations that fail and applies them when the connection is ready again', async () => {
+    redis.store.set('stale', '"old"');
+    redis.failing = true;
+    await service.invalidate('stale');
+    expect(redis.store.has('stale')).toBe(true);
+    redis.failing = false;
+    redis.emit('ready');
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(redis.store.has('stale')).toBe(false);
+  });
+});

@@ -1,0 +1,44 @@
+import { DEFAULT_JWT_SECRET, validateEnv } from './env.schema.js';
+
+describe('validateEnv', () => {
+  it('applies development defaults to an empty environment', () => {
+    const env = validateEnv({});
+    expect(env.PORT).toBe(3000);
+    expect(env.CACHE_TTL_SECONDS).toBe(7200);
+    expect(env.CACHE_ENABLED).toBe(true);
+  });
+
+  it('converts strings from the environment to numbers and booleans', () => {
+    const env = validateEnv({
+      PORT: '8080',
+      CACHE_ENABLED: 'false',
+      CACHE_LEASE_MS: '500',
+      FOO: 'x',
+    });
+    expect(env.PORT).toBe(8080);
+    expect(env.CACHE_ENABLED).toBe(false);
+    expect(env.CACHE_LEASE_MS).toBe(500);
+  });
+
+  it('treats an empty variable as unset', () => {
+    expect(validateEnv({ PORT: '' }).PORT).toBe(3000);
+  });
+
+  it('names every invalid variable', () => {
+    expect(() => validateEnv({ PORT: 'eighty', NODE_ENV: 'staging' })).toThrow(
+      /PORT[\s\S]*NODE_ENV|NODE_ENV[\s\S]*PORT/,
+    );
+  });
+
+  it('refuses to start in production with the default or a short JWT secret', () => {
+    expect(() => validateEnv({ NODE_ENV: 'production' })).toThrow(/JWT_SECRET/);
+    expect(() => validateEnv({ NODE_ENV: 'production', JWT_SECRET: DEFAULT_JWT_SECRET })).toThrow(
+      /development default/,
+    );
+    expect(() => validateEnv({ NODE_ENV: 'production', JWT_SECRET: 'short-but-16-chars' })).toThrow(
+      /at least 32/,
+    );
+    const secret = 'a'.repeat(48);
+    expect(validateEnv({ NODE_ENV: 'production', JWT_SECRET: secret }).JWT_SECRET).toBe(secret);
+  });
+});

@@ -1,0 +1,21 @@
+import { RedisKeys } from './keys.js';
+
+describe('RedisKeys', () => {
+  const keys = new RedisKeys('app:');
+
+  it('prefixes every key and keeps ids numeric', () => {
+    expect(keys.userProfile(42)).toBe('app:user:42:profile');
+    expect(keys.session('b3c1')).toBe('app:session:b3c1');
+    expect(keys.lock('reconcile')).toBe('app:lock:reconcile');
+  });
+
+  it('encodes client-supplied names so they cannot inject separators or hash tags', () => {
+    expect(keys.userIdByName('jake')).toBe('app:user:name:jake');
+    expect(keys.userIdByName('{x}:y z')).toBe('app:user:name:%7Bx%7D%3Ay%20z');
+  });
+
+  it('puts a lease in the same Cluster slot as its key', () => {
+    expect(RedisKeys.leaseOf('app:user:1:profile')).toBe('{app:user:1:profile}:lease');
+    expect(RedisKeys.leaseOf('count:{user:x}')).toBe('count:{user:x}:lease');
+  });
+});

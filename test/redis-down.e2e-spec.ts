@@ -1,0 +1,117 @@
+import { authHeader, registerUser } from './support/factories.js';
+import { TcpProxy } from './support/tcp-proxy.js';
+import { bootApp, resetState, type TestApp } from './support/test-app.js';
+
+/** Nothing listens on port 1: every Redis command fails at once. */
+const DEAD_REDIS = 'redis://127.0.0.1:1/0';
+
+describe('with Redis unreachable the app still serves from Postgres', () => {
+  let healthy: TestApp;
+  let degraded: TestApp;
+
+  beforeAll(async () => {
+    healthy = await bootApp();
+    await resetState(healthy);
+    degraded = await bootApp({ REDIS_URL: DEAD_REDIS, REDIS_CONNECT_TIMEOUT_MS: '200' });
+  });
+  afterAll(async () => {
+    await degraded.close();
+    await healthy.close();
+  });
+
+  it('boots, and /health reports Redis as degraded while the app stays up (200)', async () => {
+    const response = await degraded.http().get('/health').expect(200);
+    expect(response.body.info.postgres.status).toBe('up');
+    expect(response.body.info.redis.status).toBe('degraded');
+  });
+
+  it('registers, logs in and authenticates against Postgres alone', async () => {
+    const user = await registerUser(degraded);
+    const login = await degraded
+      .http()
+      .post('/api/users/login')
+      .send({ user: { email: user.email, password: user.password } })
+      .expect(200);
+    const me = await degraded
+      .http()
+      .get('/api/user')
+      .set(authHeader(login.body.user.token))
+      .expect(200);
+    expect(me.body.user.username).toBe(user.username);
+  });
+
+  it('serves profiles (and 404s) from Postgres, counting the bypass in /metrics', async () => {
+    const user = await registerUser(healthy);
+    const response = await degraded.http().get(`/api/profiles/${user.username}`).expect(200);
+    expect(response.body.profile).toEqual({
+      username: user.username,
+      bio: null,
+      image: null,
+      following: false,
+    });
+    await degraded.http().get('/api/profiles/nobody-here').expect(404);
+    const sql = await degraded.sqlDuring(() =>
+      degraded.http().get(`/api/profiles/${user.username}`).expect(200),
+    );
+    expect(sql).toBe(2);
+    const metrics = await degraded.http().get('/metrics').expect(200);
+    expect(metrics.text).toMatch(/cache_requests_total\{cache="profile",outcome="bypass"\} [1-9]/);
+  });
+
+  it('still enforces logout: a revoked token is refused although no cache can say so', async () => {
+    const user = await registerUser(degraded);
+    await degraded.http().post('/api/users/logout').set(authHeader(user.token)).expect(204);
+    await degraded.http().get('/api/user').set(authHeader(user.token)).expect(401);
+  });
+});
+
+describe('a Redis outage in the middle of traffic', () => {
+  let steady: TestApp;
+  let flaky: TestApp;
+  let proxy: TcpProxy;
+
+  beforeAll(async () => {
+    steady = await bootApp();
+    await resetState(steady);
+    const redisUrl = new URL(process.env.REDIS_URL!);
+    proxy = new TcpProxy(redisUrl.hostname, Number(redisUrl.port || 6379));
+    const port = await proxy.start();
+    flaky = await bootApp({ REDIS_URL: `redis://127.0.0.1:${port}${redisUrl.pathname}` });
+  });
+  afterAll(async () => {
+    await proxy.cut();
+    await flaky.close();
+    await steady.close();
+  });
+
+  it('reads keep working during the outage, and deferred invalidations land when Redis is back', async () => {
+    const user = await registerUser(flaky);
+    await steady.http().get(`/api/profiles/${user.username}`).expect(200); // cached, bio null
+
+    await proxy.cut();
+    const updated = await flaky
+      .http()
+      .put('/api/user')
+      .set(authHeader(user.token))
+      .send({ user: { bio: 'written during the outage' } })
+      .expect(200);
+    expect(updated.body.user.bio).toBe('written during the outage');
+    // The instance that lost Redis answers from Postgres, so it shows the write at once.
+    const during = await flaky.http().get(`/api/profiles/${user.username}`).expect(200);
+    expect(during.body.profile.bio).toBe('written during the outage');
+    // Its DEL could not reach Redis: the other instance still sees the entry it cached.
+    const stale = await steady.http().get(`/api/profiles/${user.username}`).expect(200);
+    expect(stale.body.profile.bio).toBeNull();
+
+    await proxy.restore();
+    // Once reconnected, the remembered invalidation is applied and every instance is fresh.
+    const deadline = Date.now() + 15_000;
+    let bio: unknown = null;
+    while (Date.now() < deadline && bio === null) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      bio = (await steady.http().get(`/api/profiles/${user.username}`).expect(200)).body.profile
+        .bio;
+    }
+    expect(bio).toBe('written during the outage');
+  });
+});
