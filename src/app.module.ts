@@ -11,6 +11,8 @@ import { HealthModule } from './health/health.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { RedisModule } from './redis/redis.module.js';
 import { UsersModule } from './users/users.module.js';
+import { CountersModule } from './counters/counters.module.js';
+import { FollowsModule } from './follows/follows.module.js';
 
 export interface AppModuleOptions {
   /** Environment values that take precedence over `process.env` (tests, second instances). */
@@ -44,7 +46,9 @@ export class AppModule {
         AppCacheModule,
         HealthModule,
         AuthModule,
+        CountersModule,
         UsersModule,
+        FollowsModule,
       ],
     };
   }

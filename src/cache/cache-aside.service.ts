@@ -62,6 +62,70 @@ export class CacheAsideService {
   }
 
   /**
+   * Batch form of `get` for hydrating lists: one pipelined round trip of GETs (a plain MGET would
+   * fail across Cluster slots), one batched load for every miss, then lease-guarded fills.
+   */
+  async getMany<K, T>(
+    ids: K[],
+    keyOf: (id: K) => string,
+    loadMany: (ids: K[]) => Promise<Map<K, T>>,
+    policy: CachePolicy,
+  ): Promise<Map<K, T | null>> {
+    const result = new Map<K, T | null>();
+    if (ids.length === 0) return result;
+    const loadAll = async (wanted: K[]) => {
+      const loaded = await loadMany(wanted);
+      for (const id of wanted) result.set(id, loaded.get(id) ?? null);
+      return loaded;
+    };
+    if (!this.env.CACHE_ENABLED || !this.redisUsable()) {
+      this.metrics.countCache(policy.name, 'bypass');
+      await loadAll(ids);
+      return result;
+    }
+    let raws: (string | null)[];
+    try {
+      raws = await Promise.all(ids.map((id) => this.redis.get(keyOf(id))));
+      this.breaker.recordSuccess();
+    } catch (error) {
+      this.redisFailed('mget', error);
+      await loadAll(ids);
+      return result;
+    }
+    const missing: K[] = [];
+    ids.forEach((id, index) => {
+      const entry = decodeEntry<T>(raws[index]);
+      if (entry.found) {
+        this.metrics.countCache(policy.name, entry.value === null ? 'negative_hit' : 'hit');
+        result.set(id, entry.value);
+      } else {
+        this.metrics.countCache(policy.name, 'miss');
+        missing.push(id);
+      }
+    });
+    if (missing.length === 0) return result;
+    const tokens = missing.map(() => randomUUID());
+    // Leases first, load second: an invalidation landing after our read must find (and kill) them.
+    const granted = await Promise.all(
+      missing.map((id, i) =>
+        this.redis.set(RedisKeys.leaseOf(keyOf(id)), tokens[i], { NX: true, PX: this.env.CACHE_LEASE_MS }),
+      ),
+    ).catch((error: unknown) => {
+      this.redisFailed('lease', error);
+      return missing.map(() => null);
+    });
+    await loadAll(missing);
+    await Promise.all(
+      missing.map((id, i) =>
+        granted[i] === 'OK'
+          ? this.fill(keyOf(id), RedisKeys.leaseOf(keyOf(id)), tokens[i], result.get(id) ?? null, policy)
+          : undefined,
+      ),
+    );
+    return result;
+  }
+
+  /**
    * Deletes cached entries (and their fill leases) after a write committed. Never throws: when Redis
    * is unreachable the keys are remembered and deleted as soon as the connection is back.
    */

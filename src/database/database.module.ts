@@ -1,10 +1,12 @@
-import { Module } from '@nestjs/common';
+import { Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { Env } from '../config/env.schema.js';
 import { MetricsService } from '../metrics/metrics.service.js';
+import { AdvisoryLocks } from './advisory-locks.js';
 import { QueryMetricsLogger } from './query-metrics.logger.js';
 import { typeormOptions } from './typeorm-options.js';
 
+@Global()
 @Module({
   imports: [
     TypeOrmModule.forRootAsync({
@@ -20,5 +22,7 @@ import { typeormOptions } from './typeorm-options.js';
       }),
     }),
   ],
+  providers: [AdvisoryLocks],
+  exports: [AdvisoryLocks],
 })
 export class DatabaseModule {}

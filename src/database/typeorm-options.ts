@@ -1,10 +1,11 @@
 import type { DataSourceOptions, Logger } from 'typeorm';
 import { Session } from '../auth/session.entity.js';
+import { Follow } from '../follows/follow.entity.js';
 import { User } from '../users/user.entity.js';
 import { migrations } from './migrations/index.js';
 
 /** Every entity of every feature module, listed once for the app and the TypeORM CLI. */
-export const entities = [User, Session];
+export const entities = [User, Session, Follow];
 
 /**
  * The one description of our Postgres connection, used by the Nest app (TypeOrmModule), by the

@@ -4,7 +4,9 @@ describe('RedisKeys', () => {
   const keys = new RedisKeys('app:');
 
   it('prefixes every key and keeps ids numeric', () => {
-    expect(keys.userProfile(42)).toBe('app:user:42:profile');
+    expect(keys.userProfile(42)).toBe('app:user:{42}:profile');
+    expect(keys.following(42)).toBe('app:user:{42}:following');
+    expect(keys.leaderboard('followers')).toBe('app:count:{user:followers}');
     expect(keys.session('b3c1')).toBe('app:session:b3c1');
     expect(keys.lock('reconcile')).toBe('app:lock:reconcile');
   });
@@ -16,6 +18,6 @@ describe('RedisKeys', () => {
 
   it('puts a lease in the same Cluster slot as its key', () => {
     expect(RedisKeys.leaseOf('app:user:1:profile')).toBe('{app:user:1:profile}:lease');
-    expect(RedisKeys.leaseOf('count:{user:x}')).toBe('count:{user:x}:lease');
+    expect(RedisKeys.leaseOf('app:user:{1}:count')).toBe('app:user:{1}:count:lease');
   });
 });

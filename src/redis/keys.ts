@@ -1,19 +1,44 @@
+/** Aggregate counts kept per user (hash fields) and ranked across users (leaderboards). */
+export type UserMetric = 'following' | 'followers' | 'articles' | 'likes' | 'views';
+
 /**
- * Every Redis key the app uses, built in one place so no key string is typed twice. Ids are numeric
- * database ids; client-supplied strings (usernames) are URI-encoded, so they can never contain a
- * brace (a Redis Cluster hash tag) or a separator.
+ * Every Redis key the app uses, built in one place so no key string is typed twice.
+ *
+ * Per-user keys carry the user id as a Redis Cluster hash tag (`user:{42}:...`), so one Lua script
+ * may touch a user's zset and count hash together. Client-supplied strings (usernames) are
+ * URI-encoded, so they can never contain a brace (a hash tag) or a separator.
  */
 export class RedisKeys {
   constructor(readonly prefix: string) {}
 
   /** Viewer-independent public profile of a user (JSON), or the negative marker. */
   userProfile(userId: number): string {
-    return `${this.prefix}user:${userId}:profile`;
+    return `${this.prefix}user:{${userId}}:profile`;
   }
 
   /** Username -> user id mapping, or the negative marker for a name nobody has. */
   userIdByName(username: string): string {
     return `${this.prefix}user:name:${encodeURIComponent(username)}`;
+  }
+
+  /** Who the user follows: zset, member = followee id, score = follow time (ms). */
+  following(userId: number): string {
+    return `${this.prefix}user:{${userId}}:following`;
+  }
+
+  /** Who follows the user: zset, member = follower id, score = follow time (ms). */
+  followers(userId: number): string {
+    return `${this.prefix}user:{${userId}}:followers`;
+  }
+
+  /** The user's aggregate counts: hash with one field per UserMetric. */
+  userCounts(userId: number): string {
+    return `${this.prefix}user:{${userId}}:count`;
+  }
+
+  /** Leaderboard of one metric: zset, member = user id, score = count. */
+  leaderboard(metric: UserMetric): string {
+    return `${this.prefix}count:{user:${metric}}`;
   }
 
   /** A login session (JSON with the user id and expiry), or the negative marker once revoked. */
@@ -27,10 +52,15 @@ export class RedisKeys {
   }
 
   /**
-   * The fill lease of a cache key. It carries the key as its hash tag so the fill script, which
-   * touches both, stays in one slot on Redis Cluster (cache keys themselves hold no braces).
+   * The fill lease of a key. It shares the key's hash slot so one script can check the lease and
+   * write the key: keys with a hash tag keep it; others become the tag themselves.
    */
-  static leaseOf(cacheKey: string): string {
-    return cacheKey.includes('{') ? `${cacheKey}:lease` : `{${cacheKey}}:lease`;
+  static leaseOf(key: string): string {
+    return key.includes('{') ? `${key}:lease` : `{${key}}:lease`;
+  }
+
+  /** A scratch key in the same slot as `key`, for building a structure before swapping it in. */
+  static scratchOf(key: string, token: string): string {
+    return key.includes('{') ? `${key}:build:${token}` : `{${key}}:build:${token}`;
   }
 }

@@ -63,4 +63,141 @@ export const redisScripts = {
     },
     transformReply: (reply: unknown) => reply as number,
   }),
+  /**
+   * Applies a follow edge to a zset only if the zset is loaded (a missing zset means "not built
+   * yet", never "empty"), and kills any rebuild lease so a rebuild that read the database before
+   * this write cannot swap in a stale set. KEYS: zset, lease. ARGV: score, member. Returns 1 if applied.
+   */
+  zaddIfLoaded: defineScript({
+    NUMBER_OF_KEYS: 2,
+    SCRIPT: `
+      redis.call('DEL', KEYS[2])
+      if redis.call('EXISTS', KEYS[1]) == 1 then
+        redis.call('ZADD', KEYS[1], ARGV[1], ARGV[2])
+        return 1
+      end
+      return 0`,
+    parseCommand(parser, zsetKey: string, leaseKey: string, score: number, member: string) {
+      parser.pushKeys([zsetKey, leaseKey]);
+      parser.push(String(score), member);
+    },
+    transformReply: (reply: unknown) => reply as number,
+  }),
+
+  /** Like zaddIfLoaded, for removal. KEYS: zset, lease. ARGV: member. */
+  zremIfLoaded: defineScript({
+    NUMBER_OF_KEYS: 2,
+    SCRIPT: `
+      redis.call('DEL', KEYS[2])
+      if redis.call('EXISTS', KEYS[1]) == 1 then
+        redis.call('ZREM', KEYS[1], ARGV[1])
+        return 1
+      end
+      return 0`,
+    parseCommand(parser, zsetKey: string, leaseKey: string, member: string) {
+      parser.pushKeys([zsetKey, leaseKey]);
+      parser.push(member);
+    },
+    transformReply: (reply: unknown) => reply as number,
+  }),
+
+  /**
+   * HINCRBY on a count hash only if it is loaded (a partial hash would read as wrong counts), and
+   * kills its rebuild lease. KEYS: hash, lease. ARGV: field, delta. Returns the new value or null.
+   */
+  hincrIfLoaded: defineScript({
+    NUMBER_OF_KEYS: 2,
+    SCRIPT: `
+      redis.call('DEL', KEYS[2])
+      if redis.call('EXISTS', KEYS[1]) == 1 then
+        return redis.call('HINCRBY', KEYS[1], ARGV[1], ARGV[2])
+      end
+      return false`,
+    parseCommand(parser, hashKey: string, leaseKey: string, field: string, delta: number) {
+      parser.pushKeys([hashKey, leaseKey]);
+      parser.push(field, String(delta));
+    },
+    transformReply: (reply: unknown) => reply as number | null,
+  }),
+
+  /**
+   * Replaces a hash with freshly computed fields if our rebuild lease still stands.
+   * KEYS: hash, lease. ARGV: token, ttl ms (0 = none), field, value, field, value...
+   */
+  fillHashIfLeaseHeld: defineScript({
+    NUMBER_OF_KEYS: 2,
+    SCRIPT: `
+      if redis.call('GET', KEYS[2]) ~= ARGV[1] then return 0 end
+      redis.call('DEL', KEYS[1], KEYS[2])
+      redis.call('HSET', KEYS[1], unpack(ARGV, 3))
+      if tonumber(ARGV[2]) > 0 then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+      return 1`,
+    parseCommand(parser, hashKey: string, leaseKey: string, token: string, ttlMs: number, fields: string[]) {
+      parser.pushKeys([hashKey, leaseKey]);
+      parser.push(token, String(ttlMs), ...fields);
+    },
+    transformReply: (reply: unknown) => reply as number,
+  }),
+
+  /**
+   * Swaps a structure built in a scratch key onto the live key if our rebuild lease still stands;
+   * otherwise drops the scratch key. The old value is UNLINKed (freed in the background), not
+   * overwritten by RENAME, which would free it synchronously.
+   * KEYS: scratch, live, lease. ARGV: token. Returns 1 when swapped.
+   */
+  swapIfLeaseHeld: defineScript({
+    NUMBER_OF_KEYS: 3,
+    SCRIPT: `
+      if redis.call('GET', KEYS[3]) ~= ARGV[1] then
+        redis.call('UNLINK', KEYS[1])
+        return 0
+      end
+      redis.call('UNLINK', KEYS[2])
+      redis.call('RENAME', KEYS[1], KEYS[2])
+      redis.call('DEL', KEYS[3])
+      return 1`,
+    parseCommand(parser, scratchKey: string, liveKey: string, leaseKey: string, token: string) {
+      parser.pushKeys([scratchKey, liveKey, leaseKey]);
+      parser.push(token);
+    },
+    transformReply: (reply: unknown) => reply as number,
+  }),
+
+  /**
+   * One page of a loaded follow zset, newest first, strictly after the cursor (score, member).
+   * Members are zero-padded ids, so Redis orders equal scores by id (descending under REV), the
+   * same order as SQL's "created_at DESC, id DESC"; ties at the cursor's score are filtered here,
+   * which costs O(ties at that one score). Score 0 is the "loaded" sentinel and never listed.
+   * KEYS: zset. ARGV: limit, cursor score ('' for the first page), cursor member.
+   * Returns [member, score, ...] or null when the zset is not loaded.
+   */
+  zpageDesc: defineScript({
+    NUMBER_OF_KEYS: 1,
+    SCRIPT: `
+      if redis.call('EXISTS', KEYS[1]) == 0 then return false end
+      local limit = tonumber(ARGV[1])
+      if ARGV[2] == '' then
+        return redis.call('ZRANGE', KEYS[1], '+inf', '(0', 'BYSCORE', 'REV', 'LIMIT', 0, limit, 'WITHSCORES')
+      end
+      local out = {}
+      local ties = redis.call('ZRANGE', KEYS[1], ARGV[2], ARGV[2], 'BYSCORE', 'REV', 'WITHSCORES')
+      for i = 1, #ties, 2 do
+        if #out >= limit * 2 then break end
+        if ties[i] < ARGV[3] then
+          out[#out + 1] = ties[i]
+          out[#out + 1] = ties[i + 1]
+        end
+      end
+      local missing = limit - #out / 2
+      if missing > 0 then
+        local rest = redis.call('ZRANGE', KEYS[1], '(' .. ARGV[2], '(0', 'BYSCORE', 'REV', 'LIMIT', 0, missing, 'WITHSCORES')
+        for i = 1, #rest do out[#out + 1] = rest[i] end
+      end
+      return out`,
+    parseCommand(parser, zsetKey: string, limit: number, cursorScore: string, cursorMember: string) {
+      parser.pushKey(zsetKey);
+      parser.push(String(limit), cursorScore, cursorMember);
+    },
+    transformReply: (reply: unknown) => reply as string[] | null,
+  }),
 };

@@ -2,7 +2,6 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuthModule } from '../auth/auth.module.js';
 import { PasswordHasher } from './password-hasher.js';
-import { ProfilesController } from './profiles.controller.js';
 import { ProfilesService } from './profiles.service.js';
 import { User } from './user.entity.js';
 import { UsersController } from './users.controller.js';
@@ -11,7 +10,7 @@ import { UsersService } from './users.service.js';
 
 @Module({
   imports: [TypeOrmModule.forFeature([User]), AuthModule],
-  controllers: [UsersController, ProfilesController],
+  controllers: [UsersController],
   providers: [UsersService, UsersRepository, ProfilesService, PasswordHasher],
   exports: [ProfilesService],
 })

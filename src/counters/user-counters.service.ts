@@ -1,0 +1,130 @@
+import { Injectable, Logger } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import { CacheAsideService } from '../cache/cache-aside.service.js';
+import { AdvisoryLocks, type AdvisoryLock } from '../database/advisory-locks.js';
+import { MetricsService } from '../metrics/metrics.service.js';
+import { RedisKeys, type UserMetric } from '../redis/keys.js';
+import type { RedisClient } from '../redis/redis.client.js';
+import { InjectRedis } from '../redis/redis.constants.js';
+
+/** Counts one metric of one user from Postgres, on the given (lock-holding) connection. */
+export type MetricLoader = (userId: number, manager: EntityManager) => Promise<number>;
+
+export type UserCounts = Record<UserMetric, number>;
+
+const ALL_METRICS: UserMetric[] = ['following', 'followers', 'articles', 'likes', 'views'];
+
+/**
+ * Per-user aggregate counts in `user:{id}:count` (hash) and the `count:{user:<metric>}`
+ * leaderboards. Feature modules register how to count their metric from Postgres and report
+ * deltas after their writes commit.
+ *
+ * Exactness: a delta is applied only to a loaded hash (HINCRBY on a missing hash would create a
+ * partial one). Writers hold a shared advisory lock on the user from before their commit until
+ * their delta is applied; a fill takes the exclusive lock, so it never reads the database between
+ * a writer's commit and its delta, the one moment at which it would count that write twice.
+ */
+@Injectable()
+export class UserCountersService {
+  private readonly logger = new Logger(UserCountersService.name);
+  private readonly loaders = new Map<UserMetric, MetricLoader>();
+  private readonly inflight = new Map<number, Promise<UserCounts>>();
+
+  constructor(
+    @InjectRedis() private readonly redis: RedisClient,
+    private readonly keys: RedisKeys,
+    private readonly locks: AdvisoryLocks,
+    private readonly cache: CacheAsideService,
+    private readonly metrics: MetricsService,
+  ) {}
+
+  register(metric: UserMetric, loader: MetricLoader): void {
+    this.loaders.set(metric, loader);
+  }
+
+  /** The lock a writer holds (shared) from before its commit until its deltas are applied. */
+  writerLock(userId: number): AdvisoryLock {
+    return { key: `user-counts:${userId}`, mode: 'shared' };
+  }
+
+  /** All counts of a user: from Redis when loaded, otherwise computed and loaded. */
+  async get(userId: number): Promise<UserCounts> {
+    try {
+      const cached = await this.redis.hGetAll(this.keys.userCounts(userId));
+      const counts = this.parse(cached);
+      if (counts) return counts;
+    } catch (error) {
+      this.redisFailed('counts.get', error);
+      return this.compute(userId);
+    }
+    const running = this.inflight.get(userId);
+    if (running) return running;
+    const filling = this.fill(userId).finally(() => this.inflight.delete(userId));
+    this.inflight.set(userId, filling);
+    return filling;
+  }
+
+  /**
+   * Applies committed changes, e.g. `{ followers: +1 }`: to the user's hash (when loaded) and to
+   * the leaderboards. Call it while holding `writerLock(userId)`. Never throws: if Redis fails, the
+   * hash is invalidated (now or when Redis is back) and rebuilt from Postgres on the next read.
+   */
+  async apply(userId: number, deltas: Partial<Record<UserMetric, number>>): Promise<void> {
+    const hashKey = this.keys.userCounts(userId);
+    const entries = Object.entries(deltas).filter(([, delta]) => delta !== 0) as [UserMetric, number][];
+    try {
+      await Promise.all(
+        entries.flatMap(([metric, delta]) => [
+          this.redis.hincrIfLoaded(hashKey, RedisKeys.leaseOf(hashKey), metric, delta),
+          this.redis.zIncrBy(this.keys.leaderboard(metric), delta, String(userId)),
+        ]),
+      );
+    } catch (error) {
+      this.redisFailed('counts.apply', error);
+      await this.cache.invalidate(hashKey);
+    }
+  }
+
+  private async fill(userId: number): Promise<UserCounts> {
+    const hashKey = this.keys.userCounts(userId);
+    return this.locks.run([{ key: `user-counts:${userId}`, mode: 'exclusive' }], async (manager) => {
+      // Another instance may have filled it while we waited for the lock.
+      const filled = this.parse(await this.redis.hGetAll(hashKey).catch(() => ({})));
+      if (filled) return filled;
+      const counts = await this.computeWith(userId, manager);
+      try {
+        await this.redis
+          .multi()
+          .del(hashKey)
+          .hSet(hashKey, Object.fromEntries(Object.entries(counts).map(([k, v]) => [k, String(v)])))
+          .exec();
+      } catch (error) {
+        this.redisFailed('counts.fill', error);
+      }
+      return counts;
+    });
+  }
+
+  private compute(userId: number): Promise<UserCounts> {
+    return this.locks.run([], (manager) => this.computeWith(userId, manager));
+  }
+
+  private async computeWith(userId: number, manager: EntityManager): Promise<UserCounts> {
+    const counts = Object.fromEntries(ALL_METRICS.map((metric) => [metric, 0])) as UserCounts;
+    for (const [metric, loader] of this.loaders) counts[metric] = await loader(userId, manager);
+    return counts;
+  }
+
+  /** A hash counts as loaded only when it has every registered metric. */
+  private parse(hash: Record<string, string>): UserCounts | null {
+    for (const metric of this.loaders.keys()) if (!(metric in hash)) return null;
+    const counts = Object.fromEntries(ALL_METRICS.map((metric) => [metric, 0])) as UserCounts;
+    for (const metric of ALL_METRICS) if (metric in hash) counts[metric] = Number(hash[metric]);
+    return counts;
+  }
+
+  private redisFailed(operation: string, error: unknown): void {
+    this.metrics.countRedisError(operation);
+    this.logger.warn(`Redis ${operation} failed: ${String(error)}`);
+  }
+}

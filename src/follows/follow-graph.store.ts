@@ -1,0 +1,114 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { Env } from '../config/env.schema.js';
+import { RedisKeys } from '../redis/keys.js';
+import type { RedisClient } from '../redis/redis.client.js';
+import { InjectRedis } from '../redis/redis.constants.js';
+import type { PageCursor } from './cursor.js';
+import type { FollowDirection, FollowEdge } from './follow-direction.js';
+
+/**
+ * Zset members are zero-padded ids, so Redis orders equal scores by id, the same order as SQL.
+ * Every loaded zset also holds SENTINEL at score 0: a missing key means "not built yet", never
+ * "follows nobody", and an empty list is still a key.
+ */
+const SENTINEL = '#';
+const member = (userId: number): string => String(userId).padStart(10, '0');
+const CHUNK = 1000;
+
+/**
+ * The follow graph in Redis: `user:{id}:following` and `user:{id}:followers` zsets (score = follow
+ * time in ms). Writes apply only to loaded zsets; missing ones are rebuilt from Postgres under a
+ * lease and swapped in atomically. Methods throw on Redis errors; the service decides what to do.
+ */
+@Injectable()
+export class FollowGraphStore {
+  constructor(
+    @InjectRedis() private readonly redis: RedisClient,
+    private readonly keys: RedisKeys,
+    private readonly env: Env,
+  ) {}
+
+  zsetKey(userId: number, direction: FollowDirection): string {
+    return direction === 'following' ? this.keys.following(userId) : this.keys.followers(userId);
+  }
+
+  /** Applies a committed follow (`followedAt` set) or unfollow (null) to both users' zsets. */
+  async applyEdge(followerId: number, followeeId: number, followedAt: number | null): Promise<void> {
+    const sides: [string, number][] = [
+      [this.keys.following(followerId), followeeId],
+      [this.keys.followers(followeeId), followerId],
+    ];
+    await Promise.all(
+      sides.map(([key, other]) =>
+        followedAt === null
+          ? this.redis.zremIfLoaded(key, RedisKeys.leaseOf(key), member(other))
+          : this.redis.zaddIfLoaded(key, RedisKeys.leaseOf(key), followedAt, member(other)),
+      ),
+    );
+  }
+
+  /** A newest-first page after the cursor, or null when the zset is not loaded. */
+  async page(
+    userId: number,
+    direction: FollowDirection,
+    limit: number,
+    after: PageCursor | undefined,
+  ): Promise<FollowEdge[] | null> {
+    const reply = await this.redis.zpageDesc(
+      this.zsetKey(userId, direction),
+      limit,
+      after ? String(after.followedAt) : '',
+      after ? member(after.userId) : '',
+    );
+    if (reply === null) return null;
+    const edges: FollowEdge[] = [];
+    for (let i = 0; i < reply.length; i += 2) {
+      edges.push({ userId: Number(reply[i]), followedAt: Number(reply[i + 1]) });
+    }
+    return edges;
+  }
+
+  /** For each id, whether the viewer follows it; null when the viewer's zset is not loaded. */
+  async follows(viewerId: number, userIds: number[]): Promise<boolean[] | null> {
+    const key = this.keys.following(viewerId);
+    const [exists, scores] = await Promise.all([
+      this.redis.exists(key),
+      userIds.length ? this.redis.zmScore(key, userIds.map(member)) : Promise.resolve([]),
+    ]);
+    if (!exists) return null;
+    return scores.map((score) => score !== null);
+  }
+
+  /**
+   * Builds the zset from `edges` in a scratch key and swaps it in if no write touched it meanwhile.
+   * Returns false when another instance holds the lease or a write intervened (nothing swapped).
+   */
+  async rebuild(
+    userId: number,
+    direction: FollowDirection,
+    edges: AsyncIterable<FollowEdge[]>,
+  ): Promise<boolean> {
+    const key = this.zsetKey(userId, direction);
+    const lease = RedisKeys.leaseOf(key);
+    const token = randomUUID();
+    const leased = await this.redis.set(lease, token, { NX: true, PX: this.env.CACHE_LEASE_MS * 5 });
+    if (leased !== 'OK') return false;
+    const scratch = RedisKeys.scratchOf(key, token);
+    try {
+      await this.redis.zAdd(scratch, { score: 0, value: SENTINEL });
+      for await (const chunk of edges) {
+        for (let i = 0; i < chunk.length; i += CHUNK) {
+          await this.redis.zAdd(
+            scratch,
+            chunk.slice(i, i + CHUNK).map((edge) => ({ score: edge.followedAt, value: member(edge.userId) })),
+          );
+        }
+      }
+      return (await this.redis.swapIfLeaseHeld(scratch, key, lease, token)) === 1;
+    } catch (error) {
+      await this.redis.unlink(scratch).catch(() => 0);
+      throw error;
+    }
+  }
+}

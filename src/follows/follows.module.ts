@@ -1,0 +1,14 @@
+import { Module } from '@nestjs/common';
+import { UsersModule } from '../users/users.module.js';
+import { FollowGraphStore } from './follow-graph.store.js';
+import { FollowsRepository } from './follows.repository.js';
+import { FollowsService } from './follows.service.js';
+import { ProfilesController } from './profiles.controller.js';
+
+@Module({
+  imports: [UsersModule],
+  controllers: [ProfilesController],
+  providers: [FollowsService, FollowsRepository, FollowGraphStore],
+  exports: [FollowsService],
+})
+export class FollowsModule {}

@@ -1,0 +1,202 @@
+import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { CacheAsideService } from '../cache/cache-aside.service.js';
+import { NotFoundError } from '../common/domain-error.js';
+import { UserCountersService } from '../counters/user-counters.service.js';
+import { AdvisoryLocks } from '../database/advisory-locks.js';
+import { MetricsService } from '../metrics/metrics.service.js';
+import type { PublicProfile } from '../users/dto/profile.dto.js';
+import { ProfilesService } from '../users/profiles.service.js';
+import { decodeCursor, encodeCursor, type PageCursor } from './cursor.js';
+import type { FollowListResponse, ProfileView, ProfileWithCountsView } from './dto/profile.dto.js';
+import type { FollowDirection, FollowEdge } from './follow-direction.js';
+import { FollowGraphStore } from './follow-graph.store.js';
+import { CannotFollowSelfError } from './follows.errors.js';
+import { FollowsRepository } from './follows.repository.js';
+
+export const DEFAULT_PAGE_SIZE = 20;
+
+/**
+ * Follow and unfollow, profiles with the viewer's `following` flag and counts, and the paginated
+ * following/followers lists.
+ *
+ * A write runs under three Postgres advisory locks: the pair (exclusive, so the Redis updates of
+ * two racing writes on one pair land in commit order) and each user's count lock (shared, see
+ * UserCountersService). Postgres commits first; Redis is updated only when a row really changed.
+ */
+@Injectable()
+export class FollowsService implements OnModuleInit {
+  private readonly logger = new Logger(FollowsService.name);
+  private readonly rebuilding = new Map<string, Promise<void>>();
+
+  constructor(
+    private readonly follows: FollowsRepository,
+    private readonly graph: FollowGraphStore,
+    private readonly profiles: ProfilesService,
+    private readonly counters: UserCountersService,
+    private readonly locks: AdvisoryLocks,
+    private readonly cache: CacheAsideService,
+    private readonly metrics: MetricsService,
+  ) {}
+
+  onModuleInit(): void {
+    this.counters.register('following', (id, manager) => this.follows.count(id, 'following', manager));
+    this.counters.register('followers', (id, manager) => this.follows.count(id, 'followers', manager));
+  }
+
+  async profile(username: string, viewerId?: number): Promise<ProfileWithCountsView> {
+    const profile = await this.requireProfile(username);
+    const [counts, [following]] = await Promise.all([
+      this.counters.get(profile.id),
+      this.followingFlags(viewerId, [profile.id]),
+    ]);
+    return {
+      ...this.view(profile, following),
+      followersCount: counts.followers,
+      followingCount: counts.following,
+      articlesCount: counts.articles,
+      favoritesReceivedCount: counts.likes,
+    };
+  }
+
+  async follow(viewerId: number, username: string): Promise<ProfileWithCountsView> {
+    await this.setFollowing(viewerId, username, true);
+    return this.profile(username, viewerId);
+  }
+
+  async unfollow(viewerId: number, username: string): Promise<ProfileWithCountsView> {
+    await this.setFollowing(viewerId, username, false);
+    return this.profile(username, viewerId);
+  }
+
+  /** For each user id, whether the viewer follows it (all false for anonymous viewers). */
+  async followingFlags(viewerId: number | undefined, userIds: number[]): Promise<boolean[]> {
+    if (viewerId === undefined || userIds.length === 0) return userIds.map(() => false);
+    try {
+      const flags = await this.graph.follows(viewerId, userIds);
+      if (flags) return flags;
+      this.rebuildInBackground(viewerId, 'following');
+    } catch (error) {
+      this.redisFailed('follows.flags', error);
+    }
+    const followed = await this.follows.followedAmong(viewerId, userIds);
+    return userIds.map((id) => followed.has(id));
+  }
+
+  async list(
+    username: string,
+    direction: FollowDirection,
+    viewerId: number | undefined,
+    limit = DEFAULT_PAGE_SIZE,
+    cursor?: string,
+  ): Promise<FollowListResponse> {
+    const after = cursor === undefined ? undefined : decodeCursor(cursor);
+    const owner = await this.requireProfile(username);
+    // One extra item tells whether there is a next page.
+    const edges = await this.pageOf(owner.id, direction, limit + 1, after);
+    const page = edges.slice(0, limit);
+    const ids = page.map((edge) => edge.userId);
+    const [profiles, flags] = await Promise.all([
+      this.profiles.getManyByIds(ids),
+      this.followingFlags(viewerId, ids),
+    ]);
+    const views: ProfileView[] = [];
+    page.forEach((edge, i) => {
+      const profile = profiles.get(edge.userId);
+      if (profile) views.push(this.view(profile, flags[i]));
+    });
+    const last = page[page.length - 1];
+    return {
+      profiles: views,
+      nextCursor: edges.length > limit && last ? encodeCursor(last) : null,
+    };
+  }
+
+  private async setFollowing(viewerId: number, username: string, follow: boolean): Promise<void> {
+    const target = await this.requireProfile(username);
+    if (target.id === viewerId) throw new CannotFollowSelfError();
+    await this.locks.run(
+      [
+        { key: `follow:${viewerId}:${target.id}`, mode: 'exclusive' },
+        this.counters.writerLock(viewerId),
+        this.counters.writerLock(target.id),
+      ],
+      async (manager) => {
+        if (follow) {
+          const followedAt = await this.follows.insert(manager, viewerId, target.id);
+          if (followedAt !== null) await this.applyToRedis(viewerId, target.id, followedAt);
+        } else if (await this.follows.delete(manager, viewerId, target.id)) {
+          await this.applyToRedis(viewerId, target.id, null);
+        }
+        // Otherwise nothing changed (a repeated follow or unfollow): no structure or count moves.
+      },
+    );
+  }
+
+  /** Mirrors a committed change into Redis; a failure leaves the structures to be rebuilt. */
+  private async applyToRedis(followerId: number, followeeId: number, followedAt: number | null): Promise<void> {
+    const delta = followedAt === null ? -1 : 1;
+    try {
+      await this.graph.applyEdge(followerId, followeeId, followedAt);
+    } catch (error) {
+      this.redisFailed('follows.apply', error);
+      await this.cache.invalidate(
+        this.graph.zsetKey(followerId, 'following'),
+        this.graph.zsetKey(followeeId, 'followers'),
+      );
+    }
+    await Promise.all([
+      this.counters.apply(followerId, { following: delta }),
+      this.counters.apply(followeeId, { followers: delta }),
+    ]);
+  }
+
+  private async pageOf(
+    userId: number,
+    direction: FollowDirection,
+    limit: number,
+    after: PageCursor | undefined,
+  ): Promise<FollowEdge[]> {
+    try {
+      const cached = await this.graph.page(userId, direction, limit, after);
+      if (cached) return cached;
+      await this.rebuild(userId, direction);
+      const rebuilt = await this.graph.page(userId, direction, limit, after);
+      if (rebuilt) return rebuilt;
+    } catch (error) {
+      this.redisFailed('follows.page', error);
+    }
+    return this.follows.page(userId, direction, limit, after);
+  }
+
+  /** Rebuilds a zset from Postgres, once per process at a time. */
+  private rebuild(userId: number, direction: FollowDirection): Promise<void> {
+    const key = `${direction}:${userId}`;
+    const running = this.rebuilding.get(key);
+    if (running) return running;
+    const work = this.graph
+      .rebuild(userId, direction, this.follows.allEdges(userId, direction))
+      .then(() => undefined)
+      .finally(() => this.rebuilding.delete(key));
+    this.rebuilding.set(key, work);
+    return work;
+  }
+
+  private rebuildInBackground(userId: number, direction: FollowDirection): void {
+    this.rebuild(userId, direction).catch((error: unknown) => this.redisFailed('follows.rebuild', error));
+  }
+
+  private async requireProfile(username: string): Promise<PublicProfile> {
+    const profile = await this.profiles.getByUsername(username);
+    if (!profile) throw new NotFoundError('profile not found');
+    return profile;
+  }
+
+  private view(profile: PublicProfile, following: boolean): ProfileView {
+    return { username: profile.username, bio: profile.bio, image: profile.image, following };
+  }
+
+  private redisFailed(operation: string, error: unknown): void {
+    this.metrics.countRedisError(operation);
+    this.logger.warn(`Redis ${operation} failed, using Postgres: ${String(error)}`);
+  }
+}
