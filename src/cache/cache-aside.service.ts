@@ -108,7 +108,10 @@ export class CacheAsideService {
     // Leases first, load second: an invalidation landing after our read must find (and kill) them.
     const granted = await Promise.all(
       missing.map((id, i) =>
-        this.redis.set(RedisKeys.leaseOf(keyOf(id)), tokens[i], { NX: true, PX: this.env.CACHE_LEASE_MS }),
+        this.redis.set(RedisKeys.leaseOf(keyOf(id)), tokens[i], {
+          NX: true,
+          PX: this.env.CACHE_LEASE_MS,
+        }),
       ),
     ).catch((error: unknown) => {
       this.redisFailed('lease', error);
@@ -117,9 +120,15 @@ export class CacheAsideService {
     await loadAll(missing);
     await Promise.all(
       missing.map((id, i) =>
-        granted[i] === 'OK'
-          ? this.fill(keyOf(id), RedisKeys.leaseOf(keyOf(id)), tokens[i], result.get(id) ?? null, policy)
-          : undefined,
+        granted[i] !== 'OK'
+          ? Promise.resolve()
+          : this.fill(
+              keyOf(id),
+              RedisKeys.leaseOf(keyOf(id)),
+              tokens[i],
+              result.get(id) ?? null,
+              policy,
+            ),
       ),
     );
     return result;

@@ -71,7 +71,10 @@ export class UserCountersService {
    */
   async apply(userId: number, deltas: Partial<Record<UserMetric, number>>): Promise<void> {
     const hashKey = this.keys.userCounts(userId);
-    const entries = Object.entries(deltas).filter(([, delta]) => delta !== 0) as [UserMetric, number][];
+    const entries = Object.entries(deltas).filter(([, delta]) => delta !== 0) as [
+      UserMetric,
+      number,
+    ][];
     try {
       await Promise.all(
         entries.flatMap(([metric, delta]) => [
@@ -87,22 +90,28 @@ export class UserCountersService {
 
   private async fill(userId: number): Promise<UserCounts> {
     const hashKey = this.keys.userCounts(userId);
-    return this.locks.run([{ key: `user-counts:${userId}`, mode: 'exclusive' }], async (manager) => {
-      // Another instance may have filled it while we waited for the lock.
-      const filled = this.parse(await this.redis.hGetAll(hashKey).catch(() => ({})));
-      if (filled) return filled;
-      const counts = await this.computeWith(userId, manager);
-      try {
-        await this.redis
-          .multi()
-          .del(hashKey)
-          .hSet(hashKey, Object.fromEntries(Object.entries(counts).map(([k, v]) => [k, String(v)])))
-          .exec();
-      } catch (error) {
-        this.redisFailed('counts.fill', error);
-      }
-      return counts;
-    });
+    return this.locks.run(
+      [{ key: `user-counts:${userId}`, mode: 'exclusive' }],
+      async (manager) => {
+        // Another instance may have filled it while we waited for the lock.
+        const filled = this.parse(await this.redis.hGetAll(hashKey).catch(() => ({})));
+        if (filled) return filled;
+        const counts = await this.computeWith(userId, manager);
+        try {
+          await this.redis
+            .multi()
+            .del(hashKey)
+            .hSet(
+              hashKey,
+              Object.fromEntries(Object.entries(counts).map(([k, v]) => [k, String(v)])),
+            )
+            .exec();
+        } catch (error) {
+          this.redisFailed('counts.fill', error);
+        }
+        return counts;
+      },
+    );
   }
 
   private compute(userId: number): Promise<UserCounts> {

@@ -10,9 +10,16 @@ describe('page cursor', () => {
     expect(decodeCursor(encoded)).toEqual(cursor);
   });
 
-  it.each(['', 'abc', Buffer.from('1.2.3').toString('base64url'), Buffer.from('-1.5').toString('base64url'),
-    Buffer.from('10.0').toString('base64url'), Buffer.from('10.99999999999').toString('base64url'),
-    Buffer.from('1e5.3').toString('base64url'), '%%%'])('rejects %p with a 422 error', (raw) => {
+  it.each([
+    '',
+    'abc',
+    Buffer.from('1.2.3').toString('base64url'),
+    Buffer.from('-1.5').toString('base64url'),
+    Buffer.from('10.0').toString('base64url'),
+    Buffer.from('10.99999999999').toString('base64url'),
+    Buffer.from('1e5.3').toString('base64url'),
+    '%%%',
+  ])('rejects %p with a 422 error', (raw) => {
     expect(() => decodeCursor(raw)).toThrow(ValidationFailedError);
   });
 });

@@ -34,7 +34,11 @@ export class FollowGraphStore {
   }
 
   /** Applies a committed follow (`followedAt` set) or unfollow (null) to both users' zsets. */
-  async applyEdge(followerId: number, followeeId: number, followedAt: number | null): Promise<void> {
+  async applyEdge(
+    followerId: number,
+    followeeId: number,
+    followedAt: number | null,
+  ): Promise<void> {
     const sides: [string, number][] = [
       [this.keys.following(followerId), followeeId],
       [this.keys.followers(followeeId), followerId],
@@ -92,7 +96,10 @@ export class FollowGraphStore {
     const key = this.zsetKey(userId, direction);
     const lease = RedisKeys.leaseOf(key);
     const token = randomUUID();
-    const leased = await this.redis.set(lease, token, { NX: true, PX: this.env.CACHE_LEASE_MS * 5 });
+    const leased = await this.redis.set(lease, token, {
+      NX: true,
+      PX: this.env.CACHE_LEASE_MS * 5,
+    });
     if (leased !== 'OK') return false;
     const scratch = RedisKeys.scratchOf(key, token);
     try {
@@ -101,7 +108,9 @@ export class FollowGraphStore {
         for (let i = 0; i < chunk.length; i += CHUNK) {
           await this.redis.zAdd(
             scratch,
-            chunk.slice(i, i + CHUNK).map((edge) => ({ score: edge.followedAt, value: member(edge.userId) })),
+            chunk
+              .slice(i, i + CHUNK)
+              .map((edge) => ({ score: edge.followedAt, value: member(edge.userId) })),
           );
         }
       }

@@ -11,7 +11,10 @@ const SIDES: Record<FollowDirection, { owner: string; other: string }> = {
 };
 
 type EdgeRow = { user_id: number; followed_at: string };
-const toEdge = (row: EdgeRow): FollowEdge => ({ userId: row.user_id, followedAt: Number(row.followed_at) });
+const toEdge = (row: EdgeRow): FollowEdge => ({
+  userId: row.user_id,
+  followedAt: Number(row.followed_at),
+});
 const FOLLOWED_AT_MS = `(extract(epoch FROM created_at) * 1000)::bigint AS followed_at`;
 
 /** The only place that speaks SQL about follows. */
@@ -20,7 +23,11 @@ export class FollowsRepository {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
   /** Inserts the edge; returns its time, or null when it already existed (nothing changed). */
-  async insert(manager: EntityManager, followerId: number, followeeId: number): Promise<number | null> {
+  async insert(
+    manager: EntityManager,
+    followerId: number,
+    followeeId: number,
+  ): Promise<number | null> {
     const rows: { followed_at: string }[] = await manager.query(
       `INSERT INTO follows (follower_id, followee_id, created_at)
        VALUES ($1, $2, date_trunc('milliseconds', clock_timestamp()))
@@ -33,14 +40,19 @@ export class FollowsRepository {
 
   /** Deletes the edge; returns true only when a row was really deleted. */
   async delete(manager: EntityManager, followerId: number, followeeId: number): Promise<boolean> {
-    const rows: unknown[] = await manager.query(
-      `DELETE FROM follows WHERE follower_id = $1 AND followee_id = $2 RETURNING 1`,
+    // For DELETE, TypeORM's postgres driver answers [rows, affected row count].
+    const [, affected] = await manager.query<[unknown[], number]>(
+      `DELETE FROM follows WHERE follower_id = $1 AND followee_id = $2`,
       [followerId, followeeId],
     );
-    return rows.length > 0;
+    return affected > 0;
   }
 
-  async count(userId: number, direction: FollowDirection, manager: EntityManager = this.db.manager): Promise<number> {
+  async count(
+    userId: number,
+    direction: FollowDirection,
+    manager: EntityManager = this.db.manager,
+  ): Promise<number> {
     const { owner } = SIDES[direction];
     const rows: { n: number }[] = await manager.query(
       `SELECT count(*)::int AS n FROM follows WHERE ${owner} = $1`,
@@ -84,7 +96,11 @@ export class FollowsRepository {
   }
 
   /** Every edge of a user's list in id order, in chunks (bounded memory for big lists). */
-  async *allEdges(userId: number, direction: FollowDirection, chunk = 5000): AsyncGenerator<FollowEdge[]> {
+  async *allEdges(
+    userId: number,
+    direction: FollowDirection,
+    chunk = 5000,
+  ): AsyncGenerator<FollowEdge[]> {
     const { owner, other } = SIDES[direction];
     let lastId = 0;
     for (;;) {

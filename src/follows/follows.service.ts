@@ -39,8 +39,12 @@ export class FollowsService implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    this.counters.register('following', (id, manager) => this.follows.count(id, 'following', manager));
-    this.counters.register('followers', (id, manager) => this.follows.count(id, 'followers', manager));
+    this.counters.register('following', (id, manager) =>
+      this.follows.count(id, 'following', manager),
+    );
+    this.counters.register('followers', (id, manager) =>
+      this.follows.count(id, 'followers', manager),
+    );
   }
 
   async profile(username: string, viewerId?: number): Promise<ProfileWithCountsView> {
@@ -133,7 +137,11 @@ export class FollowsService implements OnModuleInit {
   }
 
   /** Mirrors a committed change into Redis; a failure leaves the structures to be rebuilt. */
-  private async applyToRedis(followerId: number, followeeId: number, followedAt: number | null): Promise<void> {
+  private async applyToRedis(
+    followerId: number,
+    followeeId: number,
+    followedAt: number | null,
+  ): Promise<void> {
     const delta = followedAt === null ? -1 : 1;
     try {
       await this.graph.applyEdge(followerId, followeeId, followedAt);
@@ -182,7 +190,9 @@ export class FollowsService implements OnModuleInit {
   }
 
   private rebuildInBackground(userId: number, direction: FollowDirection): void {
-    this.rebuild(userId, direction).catch((error: unknown) => this.redisFailed('follows.rebuild', error));
+    this.rebuild(userId, direction).catch((error: unknown) =>
+      this.redisFailed('follows.rebuild', error),
+    );
   }
 
   private async requireProfile(username: string): Promise<PublicProfile> {

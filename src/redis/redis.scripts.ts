@@ -132,7 +132,14 @@ export const redisScripts = {
       redis.call('HSET', KEYS[1], unpack(ARGV, 3))
       if tonumber(ARGV[2]) > 0 then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
       return 1`,
-    parseCommand(parser, hashKey: string, leaseKey: string, token: string, ttlMs: number, fields: string[]) {
+    parseCommand(
+      parser,
+      hashKey: string,
+      leaseKey: string,
+      token: string,
+      ttlMs: number,
+      fields: string[],
+    ) {
       parser.pushKeys([hashKey, leaseKey]);
       parser.push(token, String(ttlMs), ...fields);
     },
@@ -194,7 +201,13 @@ export const redisScripts = {
         for i = 1, #rest do out[#out + 1] = rest[i] end
       end
       return out`,
-    parseCommand(parser, zsetKey: string, limit: number, cursorScore: string, cursorMember: string) {
+    parseCommand(
+      parser,
+      zsetKey: string,
+      limit: number,
+      cursorScore: string,
+      cursorMember: string,
+    ) {
       parser.pushKey(zsetKey);
       parser.push(String(limit), cursorScore, cursorMember);
     },

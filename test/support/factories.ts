@@ -26,3 +26,26 @@ export async function registerUser(
 }
 
 export const authHeader = (token: string) => ({ Authorization: `Token ${token}` });
+
+/** Inserts users straight into Postgres (no password that works): for bulk fixtures only. */
+export async function insertUsers(
+  testApp: TestApp,
+  count: number,
+  prefix: string,
+): Promise<{ id: number; username: string }[]> {
+  return testApp.db.query(
+    `INSERT INTO users (email, username, password_hash)
+     SELECT $1 || n || '@example.com', $1 || n, 'not-a-real-hash'
+     FROM generate_series(1, $2::int) AS n
+     RETURNING id, username`,
+    [prefix, count],
+  );
+}
+
+export async function userId(testApp: TestApp, username: string): Promise<number> {
+  const rows: { id: number }[] = await testApp.db.query(
+    `SELECT id FROM users WHERE username = $1`,
+    [username],
+  );
+  return rows[0].id;
+}
