@@ -13,6 +13,8 @@ import { RedisModule } from './redis/redis.module.js';
 import { UsersModule } from './users/users.module.js';
 import { CountersModule } from './counters/counters.module.js';
 import { FollowsModule } from './follows/follows.module.js';
+import { ArticlesModule } from './articles/articles.module.js';
+import { ScheduleModule } from '@nestjs/schedule';
 
 export interface AppModuleOptions {
   /** Environment values that take precedence over `process.env` (tests, second instances). */
@@ -40,6 +42,7 @@ export class AppModule {
             },
           }),
         }),
+        ScheduleModule.forRoot(),
         MetricsModule,
         DatabaseModule,
         RedisModule,
@@ -49,6 +52,7 @@ export class AppModule {
         CountersModule,
         UsersModule,
         FollowsModule,
+        ArticlesModule,
       ],
     };
   }

@@ -5,6 +5,8 @@ import { Env } from '../config/env.schema.js';
 import type { RedisClient } from '../redis/redis.client.js';
 import { REDIS_CLIENT } from '../redis/redis.constants.js';
 import { CacheAsideService } from './cache-aside.service.js';
+import { CacheTagsService } from './cache-tags.service.js';
+import { CachedInterceptor } from './cached.interceptor.js';
 
 /**
  * A Keyv Redis store on the app's own client. The cache module disconnects its stores on shutdown;
@@ -38,7 +40,7 @@ class SharedClientKeyvRedis extends KeyvRedis<unknown> {
       }),
     }),
   ],
-  providers: [CacheAsideService],
-  exports: [CacheAsideService, CacheModule],
+  providers: [CacheAsideService, CacheTagsService, CachedInterceptor],
+  exports: [CacheAsideService, CacheTagsService, CachedInterceptor, CacheModule],
 })
 export class AppCacheModule {}

@@ -55,6 +55,9 @@ export class Env {
   /** How long an instance without the lease waits for the holder's fill before querying itself. */
   @IsInt() @Min(0) CACHE_LEASE_WAIT_MS: number = 100;
 
+  /** How often pending article views are flushed from Redis to Postgres; 0 disables it. */
+  @IsInt() @Min(0) VIEWS_FLUSH_INTERVAL_MS: number = 10_000;
+
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL: string = 'info';
   @IsString() CORS_ORIGIN: string = '*';

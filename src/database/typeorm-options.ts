@@ -1,11 +1,12 @@
 import type { DataSourceOptions, Logger } from 'typeorm';
+import { Article, ArticleTag, Comment, Favorite } from '../articles/article.entity.js';
 import { Session } from '../auth/session.entity.js';
 import { Follow } from '../follows/follow.entity.js';
 import { User } from '../users/user.entity.js';
 import { migrations } from './migrations/index.js';
 
 /** Every entity of every feature module, listed once for the app and the TypeORM CLI. */
-export const entities = [User, Session, Follow];
+export const entities = [User, Session, Follow, Article, ArticleTag, Favorite, Comment];
 
 /**
  * The one description of our Postgres connection, used by the Nest app (TypeOrmModule), by the

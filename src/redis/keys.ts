@@ -41,6 +41,36 @@ export class RedisKeys {
     return `${this.prefix}count:{user:${metric}}`;
   }
 
+  /** Viewer-independent article (JSON, body included), or the negative marker. */
+  article(articleId: number): string {
+    return `${this.prefix}article:{${articleId}}`;
+  }
+
+  /** Who favorited the article: set of zero-padded user ids plus a "loaded" sentinel. */
+  articleFavoriters(articleId: number): string {
+    return `${this.prefix}article:{${articleId}}:favoriters`;
+  }
+
+  /** Article views counted since the last flush to Postgres: hash, field = article id. */
+  pendingViews(): string {
+    return `${this.prefix}views:{pending}`;
+  }
+
+  /** The batch of views being flushed right now (renamed from pendingViews, same slot). */
+  flushingViews(): string {
+    return `${this.prefix}views:{pending}:flushing`;
+  }
+
+  /** Generation counter of a cache tag: bumping it orphans every entry built under the old one. */
+  cacheTag(tag: string): string {
+    return `${this.prefix}cache-tag:${tag}`;
+  }
+
+  /** An HTTP response cached by the @Cached interceptor. */
+  httpResponse(name: string, key: string): string {
+    return `${this.prefix}http:${name}:${encodeURIComponent(key)}`;
+  }
+
   /** A login session (JSON with the user id and expiry), or the negative marker once revoked. */
   session(sessionId: string): string {
     return `${this.prefix}session:${sessionId}`;

@@ -213,4 +213,36 @@ export const redisScripts = {
     },
     transformReply: (reply: unknown) => reply as string[] | null,
   }),
+
+  /** SADD only to a loaded set (see zaddIfLoaded). KEYS: set, lease. ARGV: member. */
+  saddIfLoaded: defineScript({
+    NUMBER_OF_KEYS: 2,
+    SCRIPT: `
+      redis.call('DEL', KEYS[2])
+      if redis.call('EXISTS', KEYS[1]) == 1 then
+        return redis.call('SADD', KEYS[1], ARGV[1])
+      end
+      return 0`,
+    parseCommand(parser, setKey: string, leaseKey: string, member: string) {
+      parser.pushKeys([setKey, leaseKey]);
+      parser.push(member);
+    },
+    transformReply: (reply: unknown) => reply as number,
+  }),
+
+  /** SREM only from a loaded set. KEYS: set, lease. ARGV: member. */
+  sremIfLoaded: defineScript({
+    NUMBER_OF_KEYS: 2,
+    SCRIPT: `
+      redis.call('DEL', KEYS[2])
+      if redis.call('EXISTS', KEYS[1]) == 1 then
+        return redis.call('SREM', KEYS[1], ARGV[1])
+      end
+      return 0`,
+    parseCommand(parser, setKey: string, leaseKey: string, member: string) {
+      parser.pushKeys([setKey, leaseKey]);
+      parser.push(member);
+    },
+    transformReply: (reply: unknown) => reply as number,
+  }),
 };

@@ -1,0 +1,148 @@
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  HttpStatus,
+  Param,
+  Post,
+  Put,
+  Query,
+} from '@nestjs/common';
+import {
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiSecurity,
+  ApiTags,
+} from '@nestjs/swagger';
+import type { FastifyRequest } from 'fastify';
+import type { AuthContext } from '../auth/auth-context.js';
+import { CurrentUser, OptionalAuth, RequireAuth } from '../auth/auth.decorators.js';
+import { Cached } from '../cache/cached.decorator.js';
+import { ArticleListPersonalizer, SingleArticlePersonalizer } from './article-presenter.js';
+import { ARTICLES_TAG, ArticlesService } from './articles.service.js';
+import {
+  type ArticleIdPage,
+  ListArticlesQuery,
+  MultipleArticlesResponse,
+  NewArticleRequest,
+  PageQuery,
+  type SharedArticle,
+  SingleArticleResponse,
+  UpdateArticleRequest,
+} from './dto/article.dto.js';
+
+/** The list cache key: the recognised filters in a fixed order (unknown ones are rejected later). */
+function listKey(request: FastifyRequest): string {
+  const query = request.query as Record<string, unknown>;
+  return JSON.stringify(
+    ['tag', 'author', 'favorited', 'limit', 'offset'].map((name) => query[name] ?? null),
+  );
+}
+
+@ApiTags('Articles')
+@Controller('articles')
+export class ArticlesController {
+  constructor(
+    private readonly articles: ArticlesService,
+    private readonly lists: ArticleListPersonalizer,
+  ) {}
+
+  /** Ids of the page are cached under the `articles` tag; articles come from the object cache. */
+  @Get()
+  @OptionalAuth()
+  @Cached({
+    name: 'article-list',
+    key: listKey,
+    tags: [ARTICLES_TAG],
+    ttlSeconds: 60,
+    personalize: ArticleListPersonalizer,
+  })
+  @ApiOkResponse({ type: MultipleArticlesResponse })
+  list(@Query() query: ListArticlesQuery): Promise<ArticleIdPage> {
+    return this.articles.listIds(query);
+  }
+
+  /** Viewer-specific ids, so not cached as a page; the articles still come from the object cache. */
+  @Get('feed')
+  @RequireAuth()
+  @ApiSecurity('Token')
+  @ApiOkResponse({ type: MultipleArticlesResponse })
+  async feed(
+    @Query() query: PageQuery,
+    @CurrentUser() viewer: AuthContext,
+  ): Promise<MultipleArticlesResponse> {
+    const page = await this.articles.feedIds(viewer.userId, query.limit, query.offset);
+    return this.lists.personalize(page, viewer);
+  }
+
+  @Get(':slug')
+  @OptionalAuth()
+  @Cached({
+    name: 'article',
+    key: (request) => (request.params as { slug: string }).slug,
+    personalize: SingleArticlePersonalizer,
+    notFoundMessage: 'article not found',
+  })
+  @ApiOkResponse({ type: SingleArticleResponse })
+  get(@Param('slug') slug: string): Promise<SharedArticle> {
+    return this.articles.shared(slug);
+  }
+
+  @Post()
+  @RequireAuth()
+  @ApiSecurity('Token')
+  @ApiCreatedResponse({ type: SingleArticleResponse })
+  async create(
+    @Body() body: NewArticleRequest,
+    @CurrentUser() viewer: AuthContext,
+  ): Promise<SingleArticleResponse> {
+    return { article: await this.articles.create(viewer.userId, body.article) };
+  }
+
+  @Put(':slug')
+  @RequireAuth()
+  @ApiSecurity('Token')
+  @ApiOkResponse({ type: SingleArticleResponse })
+  async update(
+    @Param('slug') slug: string,
+    @Body() body: UpdateArticleRequest,
+    @CurrentUser() viewer: AuthContext,
+  ): Promise<SingleArticleResponse> {
+    return { article: await this.articles.update(viewer.userId, slug, body.article) };
+  }
+
+  @Delete(':slug')
+  @RequireAuth()
+  @ApiSecurity('Token')
+  @HttpCode(HttpStatus.NO_CONTENT)
+  @ApiNoContentResponse()
+  async delete(@Param('slug') slug: string, @CurrentUser() viewer: AuthContext): Promise<void> {
+    await this.articles.delete(viewer.userId, slug);
+  }
+
+  @Post(':slug/favorite')
+  @RequireAuth()
+  @ApiSecurity('Token')
+  @HttpCode(HttpStatus.OK)
+  @ApiOkResponse({ type: SingleArticleResponse })
+  async favorite(
+    @Param('slug') slug: string,
+    @CurrentUser() viewer: AuthContext,
+  ): Promise<SingleArticleResponse> {
+    return { article: await this.articles.setFavorite(viewer.userId, slug, true) };
+  }
+
+  @Delete(':slug/favorite')
+  @RequireAuth()
+  @ApiSecurity('Token')
+  @ApiOkResponse({ type: SingleArticleResponse })
+  async unfavorite(
+    @Param('slug') slug: string,
+    @CurrentUser() viewer: AuthContext,
+  ): Promise<SingleArticleResponse> {
+    return { article: await this.articles.setFavorite(viewer.userId, slug, false) };
+  }
+}

@@ -1,0 +1,35 @@
+import { Module } from '@nestjs/common';
+import { FollowsModule } from '../follows/follows.module.js';
+import { UsersModule } from '../users/users.module.js';
+import {
+  ArticleListPersonalizer,
+  ArticlePresenter,
+  SingleArticlePersonalizer,
+} from './article-presenter.js';
+import { ArticlesController } from './articles.controller.js';
+import { ArticlesRepository } from './articles.repository.js';
+import { ArticlesService } from './articles.service.js';
+import { CommentsController } from './comments.controller.js';
+import { CommentsRepository } from './comments.repository.js';
+import { CommentsService } from './comments.service.js';
+import { FavoritesStore } from './favorites.store.js';
+import { TagsController } from './tags.controller.js';
+import { ViewsCounter } from './views-counter.service.js';
+
+@Module({
+  imports: [UsersModule, FollowsModule],
+  controllers: [ArticlesController, CommentsController, TagsController],
+  providers: [
+    ArticlesService,
+    ArticlesRepository,
+    ArticlePresenter,
+    SingleArticlePersonalizer,
+    ArticleListPersonalizer,
+    CommentsService,
+    CommentsRepository,
+    FavoritesStore,
+    ViewsCounter,
+  ],
+  exports: [ArticlesService, ViewsCounter],
+})
+export class ArticlesModule {}

@@ -1,0 +1,292 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, QueryFailedError, type EntityManager } from 'typeorm';
+import type { ArticleIdPage, SharedArticle } from './dto/article.dto.js';
+
+export interface ArticleRef {
+  id: number;
+  slug: string;
+  authorId: number;
+}
+
+export interface ArticleFilter {
+  tag?: string;
+  authorId?: number;
+  favoritedBy?: number;
+}
+
+type SharedRow = {
+  id: number;
+  slug: string;
+  title: string;
+  description: string;
+  body: string;
+  author_id: number;
+  favorites_count: number;
+  views_count: string;
+  created_at: Date;
+  updated_at: Date;
+  tag_list: string[];
+};
+
+const SHARED_SELECT = `
+  SELECT a.id, a.slug, a.title, a.description, a.body, a.author_id, a.favorites_count,
+         a.views_count, a.created_at, a.updated_at,
+         COALESCE(array_agg(t.tag ORDER BY t.tag) FILTER (WHERE t.tag IS NOT NULL), '{}') AS tag_list
+  FROM articles a LEFT JOIN article_tags t ON t.article_id = a.id`;
+
+const toShared = (row: SharedRow): SharedArticle => ({
+  id: row.id,
+  slug: row.slug,
+  title: row.title,
+  description: row.description,
+  body: row.body,
+  tagList: row.tag_list,
+  createdAt: row.created_at.toISOString(),
+  updatedAt: row.updated_at.toISOString(),
+  authorId: row.author_id,
+  favoritesCount: row.favorites_count,
+  viewsCount: Number(row.views_count),
+});
+
+export class SlugTakenError extends Error {}
+
+/** The only place that speaks SQL about articles, tags and favorites. */
+@Injectable()
+export class ArticlesRepository {
+  constructor(@InjectDataSource() private readonly db: DataSource) {}
+
+  async findShared(by: { slug: string } | { ids: number[] }): Promise<SharedArticle[]> {
+    const [where, param] =
+      'slug' in by ? ['a.slug = $1', by.slug] : ['a.id = ANY($1::int[])', by.ids];
+    const rows: SharedRow[] = await this.db.query(`${SHARED_SELECT} WHERE ${where} GROUP BY a.id`, [
+      param,
+    ]);
+    return rows.map(toShared);
+  }
+
+  async findRef(slug: string): Promise<ArticleRef | null> {
+    const rows: { id: number; slug: string; author_id: number }[] = await this.db.query(
+      `SELECT id, slug, author_id FROM articles WHERE slug = $1`,
+      [slug],
+    );
+    return rows.length ? { id: rows[0].id, slug: rows[0].slug, authorId: rows[0].author_id } : null;
+  }
+
+  /** Inserts the article; throws SlugTakenError when the slug exists (caller retries). */
+  async insert(
+    manager: EntityManager,
+    article: { slug: string; title: string; description: string; body: string; authorId: number },
+  ): Promise<number> {
+    try {
+      const rows: { id: number }[] = await manager.query(
+        `INSERT INTO articles (slug, title, description, body, author_id)
+         VALUES ($1, $2, $3, $4, $5) RETURNING id`,
+        [article.slug, article.title, article.description, article.body, article.authorId],
+      );
+      return rows[0].id;
+    } catch (error) {
+      throw isSlugClash(error) ? new SlugTakenError() : error;
+    }
+  }
+
+  async update(
+    manager: EntityManager,
+    id: number,
+    changes: { slug?: string; title?: string; description?: string; body?: string },
+  ): Promise<void> {
+    const columns = Object.entries(changes).filter(([, value]) => value !== undefined);
+    const sets = columns.map(([column], i) => `"${column}" = $${i + 2}`);
+    sets.push(`updated_at = date_trunc('milliseconds', clock_timestamp())`);
+    try {
+      await manager.query(`UPDATE articles SET ${sets.join(', ')} WHERE id = $1`, [
+        id,
+        ...columns.map(([, value]) => value),
+      ]);
+    } catch (error) {
+      throw isSlugClash(error) ? new SlugTakenError() : error;
+    }
+  }
+
+  async replaceTags(manager: EntityManager, articleId: number, tags: string[]): Promise<void> {
+    await manager.query(`DELETE FROM article_tags WHERE article_id = $1`, [articleId]);
+    if (tags.length) {
+      await manager.query(
+        `INSERT INTO article_tags (article_id, tag) SELECT $1, unnest($2::varchar[]) ON CONFLICT DO NOTHING`,
+        [articleId, [...new Set(tags)]],
+      );
+    }
+  }
+
+  /** Deletes the article; returns what it contributed to its author's counts, or null. */
+  async delete(
+    manager: EntityManager,
+    id: number,
+  ): Promise<{ favoritesCount: number; viewsCount: number } | null> {
+    const rows: { favorites_count: number; views_count: string }[] = await manager.query(
+      `DELETE FROM articles WHERE id = $1 RETURNING favorites_count, views_count`,
+      [id],
+    );
+    const [deleted] = Array.isArray(rows[0]) ? (rows[0] as typeof rows) : rows;
+    return deleted
+      ? { favoritesCount: deleted.favorites_count, viewsCount: Number(deleted.views_count) }
+      : null;
+  }
+
+  async listIds(filter: ArticleFilter, limit: number, offset: number): Promise<ArticleIdPage> {
+    const conditions: string[] = [];
+    const params: unknown[] = [];
+    if (filter.tag !== undefined) {
+      params.push(filter.tag);
+      conditions.push(
+        `EXISTS (SELECT 1 FROM article_tags t WHERE t.article_id = a.id AND t.tag = $${params.length})`,
+      );
+    }
+    if (filter.authorId !== undefined) {
+      params.push(filter.authorId);
+      conditions.push(`a.author_id = $${params.length}`);
+    }
+    if (filter.favoritedBy !== undefined) {
+      params.push(filter.favoritedBy);
+      conditions.push(
+        `EXISTS (SELECT 1 FROM favorites f WHERE f.article_id = a.id AND f.user_id = $${params.length})`,
+      );
+    }
+    const where = conditions.length ? `WHERE ${conditions.join(' AND ')}` : '';
+    return this.page(`FROM articles a ${where}`, params, limit, offset);
+  }
+
+  /** Articles by the authors the viewer follows, newest first. */
+  feedIds(viewerId: number, limit: number, offset: number): Promise<ArticleIdPage> {
+    return this.page(
+      `FROM articles a JOIN follows f ON f.followee_id = a.author_id WHERE f.follower_id = $1`,
+      [viewerId],
+      limit,
+      offset,
+    );
+  }
+
+  private async page(
+    from: string,
+    params: unknown[],
+    limit: number,
+    offset: number,
+  ): Promise<ArticleIdPage> {
+    const [rows, total] = await Promise.all([
+      this.db.query<{ id: number }[]>(
+        `SELECT a.id ${from} ORDER BY a.created_at DESC, a.id DESC LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
+        [...params, limit, offset],
+      ),
+      this.db.query<{ n: number }[]>(`SELECT count(*)::int AS n ${from}`, params),
+    ]);
+    return { ids: rows.map((row) => row.id), articlesCount: total[0].n };
+  }
+
+  /** Adds the favorite and bumps the article's count in one transaction; false if it existed. */
+  async addFavorite(manager: EntityManager, userId: number, articleId: number): Promise<boolean> {
+    return manager.transaction(async (tx) => {
+      const inserted: unknown[] = await tx.query(
+        `INSERT INTO favorites (user_id, article_id) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING 1`,
+        [userId, articleId],
+      );
+      if (inserted.length === 0) return false;
+      await tx.query(`UPDATE articles SET favorites_count = favorites_count + 1 WHERE id = $1`, [
+        articleId,
+      ]);
+      return true;
+    });
+  }
+
+  async removeFavorite(
+    manager: EntityManager,
+    userId: number,
+    articleId: number,
+  ): Promise<boolean> {
+    return manager.transaction(async (tx) => {
+      const [, deleted] = await tx.query<[unknown[], number]>(
+        `DELETE FROM favorites WHERE user_id = $1 AND article_id = $2`,
+        [userId, articleId],
+      );
+      if (deleted === 0) return false;
+      await tx.query(`UPDATE articles SET favorites_count = favorites_count - 1 WHERE id = $1`, [
+        articleId,
+      ]);
+      return true;
+    });
+  }
+
+  async favoritedAmong(userId: number, articleIds: number[]): Promise<Set<number>> {
+    if (articleIds.length === 0) return new Set();
+    const rows: { id: number }[] = await this.db.query(
+      `SELECT article_id AS id FROM favorites WHERE user_id = $1 AND article_id = ANY($2::int[])`,
+      [userId, articleIds],
+    );
+    return new Set(rows.map((row) => row.id));
+  }
+
+  /** Everyone who favorited the article, in id order and chunks (for rebuilding its Redis set). */
+  async *favoriterIds(articleId: number, chunk = 5000): AsyncGenerator<number[]> {
+    let lastId = 0;
+    for (;;) {
+      const rows: { id: number }[] = await this.db.query(
+        `SELECT user_id AS id FROM favorites WHERE article_id = $1 AND user_id > $2 ORDER BY user_id LIMIT $3`,
+        [articleId, lastId, chunk],
+      );
+      if (rows.length === 0) return;
+      yield rows.map((row) => row.id);
+      lastId = rows[rows.length - 1].id;
+      if (rows.length < chunk) return;
+    }
+  }
+
+  async allTags(): Promise<string[]> {
+    const rows: { tag: string }[] = await this.db.query(
+      `SELECT tag FROM article_tags GROUP BY tag ORDER BY count(*) DESC, tag LIMIT 500`,
+    );
+    return rows.map((row) => row.tag);
+  }
+
+  /** Adds flushed view deltas; returns the articles that still exist with their author. */
+  async addViews(
+    manager: EntityManager,
+    ids: number[],
+    deltas: number[],
+  ): Promise<{ id: number; slug: string; authorId: number; delta: number }[]> {
+    const rows: { id: number; slug: string; author_id: number; delta: string }[] =
+      await manager.query(
+        `UPDATE articles a SET views_count = a.views_count + v.delta
+       FROM unnest($1::int[], $2::bigint[]) AS v(id, delta)
+       WHERE a.id = v.id
+       RETURNING a.id, a.slug, a.author_id, v.delta`,
+        [ids, deltas],
+      );
+    const list = Array.isArray(rows[0]) ? (rows[0] as unknown as typeof rows) : rows;
+    return list.map((row) => ({
+      id: row.id,
+      slug: row.slug,
+      authorId: row.author_id,
+      delta: Number(row.delta),
+    }));
+  }
+
+  /** Per-author aggregates for the count hashes and leaderboards. */
+  async authorTotals(authorId: number, manager: EntityManager = this.db.manager) {
+    const rows: { articles: number; likes: string; views: string }[] = await manager.query(
+      `SELECT count(*)::int AS articles, COALESCE(sum(favorites_count), 0) AS likes,
+              COALESCE(sum(views_count), 0) AS views
+       FROM articles WHERE author_id = $1`,
+      [authorId],
+    );
+    return {
+      articles: rows[0].articles,
+      likes: Number(rows[0].likes),
+      views: Number(rows[0].views),
+    };
+  }
+}
+
+function isSlugClash(error: unknown): boolean {
+  if (!(error instanceof QueryFailedError)) return false;
+  const { code, constraint } = error.driverError as { code?: string; constraint?: string };
+  return code === '23505' && constraint === 'articles_slug_key';
+}

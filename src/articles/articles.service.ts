@@ -1,0 +1,223 @@
+import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { CacheAsideService } from '../cache/cache-aside.service.js';
+import { CacheTagsService } from '../cache/cache-tags.service.js';
+import { cachedResponseKey } from '../cache/cached.interceptor.js';
+import { UserCountersService } from '../counters/user-counters.service.js';
+import { AdvisoryLocks } from '../database/advisory-locks.js';
+import { hasControlCharacters } from '../common/text.js';
+import { MetricsService } from '../metrics/metrics.service.js';
+import { RedisKeys } from '../redis/keys.js';
+import { ProfilesService } from '../users/profiles.service.js';
+import { ArticlePresenter } from './article-presenter.js';
+import {
+  type ArticleFilter,
+  type ArticleRef,
+  ArticlesRepository,
+  SlugTakenError,
+} from './articles.repository.js';
+import { ArticleNotFoundError, NotTheAuthorError } from './articles.errors.js';
+import type {
+  ArticleIdPage,
+  ArticleView,
+  ListArticlesQuery,
+  NewArticle,
+  SharedArticle,
+  UpdateArticle,
+} from './dto/article.dto.js';
+import { FavoritesStore } from './favorites.store.js';
+import { slugify, withSuffix } from './slug.js';
+
+/** Cache tag of everything derived from the set of articles (lists, tags). */
+export const ARTICLES_TAG = 'articles';
+const SLUG_ATTEMPTS = 5;
+
+/** A slug that could exist; anything else is "not found" without a query (Postgres rejects NUL). */
+const plausibleSlug = (slug: string): boolean => slug.length <= 255 && !hasControlCharacters(slug);
+
+/**
+ * Articles, favorites and tags. Writes commit to Postgres first, then (only when a row really
+ * changed) update Redis: the article's cached object and response are deleted, list and tag caches
+ * are orphaned by bumping the `articles` tag, favoriter sets and author counts move by deltas.
+ */
+@Injectable()
+export class ArticlesService implements OnModuleInit {
+  private readonly logger = new Logger(ArticlesService.name);
+
+  constructor(
+    private readonly articles: ArticlesRepository,
+    private readonly presenter: ArticlePresenter,
+    private readonly profiles: ProfilesService,
+    private readonly favorites: FavoritesStore,
+    private readonly counters: UserCountersService,
+    private readonly locks: AdvisoryLocks,
+    private readonly cache: CacheAsideService,
+    private readonly tags: CacheTagsService,
+    private readonly keys: RedisKeys,
+    private readonly metrics: MetricsService,
+  ) {}
+
+  onModuleInit(): void {
+    this.counters.register(
+      'articles',
+      async (id, m) => (await this.articles.authorTotals(id, m)).articles,
+    );
+    this.counters.register(
+      'likes',
+      async (id, m) => (await this.articles.authorTotals(id, m)).likes,
+    );
+    this.counters.register(
+      'views',
+      async (id, m) => (await this.articles.authorTotals(id, m)).views,
+    );
+  }
+
+  /** The viewer-independent article behind a slug (what GET /articles/:slug caches). */
+  async shared(slug: string): Promise<SharedArticle> {
+    if (!plausibleSlug(slug)) throw new ArticleNotFoundError();
+    const [article] = await this.articles.findShared({ slug });
+    if (!article) throw new ArticleNotFoundError();
+    return article;
+  }
+
+  async listIds(query: ListArticlesQuery): Promise<ArticleIdPage> {
+    const filter: ArticleFilter = { tag: query.tag };
+    for (const [field, name] of [
+      ['authorId', query.author],
+      ['favoritedBy', query.favorited],
+    ] as const) {
+      if (name === undefined) continue;
+      const id = await this.profiles.findIdByUsername(name);
+      if (id === null) return { ids: [], articlesCount: 0 };
+      filter[field] = id;
+    }
+    return this.articles.listIds(filter, query.limit ?? 20, query.offset ?? 0);
+  }
+
+  feedIds(viewerId: number, limit = 20, offset = 0): Promise<ArticleIdPage> {
+    return this.articles.feedIds(viewerId, limit, offset);
+  }
+
+  allTags(): Promise<string[]> {
+    return this.articles.allTags();
+  }
+
+  async create(authorId: number, input: NewArticle): Promise<ArticleView> {
+    const id = await this.locks.run([this.counters.writerLock(authorId)], async (manager) => {
+      const articleId = await this.withFreeSlug(slugify(input.title), (slug) =>
+        manager.transaction(async (tx) => {
+          const newId = await this.articles.insert(tx, { ...input, slug, authorId });
+          await this.articles.replaceTags(tx, newId, input.tagList ?? []);
+          return newId;
+        }),
+      );
+      await this.counters.apply(authorId, { articles: 1 });
+      return articleId;
+    });
+    await this.tags.bump(ARTICLES_TAG);
+    return this.viewById(id, authorId);
+  }
+
+  async update(viewerId: number, slug: string, input: UpdateArticle): Promise<ArticleView> {
+    const ref = await this.requireOwn(viewerId, slug);
+    const titleChanged = input.title !== undefined;
+    const newSlug = await this.locks.run([], (manager) =>
+      this.withFreeSlug(titleChanged ? slugify(input.title!) : ref.slug, (candidate) =>
+        manager.transaction(async (tx) => {
+          await this.articles.update(tx, ref.id, {
+            slug: titleChanged ? candidate : undefined,
+            title: input.title,
+            description: input.description,
+            body: input.body,
+          });
+          if (input.tagList !== undefined)
+            await this.articles.replaceTags(tx, ref.id, input.tagList);
+          return candidate;
+        }),
+      ),
+    );
+    await this.evict(ref.id, ref.slug, newSlug);
+    return this.viewById(ref.id, viewerId);
+  }
+
+  async delete(viewerId: number, slug: string): Promise<void> {
+    const ref = await this.requireOwn(viewerId, slug);
+    await this.locks.run([this.counters.writerLock(ref.authorId)], async (manager) => {
+      const removed = await this.articles.delete(manager, ref.id);
+      if (!removed) return;
+      await this.counters.apply(ref.authorId, {
+        articles: -1,
+        likes: -removed.favoritesCount,
+        views: -removed.viewsCount,
+      });
+    });
+    await this.favorites.drop(ref.id).catch(() => this.metrics.countRedisError('favorites.drop'));
+    await this.evict(ref.id, ref.slug);
+  }
+
+  async setFavorite(viewerId: number, slug: string, favorite: boolean): Promise<ArticleView> {
+    const ref = await this.requireRef(slug);
+    await this.locks.run(
+      [
+        { key: `favorite:${viewerId}:${ref.id}`, mode: 'exclusive' },
+        this.counters.writerLock(ref.authorId),
+      ],
+      async (manager) => {
+        const changed = favorite
+          ? await this.articles.addFavorite(manager, viewerId, ref.id)
+          : await this.articles.removeFavorite(manager, viewerId, ref.id);
+        if (!changed) return; // a repeated favorite or unfavorite moves nothing
+        try {
+          await this.favorites.apply(ref.id, viewerId, favorite);
+        } catch {
+          this.metrics.countRedisError('favorites.apply');
+          await this.cache.invalidate(this.keys.articleFavoriters(ref.id));
+        }
+        await this.counters.apply(ref.authorId, { likes: favorite ? 1 : -1 });
+      },
+    );
+    await this.evict(ref.id, ref.slug);
+    return this.viewById(ref.id, viewerId);
+  }
+
+  /** The article as `viewerId` sees it right after a write (read from Postgres, not the cache). */
+  private async viewById(articleId: number, viewerId: number): Promise<ArticleView> {
+    const [shared] = await this.articles.findShared({ ids: [articleId] });
+    if (!shared) throw new ArticleNotFoundError();
+    const [view] = await this.presenter.present([shared], viewerId, true);
+    return view;
+  }
+
+  async requireRef(slug: string): Promise<ArticleRef> {
+    const ref = plausibleSlug(slug) ? await this.articles.findRef(slug) : null;
+    if (!ref) throw new ArticleNotFoundError();
+    return ref;
+  }
+
+  private async requireOwn(viewerId: number, slug: string): Promise<ArticleRef> {
+    const ref = await this.requireRef(slug);
+    if (ref.authorId !== viewerId) throw new NotTheAuthorError();
+    return ref;
+  }
+
+  /** Runs `write` with the base slug, then with suffixed ones while the slug is taken. */
+  private async withFreeSlug<T>(base: string, write: (slug: string) => Promise<T>): Promise<T> {
+    let slug = base;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await write(slug);
+      } catch (error) {
+        if (!(error instanceof SlugTakenError) || attempt >= SLUG_ATTEMPTS) throw error;
+        slug = withSuffix(base);
+      }
+    }
+  }
+
+  /** Drops what a write made stale: the object, the response under each slug, lists and tags. */
+  private async evict(articleId: number, ...slugs: string[]): Promise<void> {
+    await this.cache.invalidate(
+      this.keys.article(articleId),
+      ...[...new Set(slugs)].map((slug) => cachedResponseKey(this.keys, 'article', slug)),
+    );
+    await this.tags.bump(ARTICLES_TAG);
+  }
+}

@@ -1,0 +1,68 @@
+import { Injectable } from '@nestjs/common';
+import { FollowsService } from '../follows/follows.service.js';
+import { ProfilesService } from '../users/profiles.service.js';
+import { ArticlesService } from './articles.service.js';
+import { CommentNotFoundError, NotTheAuthorError } from './articles.errors.js';
+import { CommentsRepository, type CommentRow } from './comments.repository.js';
+import type { CommentView } from './dto/article.dto.js';
+
+/** Comments are read straight from Postgres (one indexed query); authors come from the profile cache. */
+@Injectable()
+export class CommentsService {
+  constructor(
+    private readonly comments: CommentsRepository,
+    private readonly articles: ArticlesService,
+    private readonly profiles: ProfilesService,
+    private readonly follows: FollowsService,
+  ) {}
+
+  async add(viewerId: number, slug: string, body: string): Promise<CommentView> {
+    const article = await this.articles.requireRef(slug);
+    const comment = await this.comments.insert(article.id, viewerId, body);
+    const [view] = await this.present([comment], viewerId);
+    return view;
+  }
+
+  async list(slug: string, viewerId: number | undefined): Promise<CommentView[]> {
+    const article = await this.articles.requireRef(slug);
+    return this.present(await this.comments.listForArticle(article.id), viewerId);
+  }
+
+  async delete(viewerId: number, slug: string, commentId: number): Promise<void> {
+    const article = await this.articles.requireRef(slug);
+    const comment = await this.comments.find(article.id, commentId);
+    if (!comment) throw new CommentNotFoundError();
+    if (comment.authorId !== viewerId) throw new NotTheAuthorError('comment');
+    await this.comments.delete(comment.id);
+  }
+
+  private async present(
+    comments: CommentRow[],
+    viewerId: number | undefined,
+  ): Promise<CommentView[]> {
+    const authorIds = [...new Set(comments.map((comment) => comment.authorId))];
+    const [authors, flags] = await Promise.all([
+      this.profiles.getManyByIds(authorIds),
+      this.follows.followingFlags(viewerId, authorIds),
+    ]);
+    const following = new Map(authorIds.map((id, i) => [id, flags[i]]));
+    return comments.flatMap((comment) => {
+      const author = authors.get(comment.authorId);
+      if (!author) return [];
+      return [
+        {
+          id: comment.id,
+          createdAt: comment.createdAt,
+          updatedAt: comment.updatedAt,
+          body: comment.body,
+          author: {
+            username: author.username,
+            bio: author.bio,
+            image: author.image,
+            following: following.get(comment.authorId) ?? false,
+          },
+        },
+      ];
+    });
+  }
+}

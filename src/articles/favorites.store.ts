@@ -1,0 +1,68 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { Env } from '../config/env.schema.js';
+import { RedisKeys } from '../redis/keys.js';
+import type { RedisClient } from '../redis/redis.client.js';
+import { InjectRedis } from '../redis/redis.constants.js';
+
+/** Sets hold zero-padded user ids plus this sentinel: a missing key means "not built yet". */
+const SENTINEL = '#';
+const member = (userId: number): string => String(userId).padStart(10, '0');
+
+/**
+ * `article:{id}:favoriters` sets, for the per-viewer `favorited` flag. Writes apply only to loaded
+ * sets (and kill a rebuild's lease); missing sets are rebuilt from Postgres under a lease. Methods
+ * throw on Redis errors; the service falls back to Postgres.
+ */
+@Injectable()
+export class FavoritesStore {
+  constructor(
+    @InjectRedis() private readonly redis: RedisClient,
+    private readonly keys: RedisKeys,
+    private readonly env: Env,
+  ) {}
+
+  async apply(articleId: number, userId: number, favorited: boolean): Promise<void> {
+    const key = this.keys.articleFavoriters(articleId);
+    await (favorited
+      ? this.redis.saddIfLoaded(key, RedisKeys.leaseOf(key), member(userId))
+      : this.redis.sremIfLoaded(key, RedisKeys.leaseOf(key), member(userId)));
+  }
+
+  /** Per article: true/false when its set is loaded, undefined when it is not. */
+  async flags(userId: number, articleIds: number[]): Promise<(boolean | undefined)[]> {
+    const replies = await Promise.all(
+      articleIds.flatMap((id) => {
+        const key = this.keys.articleFavoriters(id);
+        return [this.redis.exists(key), this.redis.sIsMember(key, member(userId))];
+      }),
+    );
+    return articleIds.map((_, i) => (replies[2 * i] ? replies[2 * i + 1] === 1 : undefined));
+  }
+
+  async rebuild(articleId: number, userIds: AsyncIterable<number[]>): Promise<boolean> {
+    const key = this.keys.articleFavoriters(articleId);
+    const lease = RedisKeys.leaseOf(key);
+    const token = randomUUID();
+    if (
+      (await this.redis.set(lease, token, { NX: true, PX: this.env.CACHE_LEASE_MS * 5 })) !== 'OK'
+    ) {
+      return false;
+    }
+    const scratch = RedisKeys.scratchOf(key, token);
+    try {
+      await this.redis.sAdd(scratch, SENTINEL);
+      for await (const chunk of userIds) {
+        if (chunk.length) await this.redis.sAdd(scratch, chunk.map(member));
+      }
+      return (await this.redis.swapIfLeaseHeld(scratch, key, lease, token)) === 1;
+    } catch (error) {
+      await this.redis.unlink(scratch).catch(() => 0);
+      throw error;
+    }
+  }
+
+  async drop(articleId: number): Promise<void> {
+    await this.redis.unlink(this.keys.articleFavoriters(articleId));
+  }
+}
