@@ -235,9 +235,48 @@ describe('articles, comments, favorites, tags and feed (RealWorld)', () => {
       slug: 'for-my-followers',
       author: { following: true },
     });
+    await create(writer, { title: 'Soon deleted', description: 'd', body: 'b' }).expect(201);
+    expect((await as(reader, t.http().get('/api/articles/feed?limit=1'))).body).toMatchObject({
+      articlesCount: 2,
+      articles: [{ slug: 'soon-deleted' }],
+    });
+    await as(writer, t.http().delete('/api/articles/soon-deleted')).expect(204);
+    expect((await as(reader, t.http().get('/api/articles/feed'))).body.articlesCount).toBe(1);
     await as(reader, t.http().delete(`/api/profiles/${writer.username}/follow`)).expect(200);
     expect((await as(reader, t.http().get('/api/articles/feed'))).body.articlesCount).toBe(0);
     await t.http().get('/api/articles/feed').expect(401);
+    await as(reader, t.http().get('/api/articles/feed?limit=0')).expect(422);
+  });
+
+  it('answers 401 to anonymous writes and 404 to writes on unknown articles', async () => {
+    await create(jake, { title: 'Guarded', description: 'd', body: 'b' }).expect(201);
+    await t
+      .http()
+      .put('/api/articles/guarded')
+      .send({ article: { body: 'x' } })
+      .expect(401);
+    await t.http().delete('/api/articles/guarded').expect(401);
+    await t.http().post('/api/articles/guarded/favorite').expect(401);
+    await t.http().delete('/api/articles/guarded/favorite').expect(401);
+    await t
+      .http()
+      .post('/api/articles/guarded/comments')
+      .send({ comment: { body: 'x' } })
+      .expect(401);
+    await t.http().delete('/api/articles/guarded/comments/1').expect(401);
+    await as(jake, t.http().put('/api/articles/nope'))
+      .send({ article: { body: 'x' } })
+      .expect(404);
+    await as(jake, t.http().delete('/api/articles/nope')).expect(404);
+    await as(jake, t.http().post('/api/articles/nope/favorite')).expect(404);
+    await t.http().get('/api/articles/nope/comments').expect(404);
+    await as(jake, t.http().put('/api/articles/guarded'))
+      .send({ article: { title: '' } })
+      .expect(422);
+    await as(jake, t.http().put('/api/articles/guarded'))
+      .send({ article: { author: 'x' } })
+      .expect(422);
+    expect((await t.http().get('/api/articles/guarded').expect(200)).body.article.body).toBe('b');
   });
 
   it('comments: add (200), list, delete by the author only (403 for strangers, 204)', async () => {

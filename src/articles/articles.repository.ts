@@ -269,6 +269,14 @@ export class ArticlesRepository {
     }));
   }
 
+  async authorsOf(articleIds: number[]): Promise<number[]> {
+    const rows: { author_id: number }[] = await this.db.query(
+      `SELECT DISTINCT author_id FROM articles WHERE id = ANY($1::int[])`,
+      [articleIds],
+    );
+    return rows.map((row) => row.author_id);
+  }
+
   /** Per-author aggregates for the count hashes and leaderboards. */
   async authorTotals(authorId: number, manager: EntityManager = this.db.manager) {
     const rows: { articles: number; likes: string; views: string }[] = await manager.query(

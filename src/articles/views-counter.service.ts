@@ -102,7 +102,7 @@ export class ViewsCounter implements OnModuleInit {
   private async flushChunk(entries: { field: string; value: string }[]): Promise<number> {
     const ids = entries.map((entry) => Number(entry.field));
     const deltas = entries.map((entry) => Number(entry.value));
-    const authorIds = [...new Set(await this.authorsOf(ids))];
+    const authorIds = await this.articles.authorsOf(ids);
     const updated = await this.locks.run(
       authorIds.map((id) => this.counters.writerLock(id)),
       async (manager) => {
@@ -128,10 +128,5 @@ export class ViewsCounter implements OnModuleInit {
       entries.map((entry) => entry.field),
     );
     return updated.reduce((sum, row) => sum + row.delta, 0);
-  }
-
-  private async authorsOf(articleIds: number[]): Promise<number[]> {
-    const shared = await this.articles.findShared({ ids: articleIds });
-    return shared.map((article) => article.authorId);
   }
 }
