@@ -279,6 +279,25 @@ describe('articles, comments, favorites, tags and feed (RealWorld)', () => {
     expect((await t.http().get('/api/articles/guarded').expect(200)).body.article.body).toBe('b');
   });
 
+  it("favorites and comments racing the article's deletion answer 200 or 404, never 500", async () => {
+    const writer = await registerUser(t);
+    const fans = [jake, anna, await registerUser(t), await registerUser(t)];
+    await create(writer, { title: 'Short lived', description: 'd', body: 'b' }).expect(201);
+    const [deletion, ...others] = await Promise.all([
+      as(writer, t.http().delete('/api/articles/short-lived')),
+      ...fans.map((fan) => as(fan, t.http().post('/api/articles/short-lived/favorite'))),
+      ...fans.map((fan) =>
+        as(fan, t.http().post('/api/articles/short-lived/comments')).send({
+          comment: { body: 'hi' },
+        }),
+      ),
+    ]);
+    expect(deletion.status).toBe(204);
+    for (const response of others) expect([200, 404]).toContain(response.status);
+    const profile = await t.http().get(`/api/profiles/${writer.username}`).expect(200);
+    expect(profile.body.profile).toMatchObject({ articlesCount: 0, favoritesReceivedCount: 0 });
+  });
+
   it('comments: add (200), list, delete by the author only (403 for strangers, 204)', async () => {
     await create(jake, { title: 'Discuss', description: 'd', body: 'b' }).expect(201);
     const added = await as(anna, t.http().post('/api/articles/discuss/comments'))

@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, QueryFailedError, type EntityManager } from 'typeorm';
+import { isForeignKeyViolation } from '../common/domain-error.js';
+import { ArticleNotFoundError } from './articles.errors.js';
 import type { ArticleIdPage, SharedArticle } from './dto/article.dto.js';
 
 export interface ArticleRef {
@@ -184,17 +186,28 @@ export class ArticlesRepository {
 
   /** Adds the favorite and bumps the article's count in one transaction; false if it existed. */
   async addFavorite(manager: EntityManager, userId: number, articleId: number): Promise<boolean> {
-    return manager.transaction(async (tx) => {
-      const inserted: unknown[] = await tx.query(
-        `INSERT INTO favorites (user_id, article_id) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING 1`,
-        [userId, articleId],
-      );
-      if (inserted.length === 0) return false;
-      await tx.query(`UPDATE articles SET favorites_count = favorites_count + 1 WHERE id = $1`, [
-        articleId,
-      ]);
-      return true;
-    });
+    return this.orNotFound(
+      manager.transaction(async (tx) => {
+        const inserted: unknown[] = await tx.query(
+          `INSERT INTO favorites (user_id, article_id) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING 1`,
+          [userId, articleId],
+        );
+        if (inserted.length === 0) return false;
+        await tx.query(`UPDATE articles SET favorites_count = favorites_count + 1 WHERE id = $1`, [
+          articleId,
+        ]);
+        return true;
+      }),
+    );
+  }
+
+  /** The article was deleted by a concurrent request: a 404, not a 500. */
+  private async orNotFound<T>(work: Promise<T>): Promise<T> {
+    try {
+      return await work;
+    } catch (error) {
+      throw isForeignKeyViolation(error) ? new ArticleNotFoundError() : error;
+    }
   }
 
   async removeFavorite(

@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { isForeignKeyViolation } from '../common/domain-error.js';
+import { ArticleNotFoundError } from './articles.errors.js';
 
 export interface CommentRow {
   id: number;
@@ -33,11 +35,16 @@ export class CommentsRepository {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
   async insert(articleId: number, authorId: number, body: string): Promise<CommentRow> {
-    const rows: Row[] = await this.db.query(
-      `INSERT INTO comments (article_id, author_id, body) VALUES ($1, $2, $3) RETURNING *`,
-      [articleId, authorId, body],
-    );
-    return toComment(rows[0]);
+    try {
+      const rows: Row[] = await this.db.query(
+        `INSERT INTO comments (article_id, author_id, body) VALUES ($1, $2, $3) RETURNING *`,
+        [articleId, authorId, body],
+      );
+      return toComment(rows[0]);
+    } catch (error) {
+      // The article was deleted between our lookup and this insert.
+      throw isForeignKeyViolation(error) ? new ArticleNotFoundError() : error;
+    }
   }
 
   async listForArticle(articleId: number): Promise<CommentRow[]> {

@@ -33,3 +33,8 @@ export class UnauthorizedError extends DomainError {
 export class ValidationFailedError extends DomainError {
   readonly status = HttpStatus.UNPROCESSABLE_ENTITY;
 }
+
+/** Postgres' foreign-key violation: the row we point at was deleted by a concurrent request. */
+export function isForeignKeyViolation(error: unknown): boolean {
+  return (error as { driverError?: { code?: string } }).driverError?.code === '23503';
+}

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
+import { isForeignKeyViolation, NotFoundError } from '../common/domain-error.js';
 import type { PageCursor } from './cursor.js';
 import type { FollowDirection, FollowEdge } from './follow-direction.js';
 
@@ -28,14 +29,19 @@ export class FollowsRepository {
     followerId: number,
     followeeId: number,
   ): Promise<number | null> {
-    const rows: { followed_at: string }[] = await manager.query(
-      `INSERT INTO follows (follower_id, followee_id, created_at)
-       VALUES ($1, $2, date_trunc('milliseconds', clock_timestamp()))
-       ON CONFLICT DO NOTHING
-       RETURNING ${FOLLOWED_AT_MS}`,
-      [followerId, followeeId],
-    );
-    return rows.length ? Number(rows[0].followed_at) : null;
+    try {
+      const rows: { followed_at: string }[] = await manager.query(
+        `INSERT INTO follows (follower_id, followee_id, created_at)
+         VALUES ($1, $2, date_trunc('milliseconds', clock_timestamp()))
+         ON CONFLICT DO NOTHING
+         RETURNING ${FOLLOWED_AT_MS}`,
+        [followerId, followeeId],
+      );
+      return rows.length ? Number(rows[0].followed_at) : null;
+    } catch (error) {
+      // One of the two users was deleted while we were following.
+      throw isForeignKeyViolation(error) ? new NotFoundError('profile not found') : error;
+    }
   }
 
   /** Deletes the edge; returns true only when a row was really deleted. */
