@@ -1,3 +1,4 @@
+import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import {
@@ -25,6 +26,20 @@ const trimTags = ({ value }: { value: unknown }): unknown =>
 
 export const MAX_TAGS = 10;
 
+/** An optional list of up to MAX_TAGS distinct-enough, trimmed, non-empty tags of ≤ 64 chars. */
+const TagListField = () =>
+  applyDecorators(
+    ApiPropertyOptional({ type: [String], maxItems: MAX_TAGS }),
+    IsOptional(),
+    Transform(trimTags),
+    IsArray(),
+    ArrayMaxSize(MAX_TAGS),
+    IsString({ each: true }),
+    IsNotEmpty({ each: true }),
+    MaxLength(64, { each: true }),
+    IsCleanText({ each: true }),
+  );
+
 export class NewArticle {
   @ApiProperty()
   @Transform(trim)
@@ -42,15 +57,7 @@ export class NewArticle {
   description: string;
   @ApiProperty() @IsString() @IsNotEmpty() @MaxLength(100_000) body: string;
 
-  @ApiPropertyOptional({ type: [String], maxItems: MAX_TAGS })
-  @IsOptional()
-  @Transform(trimTags)
-  @IsArray()
-  @ArrayMaxSize(MAX_TAGS)
-  @IsString({ each: true })
-  @IsNotEmpty({ each: true })
-  @MaxLength(64, { each: true })
-  @IsCleanText({ each: true })
+  @TagListField()
   tagList?: string[];
 }
 
@@ -73,15 +80,7 @@ export class UpdateArticle {
   description?: string;
   @ApiPropertyOptional() @IsOptional() @IsString() @IsNotEmpty() @MaxLength(100_000) body?: string;
 
-  @ApiPropertyOptional({ type: [String], maxItems: MAX_TAGS })
-  @IsOptional()
-  @Transform(trimTags)
-  @IsArray()
-  @ArrayMaxSize(MAX_TAGS)
-  @IsString({ each: true })
-  @IsNotEmpty({ each: true })
-  @MaxLength(64, { each: true })
-  @IsCleanText({ each: true })
+  @TagListField()
   tagList?: string[];
 }
 
