@@ -1,8 +1,13 @@
 import { CreateUsersAndSessions1763900000000 } from './1763900000000-CreateUsersAndSessions.js';
 import { CreateFollows1763900100000 } from './1763900100000-CreateFollows.js';
+import { AddUserRole1763900300000 } from './1763900300000-AddUserRole.js';
 
 /**
  * Migrations in the order they apply. Listed explicitly (no glob) so the same list works from
  * compiled JS, from the TypeORM CLI and inside Jest. Add each new migration here.
  */
-export const migrations = [CreateUsersAndSessions1763900000000, CreateFollows1763900100000];
+export const migrations = [
+  CreateUsersAndSessions1763900000000,
+  CreateFollows1763900100000,
+  AddUserRole1763900300000,
+];
