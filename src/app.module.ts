@@ -13,6 +13,7 @@ import { RedisModule } from './redis/redis.module.js';
 import { UsersModule } from './users/users.module.js';
 import { CountersModule } from './counters/counters.module.js';
 import { FollowsModule } from './follows/follows.module.js';
+import { StatsModule } from './stats/stats.module.js';
 
 export interface AppModuleOptions {
   /** Environment values that take precedence over `process.env` (tests, second instances). */
@@ -49,6 +50,7 @@ export class AppModule {
         CountersModule,
         UsersModule,
         FollowsModule,
+        StatsModule,
       ],
     };
   }

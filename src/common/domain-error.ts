@@ -33,3 +33,8 @@ export class UnauthorizedError extends DomainError {
 export class ValidationFailedError extends DomainError {
   readonly status = HttpStatus.UNPROCESSABLE_ENTITY;
 }
+
+/** A dependency the answer cannot be computed without (e.g. Redis for presence) is unavailable. */
+export class ServiceUnavailableError extends DomainError {
+  readonly status = HttpStatus.SERVICE_UNAVAILABLE;
+}

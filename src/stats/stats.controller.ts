@@ -1,0 +1,20 @@
+import { Controller, Get } from '@nestjs/common';
+import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { OnlineUsersService } from '../auth/online-users.service.js';
+import { OptionalAuth } from '../auth/auth.decorators.js';
+import { OnlineUsersResponse } from './dto/online.dto.js';
+
+/** Public statistics. */
+@ApiTags('Stats')
+@Controller()
+export class StatsController {
+  constructor(private readonly online: OnlineUsersService) {}
+
+  /** How many distinct users made an authenticated request within the window. */
+  @Get('stats/online')
+  @OptionalAuth()
+  @ApiOkResponse({ type: OnlineUsersResponse })
+  async onlineUsers(): Promise<OnlineUsersResponse> {
+    return { online: await this.online.count(), windowSeconds: this.online.windowSeconds };
+  }
+}

@@ -1,0 +1,12 @@
+import { Module } from '@nestjs/common';
+import { AuthModule } from '../auth/auth.module.js';
+import { UsersModule } from '../users/users.module.js';
+import { StatsController } from './stats.controller.js';
+
+/** Online users, per-user stats, leaderboards and their reconciliation with Postgres. */
+@Module({
+  imports: [AuthModule, UsersModule],
+  controllers: [StatsController],
+  providers: [],
+})
+export class StatsModule {}
