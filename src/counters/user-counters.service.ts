@@ -12,7 +12,21 @@ export type MetricLoader = (userId: number, manager: EntityManager) => Promise<n
 
 export type UserCounts = Record<UserMetric, number>;
 
-const ALL_METRICS: UserMetric[] = ['following', 'followers', 'articles', 'likes', 'views'];
+/** Every metric, in display order. Metrics nobody registered count 0 (their module is absent). */
+export const USER_METRICS: readonly UserMetric[] = [
+  'articles',
+  'followers',
+  'following',
+  'likes',
+  'views',
+];
+const ALL_METRICS = USER_METRICS;
+
+/** One leaderboard entry as stored: the user and the score. */
+export interface LeaderboardEntry {
+  userId: number;
+  score: number;
+}
 
 /**
  * Per-user aggregate counts in `user:{id}:count` (hash) and the `count:{user:<metric>}`
@@ -86,6 +100,29 @@ export class UserCountersService {
       this.redisFailed('counts.apply', error);
       await this.cache.invalidate(hashKey);
     }
+  }
+
+  /**
+   * One page of a leaderboard, highest score first: a rank range (ZRANGE REV), O(log N + limit)
+   * however deep the page, plus ZCARD, in one round trip. Equal scores come in Redis' order for
+   * equal scores, by member (the user id as a string) descending: deterministic across pages.
+   * Throws on Redis errors: the leaderboards exist only in Redis.
+   */
+  async leaderboardPage(
+    metric: UserMetric,
+    offset: number,
+    limit: number,
+  ): Promise<{ total: number; entries: LeaderboardEntry[] }> {
+    const key = this.keys.leaderboard(metric);
+    const [page, total] = await this.redis
+      .multi()
+      .zRangeWithScores(key, offset, offset + limit - 1, { REV: true })
+      .zCard(key)
+      .exec<'typed'>();
+    return {
+      total,
+      entries: page.map(({ value, score }) => ({ userId: Number(value), score })),
+    };
   }
 
   private async fill(userId: number): Promise<UserCounts> {
