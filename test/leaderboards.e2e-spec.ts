@@ -167,4 +167,20 @@ describe('leaderboards (admin) and per-user stats (public)', () => {
     expect(await t.redis.hGet(keys.userCounts(id), 'followers')).toBe('4');
     await t.http().get('/api/profiles/nobody-here/stats').expect(404);
   });
+
+  it('leaderboardIncr: dual-writes the staging board only while it exists, drops zero scores', async () => {
+    const live = keys.leaderboard('views');
+    const next = keys.leaderboardNext('views');
+    expect(await t.redis.leaderboardIncr(live, next, 2, '900')).toBe(0);
+    expect(await t.redis.exists(next)).toBe(0);
+    await t.redis.zAdd(next, { score: 0, value: '#' });
+    expect(await t.redis.leaderboardIncr(live, next, 3, '900')).toBe(1);
+    expect(await t.redis.zScore(live, '900')).toBe(5);
+    expect(await t.redis.zScore(next, '900')).toBe(3);
+    await t.redis.leaderboardIncr(live, next, -3, '900');
+    expect(await t.redis.zScore(next, '900')).toBeNull();
+    await t.redis.leaderboardIncr(live, next, -2, '900');
+    expect(await t.redis.exists(live)).toBe(0);
+    await t.redis.del(next);
+  });
 });

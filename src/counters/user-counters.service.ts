@@ -10,6 +10,15 @@ import { InjectRedis } from '../redis/redis.constants.js';
 /** Counts one metric of one user from Postgres, on the given (lock-holding) connection. */
 export type MetricLoader = (userId: number, manager: EntityManager) => Promise<number>;
 
+/**
+ * Counts one metric for a batch of users in one query (reconciliation); users left out count 0.
+ * Runs on the given connection, which holds the batch's count locks.
+ */
+export type MetricBatchLoader = (
+  userIds: number[],
+  manager: EntityManager,
+) => Promise<Map<number, number>>;
+
 export type UserCounts = Record<UserMetric, number>;
 
 /** Every metric, in display order. Metrics nobody registered count 0 (their module is absent). */
@@ -42,6 +51,7 @@ export interface LeaderboardEntry {
 export class UserCountersService {
   private readonly logger = new Logger(UserCountersService.name);
   private readonly loaders = new Map<UserMetric, MetricLoader>();
+  private readonly batchLoaders = new Map<UserMetric, MetricBatchLoader>();
   private readonly inflight = new Map<number, Promise<UserCounts>>();
 
   constructor(
@@ -52,8 +62,40 @@ export class UserCountersService {
     private readonly metrics: MetricsService,
   ) {}
 
-  register(metric: UserMetric, loader: MetricLoader): void {
+  /**
+   * Declares how to count a metric from Postgres: per user (hash fills) and, optionally, for a
+   * batch of users in one query (reconciliation; without it, reconciliation calls `loader` once
+   * per user).
+   */
+  register(metric: UserMetric, loader: MetricLoader, batchLoader?: MetricBatchLoader): void {
     this.loaders.set(metric, loader);
+    if (batchLoader) this.batchLoaders.set(metric, batchLoader);
+    else this.batchLoaders.delete(metric);
+  }
+
+  /** Metrics some module counts; the others are always 0 (their module is not installed). */
+  registeredMetrics(): UserMetric[] {
+    return USER_METRICS.filter((metric) => this.loaders.has(metric));
+  }
+
+  /** The exact counts of every registered metric for a batch of users (absent users count 0). */
+  async countBatch(
+    userIds: number[],
+    manager: EntityManager,
+  ): Promise<Map<UserMetric, Map<number, number>>> {
+    const result = new Map<UserMetric, Map<number, number>>();
+    for (const metric of this.registeredMetrics()) {
+      const batchLoader = this.batchLoaders.get(metric);
+      if (batchLoader) {
+        result.set(metric, await batchLoader(userIds, manager));
+        continue;
+      }
+      const loader = this.loaders.get(metric)!;
+      const counts = new Map<number, number>();
+      for (const id of userIds) counts.set(id, await loader(id, manager));
+      result.set(metric, counts);
+    }
+    return result;
   }
 
   /** The lock a writer holds (shared) from before its commit until its deltas are applied. */
@@ -93,7 +135,12 @@ export class UserCountersService {
       await Promise.all(
         entries.flatMap(([metric, delta]) => [
           this.redis.hincrIfLoaded(hashKey, RedisKeys.leaseOf(hashKey), metric, delta),
-          this.redis.zIncrBy(this.keys.leaderboard(metric), delta, String(userId)),
+          this.redis.leaderboardIncr(
+            this.keys.leaderboard(metric),
+            this.keys.leaderboardNext(metric),
+            delta,
+            String(userId),
+          ),
         ]),
       );
     } catch (error) {
