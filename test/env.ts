@@ -11,3 +11,5 @@ process.env.REDIS_KEY_PREFIX = 'test:';
 process.env.LOG_LEVEL = process.env.TEST_LOG_LEVEL ?? 'silent';
 process.env.JWT_SECRET = 'test-secret-that-is-long-enough-for-hs256';
 process.env.CACHE_ENABLED = 'true';
+// Tests start reconciliation runs themselves.
+process.env.RECONCILE_ENABLED = 'false';

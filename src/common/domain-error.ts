@@ -38,3 +38,8 @@ export class ValidationFailedError extends DomainError {
 export class ServiceUnavailableError extends DomainError {
   readonly status = HttpStatus.SERVICE_UNAVAILABLE;
 }
+
+/** The request conflicts with the current state (e.g. a job that is already running). */
+export class ConflictError extends DomainError {
+  readonly status = HttpStatus.CONFLICT;
+}

@@ -92,13 +92,14 @@ export const redisScripts = {
    * Swaps a staging leaderboard onto the live key: drops the `:next` sentinel, then UNLINKs the
    * live board (freed in the background, where RENAME would free it synchronously) and RENAMEs the
    * staging board onto it. Readers see the old board or the new one, never a partial or missing
-   * one (unless the new one is truly empty). KEYS: next, live. ARGV: sentinel member.
-   * Returns 1 when swapped, 0 when there was no staging board (a crashed or expired run).
+   * one (unless the new one is truly empty). KEYS: next, live. ARGV: this run's sentinel member.
+   * Returns 1 when swapped, 0 when the staging board is not this run's (expired, or deleted and
+   * recreated by another run): swapping a board missing earlier batches would lose counts.
    */
   swapLeaderboard: defineScript({
     NUMBER_OF_KEYS: 2,
     SCRIPT: `
-      if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+      if not redis.call('ZSCORE', KEYS[1], ARGV[1]) then return 0 end
       redis.call('ZREM', KEYS[1], ARGV[1])
       redis.call('UNLINK', KEYS[2])
       if redis.call('EXISTS', KEYS[1]) == 1 then
