@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { plainToInstance, Transform } from 'class-transformer';
+import { validateCronExpression } from 'cron';
 import {
   IsBoolean,
   IsIn,
@@ -103,6 +104,12 @@ export function validateEnv(raw: Record<string, unknown>): Env {
   }
   if (env.NODE_ENV === 'production' && env.JWT_SECRET.length < 32) {
     problems.push('JWT_SECRET: use at least 32 characters in production');
+  }
+  if (env.RECONCILE_ENABLED && typeof env.RECONCILE_CRON === 'string') {
+    const cron = validateCronExpression(env.RECONCILE_CRON);
+    if (!cron.valid) {
+      problems.push(`RECONCILE_CRON: not a cron expression (${String(cron.error)})`);
+    }
   }
   if (env.ONLINE_MARK_INTERVAL_SECONDS >= env.ONLINE_WINDOW_SECONDS) {
     problems.push(

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Injectable, Logger } from '@nestjs/common';
+import { BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
 import { Env } from '../config/env.schema.js';
 import { UserCountersService } from '../counters/user-counters.service.js';
 import { AdvisoryLocks } from '../database/advisory-locks.js';
@@ -48,8 +48,10 @@ export interface ReconciliationStatus {
  * One runner at a time across instances: a Redis lock with a TTL, renewed while running.
  */
 @Injectable()
-export class ReconciliationService {
+export class ReconciliationService implements BeforeApplicationShutdown {
   private readonly logger = new Logger(ReconciliationService.name);
+  /** This instance's run in progress, awaited on shutdown (before Redis and Postgres close). */
+  private current: Promise<unknown> | undefined;
 
   constructor(
     private readonly env: Env,
@@ -72,17 +74,31 @@ export class ReconciliationService {
   ): Promise<ReconciliationReport | null> {
     const held = await this.acquire();
     if (!held) return null;
-    return this.execute(held.lock, held.metrics, onProgress);
+    return this.track(this.execute(held.lock, held.metrics, onProgress));
   }
 
   /** Starts a run in the background; false when one is already running somewhere. */
   async start(): Promise<boolean> {
     const held = await this.acquire();
     if (!held) return false;
-    this.execute(held.lock, held.metrics).catch(() => {
+    this.track(this.execute(held.lock, held.metrics)).catch(() => {
       // Already logged and counted by execute().
     });
     return true;
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.current?.catch(() => undefined);
+  }
+
+  private track<T>(run: Promise<T>): Promise<T> {
+    this.current = run;
+    void run
+      .finally(() => {
+        if (this.current === run) this.current = undefined;
+      })
+      .catch(() => undefined);
+    return run;
   }
 
   async status(): Promise<ReconciliationStatus> {
