@@ -65,5 +65,5 @@ describe('admins: role column, ADMIN_EMAILS, admin:grant', () => {
     await expect(
       run(process.execPath, ['dist/users/admin-grant.cli.js', 'nobody@example.com'], { env }),
     ).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining('no user with email') });
-  });
+  }, 30_000);
 });

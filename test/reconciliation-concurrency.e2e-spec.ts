@@ -84,7 +84,7 @@ describe('reconciliation under concurrent writes, across two instances', () => {
     // The run really overlapped writes (each was entirely inside the run).
     expect(writesDuringRun).toBeGreaterThanOrEqual(10);
     await expectRedisToMatchDb(one);
-  });
+  }, 30_000);
 
   it('two runs started at once (two instances, over HTTP): exactly one runs, the other gets 409', async () => {
     const responses = await Promise.all(

@@ -58,5 +58,5 @@ describe('reconciliation: the scheduled job and `npm run reconcile`', () => {
     expect(stdout).toMatch(/^metric\s+added\s+changed\s+removed\s+largest diff$/m);
     expect(stdout).toMatch(/^following\s+1\s+0\s+0\s+1$/m);
     await expectRedisToMatchDb(t);
-  });
+  }, 30_000);
 });

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
+import { ServiceUnavailableError } from '../common/domain-error.js';
 import { Env } from '../config/env.schema.js';
 import { UserCountersService } from '../counters/user-counters.service.js';
 import { AdvisoryLocks } from '../database/advisory-locks.js';
@@ -102,22 +103,32 @@ export class ReconciliationService implements BeforeApplicationShutdown {
   }
 
   async status(): Promise<ReconciliationStatus> {
-    const [running, last] = await Promise.all([
-      this.locks.isHeld(RECONCILIATION_LOCK),
-      this.redis.get(this.keys.reconciliationLast()),
-    ]);
-    return { running, lastRun: last ? (JSON.parse(last) as ReconciliationReport) : null };
+    try {
+      const [running, last] = await Promise.all([
+        this.locks.isHeld(RECONCILIATION_LOCK),
+        this.redis.get(this.keys.reconciliationLast()),
+      ]);
+      return { running, lastRun: last ? (JSON.parse(last) as ReconciliationReport) : null };
+    } catch (error) {
+      throw this.redisUnavailable('reconciliation.status', error);
+    }
   }
 
   private async acquire(): Promise<{ lock: HeldLock; metrics: UserMetric[] } | null> {
     const metrics = this.counters.registeredMetrics();
     const ttlMs = this.env.RECONCILE_LOCK_TTL_MS;
-    const lock = await this.locks.tryAcquire(RECONCILIATION_LOCK, {
-      ttlMs,
-      // The staging boards outlive the lock a little, so a crashed runner's boards (which writers
-      // keep dual-writing into) expire soon after its lock does.
-      onRenew: () => this.staging.extend(metrics, this.stagingTtlMs()),
-    });
+    let lock: HeldLock | null;
+    try {
+      lock = await this.locks.tryAcquire(RECONCILIATION_LOCK, {
+        ttlMs,
+        // The staging boards outlive the lock a little, so a crashed runner's boards (which
+        // writers keep dual-writing into) expire soon after its lock does.
+        onRenew: () => this.staging.extend(metrics, this.stagingTtlMs()),
+      });
+    } catch (error) {
+      // Without Redis there is nothing to reconcile into (and no lock to keep runners apart).
+      throw this.redisUnavailable('reconciliation.lock', error);
+    }
     if (!lock) {
       this.metrics.reconciliationRuns.inc({ outcome: 'skipped' });
       return null;
@@ -213,6 +224,12 @@ export class ReconciliationService implements BeforeApplicationShutdown {
         });
       },
     );
+  }
+
+  private redisUnavailable(operation: string, error: unknown): ServiceUnavailableError {
+    this.metrics.countRedisError(operation);
+    this.logger.warn(`Redis ${operation} failed: ${String(error)}`);
+    return new ServiceUnavailableError('reconciliation is unavailable while Redis is down');
   }
 
   private assertHeld(lock: HeldLock): void {
