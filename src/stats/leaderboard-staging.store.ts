@@ -66,9 +66,14 @@ export class LeaderboardStagingStore {
 
   /**
    * Writes a batch's true counts: absolute scores into the staging boards (zero counts left out)
-   * and absolute values into each user's hash. Call it while holding the batch's count locks.
+   * and absolute values into the hashes of `hashUserIds`. Call it while holding the batch's count
+   * locks.
    */
-  async writeBatch(userIds: number[], truth: Map<UserMetric, Map<number, number>>): Promise<void> {
+  async writeBatch(
+    userIds: number[],
+    truth: Map<UserMetric, Map<number, number>>,
+    hashUserIds: number[],
+  ): Promise<void> {
     const pipeline = this.redis.multi();
     for (const [metric, counts] of truth) {
       const entries = userIds
@@ -76,7 +81,7 @@ export class LeaderboardStagingStore {
         .filter((entry) => entry.score !== 0);
       if (entries.length > 0) pipeline.zAdd(this.keys.leaderboardNext(metric), entries);
     }
-    for (const id of userIds) {
+    for (const id of hashUserIds) {
       const fields: Record<string, string> = {};
       for (const [metric, counts] of truth) fields[metric] = String(counts.get(id) ?? 0);
       if (Object.keys(fields).length > 0) pipeline.hSet(this.keys.userCounts(id), fields);

@@ -210,18 +210,20 @@ export class ReconciliationService implements BeforeApplicationShutdown {
       async (manager) => {
         const truth = await this.counters.countBatch(ids, manager);
         const live = await this.staging.readBatch(metrics, ids);
-        await this.staging.writeBatch(ids, truth);
-        for (const metric of metrics) {
-          diffBatch(corrections.get(metric)!, ids, truth.get(metric)!, live.scores.get(metric)!);
-        }
-        ids.forEach((id, index) => {
+        // Hashes already right are left alone: a run rewrites only what it corrects.
+        const staleHashes = ids.filter((id, index) => {
           const expected = Object.fromEntries(
             metrics.map((metric) => [metric, truth.get(metric)!.get(id) ?? 0]),
           );
           const state = hashState(live.hashes[index], expected);
           if (state === 'missing') hashes.created += 1;
           else if (state === 'wrong') hashes.corrected += 1;
+          return state !== 'ok';
         });
+        await this.staging.writeBatch(ids, truth, staleHashes);
+        for (const metric of metrics) {
+          diffBatch(corrections.get(metric)!, ids, truth.get(metric)!, live.scores.get(metric)!);
+        }
       },
     );
   }
