@@ -32,7 +32,11 @@ describe('stats with Redis unreachable', () => {
 
   it('per-user stats fall back to Postgres', async () => {
     const [a, b] = [await registerUser(healthy), await registerUser(healthy)];
-    await healthy.http().post(`/api/profiles/${b.username}/follow`).set(authHeader(a.token));
+    await healthy
+      .http()
+      .post(`/api/profiles/${b.username}/follow`)
+      .set(authHeader(a.token))
+      .expect(200);
     const stats = await degraded.http().get(`/api/profiles/${b.username}/stats`).expect(200);
     expect(stats.body.stats).toMatchObject({ followers: 1, following: 0, articles: 0 });
   });
