@@ -47,6 +47,12 @@ export class OnlineUsersService {
   markSeen(userId: number, now = Date.now()): void {
     const last = this.lastWrite.get(userId);
     if (last !== undefined && now - last < this.intervalMs) return;
+    if (!this.redis.isReady) {
+      // A command sent while the client reconnects can stay queued until it reconnects: skip it
+      // rather than pile up one pending write per active user during an outage.
+      this.metrics.countRedisError('online.mark');
+      return;
+    }
     this.lastWrite.set(userId, now);
     this.sweep(now);
     const multi = this.redis.multi().zAdd(this.keys.onlineUsers(), {
