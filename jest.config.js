@@ -12,6 +12,9 @@ const shared = {
 
 /** @type {import('jest').Config} */
 export default {
+  // testTimeout is a global option: Jest ignores it inside `projects` (the e2e entry below kept
+  // it for documentation, but runs used the 5 s default).
+  testTimeout: 30000,
   projects: [
     { ...shared, displayName: 'unit', rootDir: 'src', testMatch: ['**/*.spec.ts'] },
     {

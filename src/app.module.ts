@@ -15,6 +15,7 @@ import { CountersModule } from './counters/counters.module.js';
 import { FollowsModule } from './follows/follows.module.js';
 import { ArticlesModule } from './articles/articles.module.js';
 import { ScheduleModule } from '@nestjs/schedule';
+import { StatsModule } from './stats/stats.module.js';
 
 export interface AppModuleOptions {
   /** Environment values that take precedence over `process.env` (tests, second instances). */
@@ -42,6 +43,7 @@ export class AppModule {
             },
           }),
         }),
+        // One scheduler for the whole app (reconciliation cron, views flush interval).
         ScheduleModule.forRoot(),
         MetricsModule,
         DatabaseModule,
@@ -53,6 +55,7 @@ export class AppModule {
         UsersModule,
         FollowsModule,
         ArticlesModule,
+        StatsModule,
       ],
     };
   }

@@ -12,3 +12,5 @@ process.env.LOG_LEVEL = process.env.TEST_LOG_LEVEL ?? 'silent';
 process.env.JWT_SECRET = 'test-secret-that-is-long-enough-for-hs256';
 process.env.CACHE_ENABLED = 'true';
 process.env.VIEWS_FLUSH_INTERVAL_MS = '0'; // the tests flush views themselves
+// Tests start reconciliation runs themselves.
+process.env.RECONCILE_ENABLED = 'false';

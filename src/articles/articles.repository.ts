@@ -290,6 +290,26 @@ export class ArticlesRepository {
     return rows.map((row) => row.author_id);
   }
 
+  /** Per-author aggregates for many authors in one GROUP BY (reconciliation batches). */
+  async authorTotalsMany(
+    authorIds: number[],
+    manager: EntityManager = this.db.manager,
+  ): Promise<Map<number, AuthorTotals>> {
+    if (authorIds.length === 0) return new Map();
+    const rows: { author_id: number; articles: number; likes: string; views: string }[] =
+      await manager.query(
+        `SELECT author_id, count(*)::int AS articles, sum(favorites_count) AS likes, sum(views_count) AS views
+       FROM articles WHERE author_id = ANY($1::int[]) GROUP BY author_id`,
+        [authorIds],
+      );
+    return new Map(
+      rows.map((row) => [
+        row.author_id,
+        { articles: row.articles, likes: Number(row.likes), views: Number(row.views) },
+      ]),
+    );
+  }
+
   /** Per-author aggregates for the count hashes and leaderboards. */
   async authorTotals(authorId: number, manager: EntityManager = this.db.manager) {
     const rows: { articles: number; likes: string; views: string }[] = await manager.query(
@@ -304,6 +324,12 @@ export class ArticlesRepository {
       views: Number(rows[0].views),
     };
   }
+}
+
+export interface AuthorTotals {
+  articles: number;
+  likes: number;
+  views: number;
 }
 
 function isSlugClash(error: unknown): boolean {

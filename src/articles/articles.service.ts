@@ -57,18 +57,16 @@ export class ArticlesService implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    this.counters.register(
-      'articles',
-      async (id, m) => (await this.articles.authorTotals(id, m)).articles,
-    );
-    this.counters.register(
-      'likes',
-      async (id, m) => (await this.articles.authorTotals(id, m)).likes,
-    );
-    this.counters.register(
-      'views',
-      async (id, m) => (await this.articles.authorTotals(id, m)).views,
-    );
+    for (const metric of ['articles', 'likes', 'views'] as const) {
+      this.counters.register(
+        metric,
+        async (id, manager) => (await this.articles.authorTotals(id, manager))[metric],
+        async (ids, manager) => {
+          const totals = await this.articles.authorTotalsMany(ids, manager);
+          return new Map([...totals].map(([id, t]) => [id, t[metric]]));
+        },
+      );
+    }
   }
 
   /** The viewer-independent article behind a slug (what GET /articles/:slug caches). */

@@ -4,6 +4,7 @@ import type { FastifyRequest } from 'fastify';
 import { UnauthorizedError } from '../common/domain-error.js';
 import { AUTH_MODE, type AuthMode } from './auth.decorators.js';
 import { AuthService } from './auth.service.js';
+import { OnlineUsersService } from './online-users.service.js';
 
 const SCHEMES = new Set(['token', 'bearer']);
 
@@ -26,6 +27,7 @@ export class AuthGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly auth: AuthService,
+    private readonly online: OnlineUsersService,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -41,6 +43,8 @@ export class AuthGuard implements CanActivate {
       return true;
     }
     request.auth = await this.auth.authenticate(token);
+    // Presence: throttled, fire-and-forget, never fails the request.
+    this.online.markSeen(request.auth.userId);
     return true;
   }
 }

@@ -7,6 +7,7 @@ import { Env } from '../config/env.schema.js';
 import { AuthController } from './auth.controller.js';
 import { AuthGuard } from './auth.guard.js';
 import { AuthService } from './auth.service.js';
+import { OnlineUsersService } from './online-users.service.js';
 import { Session } from './session.entity.js';
 import { SessionsRepository } from './sessions.repository.js';
 import { SessionsService } from './sessions.service.js';
@@ -30,8 +31,9 @@ import { SessionsService } from './sessions.service.js';
     AuthService,
     SessionsService,
     SessionsRepository,
+    OnlineUsersService,
     { provide: APP_GUARD, useClass: AuthGuard },
   ],
-  exports: [AuthService],
+  exports: [AuthService, OnlineUsersService],
 })
 export class AuthModule {}

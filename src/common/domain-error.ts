@@ -38,3 +38,13 @@ export class ValidationFailedError extends DomainError {
 export function isForeignKeyViolation(error: unknown): boolean {
   return (error as { driverError?: { code?: string } }).driverError?.code === '23503';
 }
+
+/** A dependency the answer cannot be computed without (e.g. Redis for presence) is unavailable. */
+export class ServiceUnavailableError extends DomainError {
+  readonly status = HttpStatus.SERVICE_UNAVAILABLE;
+}
+
+/** The request conflicts with the current state (e.g. a job that is already running). */
+export class ConflictError extends DomainError {
+  readonly status = HttpStatus.CONFLICT;
+}

@@ -1,4 +1,4 @@
-import { DEFAULT_JWT_SECRET, validateEnv } from './env.schema.js';
+import { adminEmails, DEFAULT_JWT_SECRET, validateEnv } from './env.schema.js';
 
 describe('validateEnv', () => {
   it('applies development defaults to an empty environment', () => {
@@ -40,5 +40,18 @@ describe('validateEnv', () => {
     );
     const secret = 'a'.repeat(48);
     expect(validateEnv({ NODE_ENV: 'production', JWT_SECRET: secret }).JWT_SECRET).toBe(secret);
+  });
+
+  it('validates the stats settings: cron expression, online window vs mark interval, admins', () => {
+    expect(validateEnv({}).RECONCILE_CRON).toBe('*/10 * * * *');
+    expect(() => validateEnv({ RECONCILE_CRON: 'every ten minutes' })).toThrow(/RECONCILE_CRON/);
+    expect(validateEnv({ RECONCILE_CRON: 'nope', RECONCILE_ENABLED: 'false' })).toBeDefined();
+    expect(() =>
+      validateEnv({ ONLINE_WINDOW_SECONDS: '60', ONLINE_MARK_INTERVAL_SECONDS: '60' }),
+    ).toThrow(/ONLINE_MARK_INTERVAL_SECONDS/);
+    expect(adminEmails(validateEnv({ ADMIN_EMAILS: ' A@x.io, ,b@y.io ' }))).toEqual([
+      'a@x.io',
+      'b@y.io',
+    ]);
   });
 });

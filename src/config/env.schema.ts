@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { plainToInstance, Transform } from 'class-transformer';
+import { validateCronExpression } from 'cron';
 import {
   IsBoolean,
   IsIn,
@@ -62,6 +63,33 @@ export class Env {
   LOG_LEVEL: string = 'info';
   @IsString() CORS_ORIGIN: string = '*';
   @IsInt() @Min(1024) BODY_LIMIT_BYTES: number = 1024 * 1024;
+
+  /**
+   * Comma-separated emails that get the admin role: applied at start-up and when such a user
+   * registers. Removing an email does not demote anyone (use the database for that).
+   */
+  @IsString() ADMIN_EMAILS: string = '';
+
+  /** Distinct users seen within this window count as online. */
+  @IsInt() @Min(1) ONLINE_WINDOW_SECONDS: number = 300;
+  /** A user's last-seen time is written at most once per this interval (per instance). */
+  @IsInt() @Min(0) ONLINE_MARK_INTERVAL_SECONDS: number = 60;
+
+  /** Runs the reconciliation job on this instance's schedule (one runner at a time cluster-wide). */
+  @Transform(toBoolean) @IsBoolean() RECONCILE_ENABLED: boolean = true;
+  /** Cron expression (5 or 6 fields) of the reconciliation job. */
+  @IsString() RECONCILE_CRON: string = '*/10 * * * *';
+  /** Users per reconciliation batch: bounds memory and how long writers wait on one batch. */
+  @IsInt() @Min(1) @Max(10_000) RECONCILE_BATCH_SIZE: number = 1000;
+  /** TTL of the reconciliation lock; it is renewed every third of it while the job runs. */
+  @IsInt() @Min(1000) RECONCILE_LOCK_TTL_MS: number = 30_000;
+}
+
+/** The normalized (trimmed, lower-cased, like stored emails) list of ADMIN_EMAILS. */
+export function adminEmails(env: Pick<Env, 'ADMIN_EMAILS'>): string[] {
+  return env.ADMIN_EMAILS.split(',')
+    .map((email) => email.trim().toLowerCase())
+    .filter((email) => email !== '');
 }
 
 /** Validates `process.env`-like input; throws one message naming every bad variable. */
@@ -79,6 +107,17 @@ export function validateEnv(raw: Record<string, unknown>): Env {
   }
   if (env.NODE_ENV === 'production' && env.JWT_SECRET.length < 32) {
     problems.push('JWT_SECRET: use at least 32 characters in production');
+  }
+  if (env.RECONCILE_ENABLED && typeof env.RECONCILE_CRON === 'string') {
+    const cron = validateCronExpression(env.RECONCILE_CRON);
+    if (!cron.valid) {
+      problems.push(`RECONCILE_CRON: not a cron expression (${String(cron.error)})`);
+    }
+  }
+  if (env.ONLINE_MARK_INTERVAL_SECONDS >= env.ONLINE_WINDOW_SECONDS) {
+    problems.push(
+      'ONLINE_MARK_INTERVAL_SECONDS: must be shorter than ONLINE_WINDOW_SECONDS, or active users would drop out of the window',
+    );
   }
   if (problems.length > 0) {
     throw new Error(`Invalid environment configuration:\n  ${problems.join('\n  ')}`);

@@ -10,9 +10,32 @@ import { InjectRedis } from '../redis/redis.constants.js';
 /** Counts one metric of one user from Postgres, on the given (lock-holding) connection. */
 export type MetricLoader = (userId: number, manager: EntityManager) => Promise<number>;
 
+/**
+ * Counts one metric for a batch of users in one query (reconciliation); users left out count 0.
+ * Runs on the given connection, which holds the batch's count locks.
+ */
+export type MetricBatchLoader = (
+  userIds: number[],
+  manager: EntityManager,
+) => Promise<Map<number, number>>;
+
 export type UserCounts = Record<UserMetric, number>;
 
-const ALL_METRICS: UserMetric[] = ['following', 'followers', 'articles', 'likes', 'views'];
+/** Every metric, in display order. Metrics nobody registered count 0 (their module is absent). */
+export const USER_METRICS: readonly UserMetric[] = [
+  'articles',
+  'followers',
+  'following',
+  'likes',
+  'views',
+];
+const ALL_METRICS = USER_METRICS;
+
+/** One leaderboard entry as stored: the user and the score. */
+export interface LeaderboardEntry {
+  userId: number;
+  score: number;
+}
 
 /**
  * Per-user aggregate counts in `user:{id}:count` (hash) and the `count:{user:<metric>}`
@@ -28,6 +51,7 @@ const ALL_METRICS: UserMetric[] = ['following', 'followers', 'articles', 'likes'
 export class UserCountersService {
   private readonly logger = new Logger(UserCountersService.name);
   private readonly loaders = new Map<UserMetric, MetricLoader>();
+  private readonly batchLoaders = new Map<UserMetric, MetricBatchLoader>();
   private readonly inflight = new Map<number, Promise<UserCounts>>();
 
   constructor(
@@ -38,8 +62,40 @@ export class UserCountersService {
     private readonly metrics: MetricsService,
   ) {}
 
-  register(metric: UserMetric, loader: MetricLoader): void {
+  /**
+   * Declares how to count a metric from Postgres: per user (hash fills) and, optionally, for a
+   * batch of users in one query (reconciliation; without it, reconciliation calls `loader` once
+   * per user).
+   */
+  register(metric: UserMetric, loader: MetricLoader, batchLoader?: MetricBatchLoader): void {
     this.loaders.set(metric, loader);
+    if (batchLoader) this.batchLoaders.set(metric, batchLoader);
+    else this.batchLoaders.delete(metric);
+  }
+
+  /** Metrics some module counts; the others are always 0 (their module is not installed). */
+  registeredMetrics(): UserMetric[] {
+    return USER_METRICS.filter((metric) => this.loaders.has(metric));
+  }
+
+  /** The exact counts of every registered metric for a batch of users (absent users count 0). */
+  async countBatch(
+    userIds: number[],
+    manager: EntityManager,
+  ): Promise<Map<UserMetric, Map<number, number>>> {
+    const result = new Map<UserMetric, Map<number, number>>();
+    for (const metric of this.registeredMetrics()) {
+      const batchLoader = this.batchLoaders.get(metric);
+      if (batchLoader) {
+        result.set(metric, await batchLoader(userIds, manager));
+        continue;
+      }
+      const loader = this.loaders.get(metric)!;
+      const counts = new Map<number, number>();
+      for (const id of userIds) counts.set(id, await loader(id, manager));
+      result.set(metric, counts);
+    }
+    return result;
   }
 
   /** The lock a writer holds (shared) from before its commit until its deltas are applied. */
@@ -79,13 +135,41 @@ export class UserCountersService {
       await Promise.all(
         entries.flatMap(([metric, delta]) => [
           this.redis.hincrIfLoaded(hashKey, RedisKeys.leaseOf(hashKey), metric, delta),
-          this.redis.zIncrBy(this.keys.leaderboard(metric), delta, String(userId)),
+          this.redis.leaderboardIncr(
+            this.keys.leaderboard(metric),
+            this.keys.leaderboardNext(metric),
+            delta,
+            String(userId),
+          ),
         ]),
       );
     } catch (error) {
       this.redisFailed('counts.apply', error);
       await this.cache.invalidate(hashKey);
     }
+  }
+
+  /**
+   * One page of a leaderboard, highest score first: a rank range (ZRANGE REV), O(log N + limit)
+   * however deep the page, plus ZCARD, in one round trip. Equal scores come in Redis' order for
+   * equal scores, by member (the user id as a string) descending: deterministic across pages.
+   * Throws on Redis errors: the leaderboards exist only in Redis.
+   */
+  async leaderboardPage(
+    metric: UserMetric,
+    offset: number,
+    limit: number,
+  ): Promise<{ total: number; entries: LeaderboardEntry[] }> {
+    const key = this.keys.leaderboard(metric);
+    const [page, total] = await this.redis
+      .multi()
+      .zRangeWithScores(key, offset, offset + limit - 1, { REV: true })
+      .zCard(key)
+      .exec<'typed'>();
+    return {
+      total,
+      entries: page.map(({ value, score }) => ({ userId: Number(value), score })),
+    };
   }
 
   private async fill(userId: number): Promise<UserCounts> {

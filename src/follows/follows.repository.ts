@@ -67,6 +67,22 @@ export class FollowsRepository {
     return rows[0].n;
   }
 
+  /** Counts for many users in one GROUP BY (index-only scans); users with no rows are absent. */
+  async countMany(
+    userIds: number[],
+    direction: FollowDirection,
+    manager: EntityManager = this.db.manager,
+  ): Promise<Map<number, number>> {
+    if (userIds.length === 0) return new Map();
+    const { owner } = SIDES[direction];
+    const rows: { user_id: number; n: number }[] = await manager.query(
+      `SELECT ${owner} AS user_id, count(*)::int AS n FROM follows
+       WHERE ${owner} = ANY($1::int[]) GROUP BY ${owner}`,
+      [userIds],
+    );
+    return new Map(rows.map((row) => [row.user_id, row.n]));
+  }
+
   /** Which of `otherIds` the viewer follows. */
   async followedAmong(viewerId: number, otherIds: number[]): Promise<Set<number>> {
     if (otherIds.length === 0) return new Set();

@@ -39,12 +39,13 @@ export class FollowsService implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    this.counters.register('following', (id, manager) =>
-      this.follows.count(id, 'following', manager),
-    );
-    this.counters.register('followers', (id, manager) =>
-      this.follows.count(id, 'followers', manager),
-    );
+    for (const direction of ['following', 'followers'] as const) {
+      this.counters.register(
+        direction,
+        (id, manager) => this.follows.count(id, direction, manager),
+        (ids, manager) => this.follows.countMany(ids, direction, manager),
+      );
+    }
   }
 
   async profile(username: string, viewerId?: number): Promise<ProfileWithCountsView> {

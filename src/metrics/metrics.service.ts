@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { collectDefaultMetrics, Counter, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 
 export type CacheOutcome = 'hit' | 'miss' | 'negative_hit' | 'bypass';
 
@@ -28,6 +28,52 @@ export class MetricsService {
   readonly dbQueries = new Counter({
     name: 'db_queries_total',
     help: 'SQL statements sent to Postgres',
+    registers: [this.registry],
+  });
+
+  readonly reconciliationRuns = new Counter({
+    name: 'reconciliation_runs_total',
+    help: 'Reconciliation runs by outcome (completed, failed, skipped: another instance held the lock)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly reconciliationCorrections = new Counter({
+    name: 'reconciliation_corrections_total',
+    help: 'Leaderboard entries reconciliation corrected, by metric and kind (added, changed, removed)',
+    labelNames: ['metric', 'kind'] as const,
+    registers: [this.registry],
+  });
+
+  readonly reconciliationLargestDifference = new Gauge({
+    name: 'reconciliation_largest_difference',
+    help: 'Largest |Redis - Postgres| score difference found by the last run, by metric',
+    labelNames: ['metric'] as const,
+    registers: [this.registry],
+  });
+
+  readonly reconciliationHashRepairs = new Counter({
+    name: 'reconciliation_hash_repairs_total',
+    help: 'Per-user count hashes reconciliation created (missing) or corrected (wrong values)',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+  });
+
+  readonly reconciliationUsersScanned = new Gauge({
+    name: 'reconciliation_users_scanned',
+    help: 'Users scanned by the last completed run',
+    registers: [this.registry],
+  });
+
+  readonly reconciliationDuration = new Gauge({
+    name: 'reconciliation_duration_seconds',
+    help: 'Duration of the last completed run',
+    registers: [this.registry],
+  });
+
+  readonly reconciliationLastSuccess = new Gauge({
+    name: 'reconciliation_last_success_timestamp_seconds',
+    help: 'When the last run completed (Unix time)',
     registers: [this.registry],
   });
 

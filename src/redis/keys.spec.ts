@@ -9,6 +9,12 @@ describe('RedisKeys', () => {
     expect(keys.leaderboard('followers')).toBe('app:count:{user:followers}');
     expect(keys.session('b3c1')).toBe('app:session:b3c1');
     expect(keys.lock('reconcile')).toBe('app:lock:reconcile');
+    expect(keys.onlineUsers()).toBe('app:online:users');
+    expect(keys.reconciliationLast()).toBe('app:stats:reconciliation:last');
+  });
+
+  it('keeps a leaderboard and its staging copy in one Cluster slot (same hash tag)', () => {
+    expect(keys.leaderboardNext('followers')).toBe('app:count:{user:followers}:next');
   });
 
   it('encodes client-supplied names so they cannot inject separators or hash tags', () => {

@@ -71,6 +71,24 @@ export class RedisKeys {
     return `${this.prefix}http:${name}:${encodeURIComponent(key)}`;
   }
 
+  /**
+   * Staging copy of a leaderboard that reconciliation builds beside the live one. Same hash tag as
+   * the live key (same Cluster slot), so one script can dual-write both or rename one onto the other.
+   */
+  leaderboardNext(metric: UserMetric): string {
+    return `${this.leaderboard(metric)}:next`;
+  }
+
+  /** Users seen recently: zset, member = user id, score = last-seen time (ms). */
+  onlineUsers(): string {
+    return `${this.prefix}online:users`;
+  }
+
+  /** The last reconciliation report (JSON), readable by every instance. */
+  reconciliationLast(): string {
+    return `${this.prefix}stats:reconciliation:last`;
+  }
+
   /** A login session (JSON with the user id and expiry), or the negative marker once revoked. */
   session(sessionId: string): string {
     return `${this.prefix}session:${sessionId}`;

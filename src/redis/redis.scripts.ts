@@ -64,6 +64,57 @@ export const redisScripts = {
     transformReply: (reply: unknown) => reply as number,
   }),
   /**
+   * Moves one user's score on a leaderboard by a delta, and on its staging copy too while
+   * reconciliation is building one (`:next` exists). Without the second write, a delta landing
+   * after reconciliation counted that user would be lost when `:next` is renamed onto the live key.
+   * A member whose score reaches 0 is removed, so a board holds exactly the users with a count.
+   * KEYS: live, next (same hash tag). ARGV: delta, member. Returns 1 when `:next` was written too.
+   */
+  leaderboardIncr: defineScript({
+    NUMBER_OF_KEYS: 2,
+    SCRIPT: `
+      if tonumber(redis.call('ZINCRBY', KEYS[1], ARGV[1], ARGV[2])) == 0 then
+        redis.call('ZREM', KEYS[1], ARGV[2])
+      end
+      if redis.call('EXISTS', KEYS[2]) == 0 then return 0 end
+      if tonumber(redis.call('ZINCRBY', KEYS[2], ARGV[1], ARGV[2])) == 0 then
+        redis.call('ZREM', KEYS[2], ARGV[2])
+      end
+      return 1`,
+    parseCommand(parser, liveKey: string, nextKey: string, delta: number, member: string) {
+      parser.pushKeys([liveKey, nextKey]);
+      parser.push(String(delta), member);
+    },
+    transformReply: (reply: unknown) => reply as number,
+  }),
+
+  /**
+   * Swaps a staging leaderboard onto the live key: drops the `:next` sentinel, then UNLINKs the
+   * live board (freed in the background, where RENAME would free it synchronously) and RENAMEs the
+   * staging board onto it. Readers see the old board or the new one, never a partial or missing
+   * one (unless the new one is truly empty). KEYS: next, live. ARGV: this run's sentinel member.
+   * Returns 1 when swapped, 0 when the staging board is not this run's (expired, or deleted and
+   * recreated by another run): swapping a board missing earlier batches would lose counts.
+   */
+  swapLeaderboard: defineScript({
+    NUMBER_OF_KEYS: 2,
+    SCRIPT: `
+      if not redis.call('ZSCORE', KEYS[1], ARGV[1]) then return 0 end
+      redis.call('ZREM', KEYS[1], ARGV[1])
+      redis.call('UNLINK', KEYS[2])
+      if redis.call('EXISTS', KEYS[1]) == 1 then
+        redis.call('PERSIST', KEYS[1])
+        redis.call('RENAME', KEYS[1], KEYS[2])
+      end
+      return 1`,
+    parseCommand(parser, nextKey: string, liveKey: string, sentinel: string) {
+      parser.pushKeys([nextKey, liveKey]);
+      parser.push(sentinel);
+    },
+    transformReply: (reply: unknown) => reply as number,
+  }),
+
+  /**
    * Applies a follow edge to a zset only if the zset is loaded (a missing zset means "not built
    * yet", never "empty"), and kills any rebuild lease so a rebuild that read the database before
    * this write cannot swap in a stale set. KEYS: zset, lease. ARGV: score, member. Returns 1 if applied.

@@ -7,6 +7,8 @@ import {
   UpdateDateColumn,
 } from 'typeorm';
 
+export type UserRole = 'user' | 'admin';
+
 @Entity({ name: 'users' })
 // Usernames are unique regardless of case (no "Alice" beside "alice"); the index is an
 // expression index that the migration creates, so TypeORM must not try to manage it.
@@ -30,6 +32,10 @@ export class User {
 
   @Column({ type: 'varchar', length: 1000, nullable: true })
   image: string | null;
+
+  /** Checked from Postgres on every admin request, never trusted from a token. */
+  @Column({ type: 'varchar', length: 16, default: 'user' })
+  role: UserRole;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;

@@ -3,7 +3,9 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuthModule } from '../auth/auth.module.js';
 import { PasswordHasher } from './password-hasher.js';
 import { ProfilesService } from './profiles.service.js';
+import { AdminGuard } from './admin.guard.js';
 import { User } from './user.entity.js';
+import { UserRolesService } from './user-roles.service.js';
 import { UsersController } from './users.controller.js';
 import { UsersRepository } from './users.repository.js';
 import { UsersService } from './users.service.js';
@@ -11,7 +13,14 @@ import { UsersService } from './users.service.js';
 @Module({
   imports: [TypeOrmModule.forFeature([User]), AuthModule],
   controllers: [UsersController],
-  providers: [UsersService, UsersRepository, ProfilesService, PasswordHasher],
-  exports: [ProfilesService],
+  providers: [
+    UsersService,
+    UsersRepository,
+    ProfilesService,
+    PasswordHasher,
+    UserRolesService,
+    AdminGuard,
+  ],
+  exports: [ProfilesService, UserRolesService, AdminGuard],
 })
 export class UsersModule {}

@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { In, QueryFailedError, Repository } from 'typeorm';
-import { User } from './user.entity.js';
+import { User, type UserRole } from './user.entity.js';
 import { EmailTakenError, UsernameTakenError } from './users.errors.js';
 
-export type NewUserRow = Pick<User, 'email' | 'username' | 'passwordHash'>;
+export type NewUserRow = Pick<User, 'email' | 'username' | 'passwordHash'> & { role?: UserRole };
 export type UserChanges = Partial<
   Pick<User, 'email' | 'username' | 'passwordHash' | 'bio' | 'image'>
 >;
@@ -34,6 +34,25 @@ export class UsersRepository {
       .where('lower(u.username) = lower(:username) AND u.username = :username', { username })
       .getRawOne<{ id: number }>()
       .then((row) => row?.id ?? null);
+  }
+
+  async roleOf(id: number): Promise<UserRole | null> {
+    const row = await this.users.findOne({ where: { id }, select: { id: true, role: true } });
+    return row?.role ?? null;
+  }
+
+  /** Makes the users with these (lower-cased) emails admins; returns the ids that changed. */
+  async grantAdmin(emails: string[]): Promise<number[]> {
+    if (emails.length === 0) return [];
+    const result = await this.users
+      .createQueryBuilder()
+      .update()
+      .set({ role: 'admin' })
+      .where('email IN (:...emails) AND role <> :role', { emails, role: 'admin' })
+      .returning('id')
+      .execute();
+    const rows = result.raw as { id: number }[];
+    return rows.map((row) => row.id);
   }
 
   async insert(row: NewUserRow): Promise<User> {

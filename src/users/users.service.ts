@@ -5,6 +5,7 @@ import { NotFoundError, UnauthorizedError } from '../common/domain-error.js';
 import type { LoginUser, NewUser, UpdateUser, UserView } from './dto/user.dto.js';
 import { PasswordHasher } from './password-hasher.js';
 import { ProfilesService } from './profiles.service.js';
+import { UserRolesService } from './user-roles.service.js';
 import type { User } from './user.entity.js';
 import { UsersRepository, type UserChanges } from './users.repository.js';
 
@@ -20,6 +21,7 @@ export class UsersService {
     private readonly profiles: ProfilesService,
     private readonly passwords: PasswordHasher,
     private readonly auth: AuthService,
+    private readonly roles: UserRolesService,
   ) {}
 
   async register(input: NewUser): Promise<UserView> {
@@ -27,6 +29,7 @@ export class UsersService {
       email: input.email,
       username: input.username,
       passwordHash: await this.passwords.hash(input.password),
+      role: this.roles.roleForNewUser(input.email),
     });
     // The name may have been looked up (and cached as unknown) before it was taken.
     await this.profiles.invalidate(user.id, user.username);

@@ -1,6 +1,7 @@
 import { CreateUsersAndSessions1763900000000 } from './1763900000000-CreateUsersAndSessions.js';
 import { CreateFollows1763900100000 } from './1763900100000-CreateFollows.js';
 import { CreateArticles1763900200000 } from './1763900200000-CreateArticles.js';
+import { AddUserRole1763900300000 } from './1763900300000-AddUserRole.js';
 
 /**
  * Migrations in the order they apply. Listed explicitly (no glob) so the same list works from
@@ -10,4 +11,5 @@ export const migrations = [
   CreateUsersAndSessions1763900000000,
   CreateFollows1763900100000,
   CreateArticles1763900200000,
+  AddUserRole1763900300000,
 ];

@@ -1,0 +1,52 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
+import { USER_METRICS } from '../../counters/user-counters.service.js';
+import type { UserMetric } from '../../redis/keys.js';
+
+export const DEFAULT_LEADERBOARD_LIMIT = 10;
+
+export class MetricParams {
+  @ApiProperty({ enum: USER_METRICS, description: '`likes` = favorites received' })
+  @IsIn(USER_METRICS)
+  metric: UserMetric;
+}
+
+export class LeaderboardQuery {
+  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: DEFAULT_LEADERBOARD_LIMIT })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  limit?: number;
+
+  @ApiPropertyOptional({ minimum: 0, default: 0 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(1_000_000_000)
+  offset?: number;
+}
+
+export class LeaderboardProfile {
+  @ApiProperty() username: string;
+  @ApiProperty({ type: String, nullable: true }) bio: string | null;
+  @ApiProperty({ type: String, nullable: true }) image: string | null;
+}
+
+export class LeaderboardEntryView {
+  @ApiProperty({ description: '1-based position; equal scores get consecutive ranks' })
+  rank: number;
+  @ApiProperty() score: number;
+  @ApiProperty({ type: LeaderboardProfile }) profile: LeaderboardProfile;
+}
+
+export class LeaderboardResponse {
+  @ApiProperty({ enum: USER_METRICS }) metric: UserMetric;
+  @ApiProperty() limit: number;
+  @ApiProperty() offset: number;
+  @ApiProperty({ description: 'Users on the board' }) total: number;
+  @ApiProperty({ type: [LeaderboardEntryView] }) entries: LeaderboardEntryView[];
+}

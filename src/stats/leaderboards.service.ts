@@ -1,0 +1,58 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { NotFoundError, ServiceUnavailableError } from '../common/domain-error.js';
+import { UserCountersService } from '../counters/user-counters.service.js';
+import { MetricsService } from '../metrics/metrics.service.js';
+import type { UserMetric } from '../redis/keys.js';
+import { ProfilesService } from '../users/profiles.service.js';
+import type { LeaderboardResponse } from './dto/leaderboard.dto.js';
+import type { UserStatsView } from './dto/user-stats.dto.js';
+
+/** Leaderboards (admin) and one user's counts (public). */
+@Injectable()
+export class LeaderboardsService {
+  private readonly logger = new Logger(LeaderboardsService.name);
+
+  constructor(
+    private readonly counters: UserCountersService,
+    private readonly profiles: ProfilesService,
+    private readonly metrics: MetricsService,
+  ) {}
+
+  /**
+   * A page of a leaderboard with each user's cached profile: one Redis round trip for the page and
+   * one pipelined round trip for the profiles (plus one SQL query for profile cache misses),
+   * whatever the limit.
+   */
+  async page(metric: UserMetric, limit: number, offset: number): Promise<LeaderboardResponse> {
+    let page: Awaited<ReturnType<UserCountersService['leaderboardPage']>>;
+    try {
+      page = await this.counters.leaderboardPage(metric, offset, limit);
+    } catch (error) {
+      this.metrics.countRedisError('leaderboard.page');
+      this.logger.warn(`Redis leaderboard.page failed: ${String(error)}`);
+      // Ranking every user from Postgres per request is what the leaderboards exist to avoid.
+      throw new ServiceUnavailableError('leaderboards are unavailable right now');
+    }
+    const profiles = await this.profiles.getManyByIds(page.entries.map((entry) => entry.userId));
+    const entries: LeaderboardResponse['entries'] = [];
+    page.entries.forEach(({ userId, score }, index) => {
+      const profile = profiles.get(userId);
+      // Zero scores carry no rank; a deleted user's leftover entry is reconciliation's to remove.
+      if (!profile || score <= 0) return;
+      entries.push({
+        rank: offset + index + 1,
+        score,
+        profile: { username: profile.username, bio: profile.bio, image: profile.image },
+      });
+    });
+    return { metric, limit, offset, total: page.total, entries };
+  }
+
+  /** All counts of a user: the Redis hash, or Postgres when Redis has nothing (then cached). */
+  async userStats(username: string): Promise<UserStatsView> {
+    const profile = await this.profiles.getByUsername(username);
+    if (!profile) throw new NotFoundError('profile not found');
+    const counts = await this.counters.get(profile.id);
+    return { username: profile.username, ...counts };
+  }
+}

@@ -1,0 +1,60 @@
+import { NestFactory } from '@nestjs/core';
+import { AppModule } from '../app.module.js';
+import { validateEnv } from '../config/env.schema.js';
+import { loadDotEnv } from '../database/load-dot-env.js';
+import { formatReport } from './reconciliation-report.js';
+import { ReconciliationService, type ReconciliationProgress } from './reconciliation.service.js';
+
+const BAR_WIDTH = 30;
+
+/** A textual progress bar on stderr: redrawn in place on a terminal, every 10% otherwise. */
+function progressPrinter(): (progress: ReconciliationProgress) => void {
+  let lastDecile = -1;
+  return ({ usersScanned, lastUserId, maxUserId }) => {
+    const ratio = maxUserId === 0 ? 1 : Math.min(lastUserId / maxUserId, 1);
+    const filled = Math.round(ratio * BAR_WIDTH);
+    const line = `[${'#'.repeat(filled)}${'.'.repeat(BAR_WIDTH - filled)}] ${Math.floor(ratio * 100)
+      .toString()
+      .padStart(3)}% ${usersScanned} users`;
+    if (process.stderr.isTTY) {
+      process.stderr.write(`\r${line}`);
+    } else if (Math.floor(ratio * 10) > lastDecile) {
+      lastDecile = Math.floor(ratio * 10);
+      process.stderr.write(`${line}\n`);
+    }
+  };
+}
+
+/**
+ * `npm run reconcile`: one reconciliation run from the command line, with a progress bar (stderr)
+ * and the report (stdout). It takes the same cluster-wide lock as the scheduled job, so it is safe
+ * to run beside live instances. Exit codes: 0 done, 1 failed, 2 another run holds the lock.
+ */
+async function main(): Promise<number> {
+  loadDotEnv();
+  validateEnv(process.env); // fail with the variable's name before booting anything
+  const app = await NestFactory.createApplicationContext(
+    AppModule.forRoot({ env: { RECONCILE_ENABLED: 'false' } }),
+    { logger: ['error', 'warn'] },
+  );
+  try {
+    const report = await app.get(ReconciliationService).run(progressPrinter());
+    if (process.stderr.isTTY) process.stderr.write('\n');
+    if (!report) {
+      console.error('another reconciliation run is in progress (lock held); try again later');
+      return 2;
+    }
+    console.log(formatReport(report));
+    return 0;
+  } finally {
+    await app.close();
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(`reconcile failed: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  },
+);

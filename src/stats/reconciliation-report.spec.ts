@@ -1,0 +1,61 @@
+import {
+  diffBatch,
+  diffRemoved,
+  formatReport,
+  hashState,
+  noCorrections,
+} from './reconciliation-report.js';
+
+describe('reconciliation diff', () => {
+  it('counts added and changed entries and the largest difference; skips zero counts', () => {
+    const c = noCorrections();
+    const truth = new Map([
+      [1, 5], // correct
+      [2, 3], // missing on the board -> added
+      [3, 10], // wrong (was 4) -> changed by 6
+      [4, 0], // zero: left to the removal sweep
+    ]);
+    diffBatch(c, [1, 2, 3, 4, 5], truth, [5, null, 4, 7, null]);
+    expect(c).toEqual({ added: 1, changed: 1, removed: 0, largestDifference: 6 });
+  });
+
+  it('counts live members missing from the new board as removed, ignoring sentinels', () => {
+    const c = noCorrections();
+    diffRemoved(
+      c,
+      [
+        { value: '1', score: 5 },
+        { value: '999', score: 12 },
+        { value: '#run:x', score: 0 },
+      ],
+      [5, null, null],
+      (member) => member.startsWith('#'),
+    );
+    expect(c).toEqual({ added: 0, changed: 0, removed: 1, largestDifference: 12 });
+  });
+
+  it('classifies a count hash as ok, missing or wrong', () => {
+    expect(hashState({ followers: '2', following: '0' }, { followers: 2, following: 0 })).toBe(
+      'ok',
+    );
+    expect(hashState({}, { followers: 2 })).toBe('missing');
+    expect(hashState({ followers: '3' }, { followers: 2 })).toBe('wrong');
+    expect(hashState({ followers: '2' }, { followers: 2, following: 0 })).toBe('wrong');
+  });
+
+  it('formats the report as a table', () => {
+    const text = formatReport({
+      startedAt: 'S',
+      finishedAt: 'F',
+      durationMs: 12,
+      usersScanned: 3,
+      hashes: { created: 1, corrected: 0 },
+      metrics: { followers: { added: 1, changed: 2, removed: 3, largestDifference: 40 } },
+    });
+    expect(text.split('\n')).toEqual([
+      'reconciliation S -> F (12 ms), 3 users scanned, hashes created 1, corrected 0',
+      'metric     added  changed  removed  largest diff',
+      'followers      1        2        3            40',
+    ]);
+  });
+});

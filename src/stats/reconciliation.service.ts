@@ -1,0 +1,256 @@
+import { randomUUID } from 'node:crypto';
+import { BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
+import { ServiceUnavailableError } from '../common/domain-error.js';
+import { Env } from '../config/env.schema.js';
+import { UserCountersService } from '../counters/user-counters.service.js';
+import { AdvisoryLocks } from '../database/advisory-locks.js';
+import { MetricsService } from '../metrics/metrics.service.js';
+import { RedisKeys, type UserMetric } from '../redis/keys.js';
+import type { RedisClient } from '../redis/redis.client.js';
+import { InjectRedis } from '../redis/redis.constants.js';
+import { RedisLocks, type HeldLock } from '../redis/redis-lock.js';
+import { LeaderboardStagingStore } from './leaderboard-staging.store.js';
+import {
+  diffBatch,
+  formatReport,
+  hashState,
+  noCorrections,
+  type MetricCorrections,
+  type ReconciliationReport,
+} from './reconciliation-report.js';
+import { StatsRepository } from './stats.repository.js';
+
+export const RECONCILIATION_LOCK = 'reconciliation';
+
+export interface ReconciliationProgress {
+  usersScanned: number;
+  /** Last user id done and the highest id at start: a progress estimate, not a count. */
+  lastUserId: number;
+  maxUserId: number;
+}
+
+export interface ReconciliationStatus {
+  running: boolean;
+  lastRun: ReconciliationReport | null;
+}
+
+/**
+ * Recomputes every registered aggregate count from Postgres and writes it into the leaderboards
+ * and the per-user count hashes (consistency rule 6), reporting what it corrected.
+ *
+ * Exact under concurrent writes (see docs/ARCHITECTURE.md, "Reconciliation"):
+ * - Each metric's new board is built in `count:{user:<m>}:next`. It exists from the start, so
+ *   every delta applied during the run lands on both boards (leaderboardIncr script).
+ * - A batch of users is counted under their EXCLUSIVE count locks: no writer is between its
+ *   commit and its delta, so the counts include exactly the deltas already applied. The batch's
+ *   absolute ZADDs overwrite any partial deltas that reached `:next` before; later deltas land on
+ *   top of them. The hashes get absolute values under the same locks.
+ * - The swap (UNLINK live, RENAME next live) is one Lua script on one hash slot.
+ * One runner at a time across instances: a Redis lock with a TTL, renewed while running.
+ */
+@Injectable()
+export class ReconciliationService implements BeforeApplicationShutdown {
+  private readonly logger = new Logger(ReconciliationService.name);
+  /** This instance's run in progress, awaited on shutdown (before Redis and Postgres close). */
+  private current: Promise<unknown> | undefined;
+
+  constructor(
+    private readonly env: Env,
+    private readonly counters: UserCountersService,
+    private readonly users: StatsRepository,
+    private readonly staging: LeaderboardStagingStore,
+    private readonly advisoryLocks: AdvisoryLocks,
+    private readonly locks: RedisLocks,
+    private readonly metrics: MetricsService,
+    private readonly keys: RedisKeys,
+    @InjectRedis() private readonly redis: RedisClient,
+  ) {}
+
+  /**
+   * Runs once now and resolves with the report, or with null when another run (on any instance)
+   * holds the lock. Throws when the run fails.
+   */
+  async run(
+    onProgress?: (progress: ReconciliationProgress) => void,
+  ): Promise<ReconciliationReport | null> {
+    const held = await this.acquire();
+    if (!held) return null;
+    return this.track(this.execute(held.lock, held.metrics, onProgress));
+  }
+
+  /** Starts a run in the background; false when one is already running somewhere. */
+  async start(): Promise<boolean> {
+    const held = await this.acquire();
+    if (!held) return false;
+    this.track(this.execute(held.lock, held.metrics)).catch(() => {
+      // Already logged and counted by execute().
+    });
+    return true;
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.current?.catch(() => undefined);
+  }
+
+  private track<T>(run: Promise<T>): Promise<T> {
+    this.current = run;
+    void run
+      .finally(() => {
+        if (this.current === run) this.current = undefined;
+      })
+      .catch(() => undefined);
+    return run;
+  }
+
+  async status(): Promise<ReconciliationStatus> {
+    try {
+      const [running, last] = await Promise.all([
+        this.locks.isHeld(RECONCILIATION_LOCK),
+        this.redis.get(this.keys.reconciliationLast()),
+      ]);
+      return { running, lastRun: last ? (JSON.parse(last) as ReconciliationReport) : null };
+    } catch (error) {
+      throw this.redisUnavailable('reconciliation.status', error);
+    }
+  }
+
+  private async acquire(): Promise<{ lock: HeldLock; metrics: UserMetric[] } | null> {
+    const metrics = this.counters.registeredMetrics();
+    const ttlMs = this.env.RECONCILE_LOCK_TTL_MS;
+    let lock: HeldLock | null;
+    try {
+      lock = await this.locks.tryAcquire(RECONCILIATION_LOCK, {
+        ttlMs,
+        // The staging boards outlive the lock a little, so a crashed runner's boards (which
+        // writers keep dual-writing into) expire soon after its lock does.
+        onRenew: () => this.staging.extend(metrics, this.stagingTtlMs()),
+      });
+    } catch (error) {
+      // Without Redis there is nothing to reconcile into (and no lock to keep runners apart).
+      throw this.redisUnavailable('reconciliation.lock', error);
+    }
+    if (!lock) {
+      this.metrics.reconciliationRuns.inc({ outcome: 'skipped' });
+      return null;
+    }
+    return { lock, metrics };
+  }
+
+  private stagingTtlMs(): number {
+    return this.env.RECONCILE_LOCK_TTL_MS * 2;
+  }
+
+  private async execute(
+    lock: HeldLock,
+    metrics: UserMetric[],
+    onProgress?: (progress: ReconciliationProgress) => void,
+  ): Promise<ReconciliationReport> {
+    const started = Date.now();
+    const token = randomUUID();
+    const corrections = new Map<UserMetric, MetricCorrections>(
+      metrics.map((metric) => [metric, noCorrections()]),
+    );
+    const hashes = { created: 0, corrected: 0 };
+    let usersScanned = 0;
+    let swapped = false;
+    try {
+      await this.staging.prepare(metrics, token, this.stagingTtlMs());
+      const maxUserId = await this.users.maxUserId();
+      let lastUserId = 0;
+      for (;;) {
+        const ids = await this.users.userIdsAfter(lastUserId, this.env.RECONCILE_BATCH_SIZE);
+        if (ids.length === 0) break;
+        this.assertHeld(lock);
+        await this.reconcileBatch(ids, metrics, corrections, hashes);
+        usersScanned += ids.length;
+        lastUserId = ids[ids.length - 1];
+        onProgress?.({ usersScanned, lastUserId, maxUserId: Math.max(maxUserId, lastUserId) });
+      }
+      for (const metric of metrics)
+        await this.staging.sweepRemoved(metric, corrections.get(metric)!);
+      this.assertHeld(lock);
+      for (const metric of metrics) {
+        if (!(await this.staging.swap(metric, token))) {
+          throw new Error(`the staging board of ${metric} is not this run's (expired or replaced)`);
+        }
+      }
+      swapped = true;
+      const finished = Date.now();
+      const report: ReconciliationReport = {
+        startedAt: new Date(started).toISOString(),
+        finishedAt: new Date(finished).toISOString(),
+        durationMs: finished - started,
+        usersScanned,
+        hashes,
+        metrics: Object.fromEntries(corrections),
+      };
+      await this.redis.set(this.keys.reconciliationLast(), JSON.stringify(report));
+      this.export(report);
+      this.logger.log(formatReport(report));
+      return report;
+    } catch (error) {
+      this.metrics.reconciliationRuns.inc({ outcome: 'failed' });
+      this.logger.error(`reconciliation failed: ${String(error)}`);
+      throw error;
+    } finally {
+      // A lost lock means another runner may own the staging boards now: leave them to it.
+      if (!swapped && !lock.lost) await this.staging.discard(metrics).catch(() => undefined);
+      await lock.release().catch(() => undefined);
+    }
+  }
+
+  private async reconcileBatch(
+    ids: number[],
+    metrics: UserMetric[],
+    corrections: Map<UserMetric, MetricCorrections>,
+    hashes: { created: number; corrected: number },
+  ): Promise<void> {
+    await this.advisoryLocks.runExclusiveMany(
+      ids.map((id) => this.counters.writerLock(id).key),
+      async (manager) => {
+        const truth = await this.counters.countBatch(ids, manager);
+        const live = await this.staging.readBatch(metrics, ids);
+        // Hashes already right are left alone: a run rewrites only what it corrects.
+        const staleHashes = ids.filter((id, index) => {
+          const expected = Object.fromEntries(
+            metrics.map((metric) => [metric, truth.get(metric)!.get(id) ?? 0]),
+          );
+          const state = hashState(live.hashes[index], expected);
+          if (state === 'missing') hashes.created += 1;
+          else if (state === 'wrong') hashes.corrected += 1;
+          return state !== 'ok';
+        });
+        await this.staging.writeBatch(ids, truth, staleHashes);
+        for (const metric of metrics) {
+          diffBatch(corrections.get(metric)!, ids, truth.get(metric)!, live.scores.get(metric)!);
+        }
+      },
+    );
+  }
+
+  private redisUnavailable(operation: string, error: unknown): ServiceUnavailableError {
+    this.metrics.countRedisError(operation);
+    this.logger.warn(`Redis ${operation} failed: ${String(error)}`);
+    return new ServiceUnavailableError('reconciliation is unavailable while Redis is down');
+  }
+
+  private assertHeld(lock: HeldLock): void {
+    if (lock.lost) throw new Error('the reconciliation lock was lost; another run may be active');
+  }
+
+  private export(report: ReconciliationReport): void {
+    const m = this.metrics;
+    m.reconciliationRuns.inc({ outcome: 'completed' });
+    m.reconciliationUsersScanned.set(report.usersScanned);
+    m.reconciliationDuration.set(report.durationMs / 1000);
+    m.reconciliationLastSuccess.set(Date.parse(report.finishedAt) / 1000);
+    m.reconciliationHashRepairs.inc({ kind: 'created' }, report.hashes.created);
+    m.reconciliationHashRepairs.inc({ kind: 'corrected' }, report.hashes.corrected);
+    for (const [metric, c] of Object.entries(report.metrics)) {
+      for (const kind of ['added', 'changed', 'removed'] as const) {
+        m.reconciliationCorrections.inc({ metric, kind }, c[kind]);
+      }
+      m.reconciliationLargestDifference.set({ metric }, c.largestDifference);
+    }
+  }
+}
