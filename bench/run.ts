@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { drive, type LoadRequest, type LoadResult } from './load.js';
+import { paced } from './paced.js';
 import { runNodeScript, startApp, type RunningApp } from './processes.js';
 
 /**
@@ -63,11 +64,9 @@ async function warm(app: RunningApp, paths: string[], token?: string): Promise<v
 async function measure(name: string, url: string, next: () => LoadRequest): Promise<Row> {
   process.stderr.write(`bench: ${name} ...\n`);
   const max = await drive(url, next, { seconds: SECONDS, connections: CONNECTIONS });
-  // Fewer connections at half the rate: autocannon paces each connection, and 50 connections each
-  // sending a few requests a second would arrive in bursts that measure the burst, not the load.
-  const half = await drive(url, next, {
+  // Latency at half the maximum rate, paced open-loop (see paced.ts for why not autocannon's rate).
+  const half = await paced(url, next, {
     seconds: SECONDS,
-    connections: Math.max(2, Math.round(CONNECTIONS / 5)),
     rate: Math.max(1, Math.round(max.requestsPerSecond / 2)),
   });
   return { scenario: name, max, half };
@@ -190,7 +189,7 @@ async function main(): Promise<void> {
   let reconciliation: Record<string, unknown> | undefined;
   if (!flag('--skip-reconcile')) {
     process.stderr.write('bench: reconciliation (large = the seeded database) ...\n');
-    const large = await reconcileCost(DATABASE_URL, 'conduit:');
+    const large = await reconcileCost(DATABASE_URL, process.env.REDIS_KEY_PREFIX ?? 'conduit:');
     const mediumUrl = new URL(DATABASE_URL);
     mediumUrl.pathname = `${mediumUrl.pathname}_medium`;
     process.stderr.write('bench: seeding a medium database for the growth ratio ...\n');

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { insertUsers, registerUser } from './support/factories.js';
+import { authHeader, insertUsers, registerUser } from './support/factories.js';
 import { bootApp, resetState, type TestApp } from './support/test-app.js';
 
 const run = promisify(execFile);
@@ -52,12 +52,16 @@ describe('admins: role column, ADMIN_EMAILS, admin:grant', () => {
 
   it('npm run admin:grant -- EMAIL makes an existing user an admin (compiled CLI)', async () => {
     const user = await registerUser(t);
+    // The admin guard caches the role: this 403 leaves "user" cached for this account...
+    await t.http().get('/api/admin/reconciliation').set(authHeader(user.token)).expect(403);
     const env = { ...process.env, DATABASE_URL: process.env.DATABASE_URL };
     const granted = await run(process.execPath, ['dist/users/admin-grant.cli.js', user.email], {
       env,
     });
     expect(granted.stdout).toContain(`${user.email} is now an admin`);
     expect(await roleOf(user.email)).toBe('admin');
+    // ...and the CLI drops that entry, so the grant takes effect at once.
+    await t.http().get('/api/admin/reconciliation').set(authHeader(user.token)).expect(200);
     const again = await run(process.execPath, ['dist/users/admin-grant.cli.js', user.email], {
       env,
     });

@@ -16,6 +16,11 @@ export class RedisKeys {
     return `${this.prefix}user:{${userId}}:profile`;
   }
 
+  /** The user's role (`user` | `admin`), cached for the admin guard. */
+  userRole(userId: number): string {
+    return `${this.prefix}user:{${userId}}:role`;
+  }
+
   /** Username -> user id mapping, or the negative marker for a name nobody has. */
   userIdByName(username: string): string {
     return `${this.prefix}user:name:${encodeURIComponent(username)}`;
