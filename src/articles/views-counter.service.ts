@@ -116,13 +116,24 @@ export class ViewsCounter implements OnModuleInit {
         return rows;
       },
     );
-    // The cached articles carry the flushed total: drop them so the next read shows the new one.
-    await this.cache.invalidate(
-      ...updated.flatMap((row) => [
-        this.keys.article(row.id),
-        cachedResponseKey(this.keys, 'article', row.slug),
-      ]),
-    );
+    // The cached articles carry the flushed total: move the delta into them (pending no longer
+    // holds it). Bumped in place, not deleted, so a flush never causes a wave of cache misses.
+    await Promise.all(
+      updated.flatMap((row) =>
+        [this.keys.article(row.id), cachedResponseKey(this.keys, 'article', row.slug)].map((key) =>
+          this.redis.bumpViewsCount(key, RedisKeys.leaseOf(key), row.delta),
+        ),
+      ),
+    ).catch(async (error: unknown) => {
+      this.metrics.countRedisError('views.bump');
+      this.logger.warn(`could not update cached view counts, dropping them: ${String(error)}`);
+      await this.cache.invalidate(
+        ...updated.flatMap((row) => [
+          this.keys.article(row.id),
+          cachedResponseKey(this.keys, 'article', row.slug),
+        ]),
+      );
+    });
     await this.redis.hDel(
       this.keys.flushingViews(),
       entries.map((entry) => entry.field),

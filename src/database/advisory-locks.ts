@@ -48,25 +48,26 @@ export class AdvisoryLocks {
     }
   }
 
+  /** Takes `locks` (shared or exclusive) in ONE statement, in a fixed order; see the class doc. */
   async run<T>(locks: AdvisoryLock[], work: (manager: EntityManager) => Promise<T>): Promise<T> {
     const ordered = [...new Map(locks.map((lock) => [lock.key, lock])).values()].sort((a, b) =>
       byKey(a.key, b.key),
     );
     const runner = this.dataSource.createQueryRunner();
     await runner.connect();
-    const taken: AdvisoryLock[] = [];
     try {
-      for (const lock of ordered) {
-        const fn = lock.mode === 'shared' ? 'pg_advisory_lock_shared' : 'pg_advisory_lock';
-        await runner.query(`SELECT ${fn}(hashtextextended($1, 0))`, [lock.key]);
-        taken.push(lock);
+      if (ordered.length > 0) {
+        // One round trip however many locks (a follow takes three, a views flush one per author).
+        await runner.query(
+          `SELECT CASE WHEN shared THEN pg_advisory_lock_shared(hashtextextended(k, 0))::text
+                       ELSE pg_advisory_lock(hashtextextended(k, 0))::text END
+           FROM unnest($1::text[], $2::bool[]) WITH ORDINALITY AS t(k, shared, i) ORDER BY i`,
+          [ordered.map((lock) => lock.key), ordered.map((lock) => lock.mode === 'shared')],
+        );
       }
       return await work(runner.manager);
     } finally {
-      for (const lock of taken.reverse()) {
-        const fn = lock.mode === 'shared' ? 'pg_advisory_unlock_shared' : 'pg_advisory_unlock';
-        await runner.query(`SELECT ${fn}(hashtextextended($1, 0))`, [lock.key]).catch(() => {});
-      }
+      if (ordered.length > 0) await runner.query(`SELECT pg_advisory_unlock_all()`).catch(() => {});
       await runner.release();
     }
   }

@@ -296,4 +296,29 @@ export const redisScripts = {
     },
     transformReply: (reply: unknown) => reply as number,
   }),
+
+  /**
+   * Adds a delta to the top-level "viewsCount" number of a cached JSON article in place (keeping
+   * its TTL), instead of deleting it: a views flush touches every hot article, and deleting them all
+   * would send a wave of misses to Postgres every flush interval. JSON string values escape their
+   * quotes, so the unescaped `"viewsCount":` can only be the key. Kills a pending fill's lease (it
+   * may have read Postgres before the flush). KEYS: entry, lease. ARGV: delta. Returns 1 if bumped.
+   */
+  bumpViewsCount: defineScript({
+    NUMBER_OF_KEYS: 2,
+    SCRIPT: `
+      redis.call('DEL', KEYS[2])
+      local raw = redis.call('GET', KEYS[1])
+      if not raw then return 0 end
+      local s, e, n = string.find(raw, '"viewsCount":(%-?%d+)')
+      if not s then return 0 end
+      local bumped = string.sub(raw, 1, s - 1) .. '"viewsCount":' .. (tonumber(n) + tonumber(ARGV[1])) .. string.sub(raw, e + 1)
+      redis.call('SET', KEYS[1], bumped, 'KEEPTTL')
+      return 1`,
+    parseCommand(parser, key: string, leaseKey: string, delta: number) {
+      parser.pushKeys([key, leaseKey]);
+      parser.push(String(delta));
+    },
+    transformReply: (reply: unknown) => reply as number,
+  }),
 };
