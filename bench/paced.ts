@@ -12,17 +12,19 @@ import type { LoadRequest, LoadResult } from './load.js';
 export async function paced(
   baseUrl: string,
   next: () => LoadRequest,
-  options: { rate: number; seconds: number; maxSockets?: number },
+  options: { rate: number; seconds: number; maxSockets?: number; warmupSeconds?: number },
 ): Promise<LoadResult> {
   const url = new URL(baseUrl);
   const agent = new http.Agent({ keepAlive: true, maxSockets: options.maxSockets ?? 64 });
   const latencies: number[] = [];
   let errors = 0;
-  const total = Math.max(1, Math.round(options.rate * options.seconds));
+  // Requests due during the warm-up are sent but not recorded (connections opening, JIT).
+  const warmup = Math.round(options.rate * (options.warmupSeconds ?? 1));
+  const total = warmup + Math.max(1, Math.round(options.rate * options.seconds));
   const interval = 1000 / options.rate;
   const pending: Promise<void>[] = [];
 
-  const fire = (due: number): Promise<void> =>
+  const fire = (due: number, record: boolean): Promise<void> =>
     new Promise((resolve) => {
       const pick = next();
       const request = http.request(
@@ -37,14 +39,16 @@ export async function paced(
         (response) => {
           response.resume();
           response.on('end', () => {
-            latencies.push(performance.now() - due);
-            if ((response.statusCode ?? 500) >= 400) errors += 1;
+            if (record) {
+              latencies.push(performance.now() - due);
+              if ((response.statusCode ?? 500) >= 400) errors += 1;
+            }
             resolve();
           });
         },
       );
       request.on('error', () => {
-        errors += 1;
+        if (record) errors += 1;
         resolve();
       });
       request.end();
@@ -55,13 +59,13 @@ export async function paced(
   while (sent < total) {
     const now = performance.now();
     while (sent < total && start + sent * interval <= now) {
-      pending.push(fire(start + sent * interval));
+      pending.push(fire(start + sent * interval, sent >= warmup));
       sent += 1;
     }
     await new Promise((resolve) => setTimeout(resolve, 1));
   }
   await Promise.all(pending);
-  const elapsed = (performance.now() - start) / 1000;
+  const elapsed = (performance.now() - start) / 1000 - warmup / options.rate;
   agent.destroy();
   latencies.sort((a, b) => a - b);
   const at = (q: number) =>

@@ -64,6 +64,7 @@ async function warm(app: RunningApp, paths: string[], token?: string): Promise<v
 async function measure(name: string, url: string, next: () => LoadRequest): Promise<Row> {
   process.stderr.write(`bench: ${name} ...\n`);
   const max = await drive(url, next, { seconds: SECONDS, connections: CONNECTIONS });
+  await new Promise((resolve) => setTimeout(resolve, 1000)); // let the saturated run drain
   // Latency at half the maximum rate, paced open-loop (see paced.ts for why not autocannon's rate).
   const half = await paced(url, next, {
     seconds: SECONDS,
