@@ -24,9 +24,10 @@ export class FavoritesStore {
 
   async apply(articleId: number, userId: number, favorited: boolean): Promise<void> {
     const key = this.keys.articleFavoriters(articleId);
-    await (favorited
-      ? this.redis.saddIfLoaded(key, RedisKeys.leaseOf(key), member(userId))
-      : this.redis.sremIfLoaded(key, RedisKeys.leaseOf(key), member(userId)));
+    await this.redis.applyIfLoaded(key, RedisKeys.leaseOf(key), [
+      favorited ? 'SADD' : 'SREM',
+      member(userId),
+    ]);
   }
 
   /** Per article: true/false when its set is loaded, undefined when it is not. */

@@ -46,8 +46,12 @@ export class FollowGraphStore {
     await Promise.all(
       sides.map(([key, other]) =>
         followedAt === null
-          ? this.redis.zremIfLoaded(key, RedisKeys.leaseOf(key), member(other))
-          : this.redis.zaddIfLoaded(key, RedisKeys.leaseOf(key), followedAt, member(other)),
+          ? this.redis.applyIfLoaded(key, RedisKeys.leaseOf(key), ['ZREM', member(other)])
+          : this.redis.applyIfLoaded(key, RedisKeys.leaseOf(key), [
+              'ZADD',
+              String(followedAt),
+              member(other),
+            ]),
       ),
     );
   }

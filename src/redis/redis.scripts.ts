@@ -1,5 +1,12 @@
 import { defineScript } from 'redis';
 
+/** The membership changes `applyIfLoaded` performs (command and its arguments after the key). */
+export type MembershipChange =
+  | ['ZADD', score: string, member: string]
+  | ['ZREM', member: string]
+  | ['SADD', member: string]
+  | ['SREM', member: string];
+
 /**
  * Lua scripts, loaded once per connection and called by SHA (EVALSHA). Every script touches keys
  * of one hash slot only, so the same code runs on Redis Cluster.
@@ -115,39 +122,24 @@ export const redisScripts = {
   }),
 
   /**
-   * Applies a follow edge to a zset only if the zset is loaded (a missing zset means "not built
-   * yet", never "empty"), and kills any rebuild lease so a rebuild that read the database before
-   * this write cannot swap in a stale set. KEYS: zset, lease. ARGV: score, member. Returns 1 if applied.
+   * Applies a membership change to a follow zset or favoriter set only if that structure is loaded
+   * (a missing key means "not built yet", never "empty": a write must not create a partial one),
+   * and kills any rebuild lease, so a rebuild that read Postgres before this write cannot swap in a
+   * stale copy. KEYS: structure, lease. ARGV: ZADD score member | ZREM member | SADD/SREM member.
+   * Returns 1 if applied.
    */
-  zaddIfLoaded: defineScript({
+  applyIfLoaded: defineScript({
     NUMBER_OF_KEYS: 2,
     SCRIPT: `
       redis.call('DEL', KEYS[2])
       if redis.call('EXISTS', KEYS[1]) == 1 then
-        redis.call('ZADD', KEYS[1], ARGV[1], ARGV[2])
+        redis.call(ARGV[1], KEYS[1], unpack(ARGV, 2))
         return 1
       end
       return 0`,
-    parseCommand(parser, zsetKey: string, leaseKey: string, score: number, member: string) {
-      parser.pushKeys([zsetKey, leaseKey]);
-      parser.push(String(score), member);
-    },
-    transformReply: (reply: unknown) => reply as number,
-  }),
-
-  /** Like zaddIfLoaded, for removal. KEYS: zset, lease. ARGV: member. */
-  zremIfLoaded: defineScript({
-    NUMBER_OF_KEYS: 2,
-    SCRIPT: `
-      redis.call('DEL', KEYS[2])
-      if redis.call('EXISTS', KEYS[1]) == 1 then
-        redis.call('ZREM', KEYS[1], ARGV[1])
-        return 1
-      end
-      return 0`,
-    parseCommand(parser, zsetKey: string, leaseKey: string, member: string) {
-      parser.pushKeys([zsetKey, leaseKey]);
-      parser.push(member);
+    parseCommand(parser, key: string, leaseKey: string, change: MembershipChange) {
+      parser.pushKeys([key, leaseKey]);
+      parser.push(...change);
     },
     transformReply: (reply: unknown) => reply as number,
   }),
@@ -263,38 +255,6 @@ export const redisScripts = {
       parser.push(String(limit), cursorScore, cursorMember);
     },
     transformReply: (reply: unknown) => reply as string[] | null,
-  }),
-
-  /** SADD only to a loaded set (see zaddIfLoaded). KEYS: set, lease. ARGV: member. */
-  saddIfLoaded: defineScript({
-    NUMBER_OF_KEYS: 2,
-    SCRIPT: `
-      redis.call('DEL', KEYS[2])
-      if redis.call('EXISTS', KEYS[1]) == 1 then
-        return redis.call('SADD', KEYS[1], ARGV[1])
-      end
-      return 0`,
-    parseCommand(parser, setKey: string, leaseKey: string, member: string) {
-      parser.pushKeys([setKey, leaseKey]);
-      parser.push(member);
-    },
-    transformReply: (reply: unknown) => reply as number,
-  }),
-
-  /** SREM only from a loaded set. KEYS: set, lease. ARGV: member. */
-  sremIfLoaded: defineScript({
-    NUMBER_OF_KEYS: 2,
-    SCRIPT: `
-      redis.call('DEL', KEYS[2])
-      if redis.call('EXISTS', KEYS[1]) == 1 then
-        return redis.call('SREM', KEYS[1], ARGV[1])
-      end
-      return 0`,
-    parseCommand(parser, setKey: string, leaseKey: string, member: string) {
-      parser.pushKeys([setKey, leaseKey]);
-      parser.push(member);
-    },
-    transformReply: (reply: unknown) => reply as number,
   }),
 
   /**
