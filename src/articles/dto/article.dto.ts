@@ -5,16 +5,14 @@ import {
   ArrayMaxSize,
   IsArray,
   IsDefined,
-  IsInt,
   IsNotEmpty,
   IsObject,
   IsOptional,
   IsString,
-  Max,
   MaxLength,
-  Min,
   ValidateNested,
 } from 'class-validator';
+import { LimitField, OffsetField } from '../../common/pagination.js';
 import { IsCleanText } from '../../common/text.js';
 import { ProfileView } from '../../follows/dto/profile.dto.js';
 
@@ -103,20 +101,10 @@ export class UpdateArticleRequest {
 }
 
 export class PageQuery {
-  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 20 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(100)
+  @LimitField(20)
   limit?: number;
 
-  @ApiPropertyOptional({ minimum: 0, default: 0 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(0)
-  @Max(1_000_000)
+  @OffsetField(1_000_000)
   offset?: number;
 }
 

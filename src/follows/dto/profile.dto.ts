@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { LimitField } from '../../common/pagination.js';
+import { IsOptional, IsString, MaxLength } from 'class-validator';
 
 /** The RealWorld profile, as every list and author field shows it. */
 export class ProfileView {
@@ -23,12 +23,7 @@ export class ProfileResponse {
 }
 
 export class FollowListQuery {
-  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 20 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(100)
+  @LimitField(20)
   limit?: number;
 
   @ApiPropertyOptional({ description: 'The nextCursor of the previous page' })

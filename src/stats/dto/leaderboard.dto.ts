@@ -1,6 +1,6 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
+import { ApiProperty } from '@nestjs/swagger';
+import { IsIn } from 'class-validator';
+import { LimitField, OffsetField } from '../../common/pagination.js';
 import { USER_METRICS } from '../../counters/user-counters.service.js';
 import type { UserMetric } from '../../redis/keys.js';
 
@@ -13,20 +13,10 @@ export class MetricParams {
 }
 
 export class LeaderboardQuery {
-  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: DEFAULT_LEADERBOARD_LIMIT })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(100)
+  @LimitField(DEFAULT_LEADERBOARD_LIMIT)
   limit?: number;
 
-  @ApiPropertyOptional({ minimum: 0, default: 0 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(0)
-  @Max(1_000_000_000)
+  @OffsetField(1_000_000_000)
   offset?: number;
 }
 
