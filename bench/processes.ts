@@ -23,7 +23,8 @@ function peakRssMb(pid: number): number {
 
 export interface RunningApp {
   url: string;
-  child: ChildProcess;
+  /** Undefined for a server this process did not start (--url). */
+  child: ChildProcess | undefined;
   stop: () => Promise<void>;
 }
 

@@ -8,7 +8,8 @@ import { runNodeScript, startApp, type RunningApp } from './processes.js';
 /**
  * `npm run bench`: the built app in production mode against the seeded database, driven from this
  * separate process. Every figure is a ratio measured in one run (the machine is shared and noisy).
- * Options: --seconds N (per run, default 8), --connections N (default 50), --skip-reconcile.
+ * Options: --seconds N (per run, default 8), --connections N (default 50), --skip-reconcile,
+ * --url URL [--uncached-url URL] to drive servers you started instead of starting them.
  */
 const args = process.argv.slice(2);
 const flag = (name: string) => args.includes(name);
@@ -118,8 +119,16 @@ async function main(): Promise<void> {
     // Measured on its own below: a scheduled run in the middle of a scenario would skew it.
     RECONCILE_ENABLED: 'false',
   };
-  const cached = await startApp({ ...common, CACHE_ENABLED: 'true' });
-  const uncached = await startApp({ ...common, CACHE_ENABLED: 'false' });
+  // --url drives a server you started yourself (seeded, with ADMIN_EMAILS=user1@seed.test); the
+  // cache-off twin then needs --uncached-url, or that scenario is left out.
+  const given = (name: string): RunningApp | undefined => {
+    const i = args.indexOf(name);
+    return i >= 0 ? { url: args[i + 1], child: undefined, stop: () => Promise.resolve() } : undefined;
+  };
+  const cached = given('--url') ?? (await startApp({ ...common, CACHE_ENABLED: 'true' }));
+  const uncached = given('--url')
+    ? given('--uncached-url')
+    : await startApp({ ...common, CACHE_ENABLED: 'false' });
   const rows: Row[] = [];
   try {
     const tokens = await Promise.all(users.slice(0, 50).map((user) => login(cached, user.email)));
@@ -148,9 +157,11 @@ async function main(): Promise<void> {
         token: random(tokens),
       })),
     );
-    rows.push(
-      await measure('profile, cache off', uncached.url, () => ({ path: random(profilePaths) })),
-    );
+    if (uncached) {
+      rows.push(
+        await measure('profile, cache off', uncached.url, () => ({ path: random(profilePaths) })),
+      );
+    }
     rows.push(await measure('article warm', cached.url, () => ({ path: random(articlePaths) })));
     rows.push(
       await measure('articles?limit=20 warm', cached.url, () => ({
@@ -182,7 +193,7 @@ async function main(): Promise<void> {
     );
   } finally {
     await cached.stop();
-    await uncached.stop();
+    await uncached?.stop();
   }
   for (const row of rows)
     row.ratioToBaseline = Number(

@@ -4,6 +4,7 @@ import { Env } from '../config/env.schema.js';
 import { RedisKeys } from '../redis/keys.js';
 import type { RedisClient } from '../redis/redis.client.js';
 import { InjectRedis } from '../redis/redis.constants.js';
+import { withTimeout } from '../redis/with-timeout.js';
 
 /** Sets hold zero-padded user ids plus this sentinel: a missing key means "not built yet". */
 const SENTINEL = '#';
@@ -32,11 +33,14 @@ export class FavoritesStore {
 
   /** Per article: true/false when its set is loaded, undefined when it is not. */
   async flags(userId: number, articleIds: number[]): Promise<(boolean | undefined)[]> {
-    const replies = await Promise.all(
-      articleIds.flatMap((id) => {
-        const key = this.keys.articleFavoriters(id);
-        return [this.redis.exists(key), this.redis.sIsMember(key, member(userId))];
-      }),
+    const replies = await withTimeout(
+      Promise.all(
+        articleIds.flatMap((id) => {
+          const key = this.keys.articleFavoriters(id);
+          return [this.redis.exists(key), this.redis.sIsMember(key, member(userId))];
+        }),
+      ),
+      this.env.REDIS_COMMAND_TIMEOUT_MS,
     );
     return articleIds.map((_, i) => (replies[2 * i] ? replies[2 * i + 1] === 1 : undefined));
   }

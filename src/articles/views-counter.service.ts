@@ -11,6 +11,7 @@ import { RedisKeys } from '../redis/keys.js';
 import type { RedisClient } from '../redis/redis.client.js';
 import { InjectRedis } from '../redis/redis.constants.js';
 import { ArticlesRepository } from './articles.repository.js';
+import { withTimeout } from '../redis/with-timeout.js';
 
 const FLUSH_CHUNK = 1000;
 
@@ -59,10 +60,13 @@ export class ViewsCounter implements OnModuleInit {
     if (articleIds.length === 0) return [];
     try {
       const fields = articleIds.map(String);
-      const [pending, flushing] = await Promise.all([
-        this.redis.hmGet(this.keys.pendingViews(), fields),
-        this.redis.hmGet(this.keys.flushingViews(), fields),
-      ]);
+      const [pending, flushing] = await withTimeout(
+        Promise.all([
+          this.redis.hmGet(this.keys.pendingViews(), fields),
+          this.redis.hmGet(this.keys.flushingViews(), fields),
+        ]),
+        this.env.REDIS_COMMAND_TIMEOUT_MS,
+      );
       return articleIds.map((_, i) => Number(pending[i] ?? 0) + Number(flushing[i] ?? 0));
     } catch {
       this.metrics.countRedisError('views.pending');

@@ -7,6 +7,7 @@ import type { RedisClient } from '../redis/redis.client.js';
 import { InjectRedis } from '../redis/redis.constants.js';
 import { CachePolicy, decodeEntry, encodeEntry, ttlWithJitterMs } from './cache-policy.js';
 import { CircuitBreaker } from './circuit-breaker.js';
+import { withTimeout } from '../redis/with-timeout.js';
 
 const LEASE_POLL_MS = 15;
 const MAX_PENDING_INVALIDATIONS = 100_000;
@@ -88,7 +89,7 @@ export class CacheAsideService {
       // One MGET: per-command overhead (parsing, the timeout's timer) dominates for 100 small
       // GETs. On Redis Cluster, keys of different users live in different slots: this becomes
       // one MGET per slot (node-redis' cluster client does not split MGET by itself).
-      raws = await this.redis.mGet(ids.map(keyOf));
+      raws = await this.bounded(this.redis.mGet(ids.map(keyOf)));
       this.breaker.recordSuccess();
     } catch (error) {
       this.redisFailed('mget', error);
@@ -164,7 +165,7 @@ export class CacheAsideService {
   ): Promise<T | null> {
     let raw: string | null;
     try {
-      raw = await this.redis.get(key);
+      raw = await this.bounded(this.redis.get(key));
       this.breaker.recordSuccess();
     } catch (error) {
       this.redisFailed('get', error);
@@ -182,7 +183,9 @@ export class CacheAsideService {
     let leased: boolean;
     try {
       leased =
-        (await this.redis.set(leaseKey, token, { NX: true, PX: this.env.CACHE_LEASE_MS })) === 'OK';
+        (await this.bounded(
+          this.redis.set(leaseKey, token, { NX: true, PX: this.env.CACHE_LEASE_MS }),
+        )) === 'OK';
     } catch (error) {
       this.redisFailed('lease', error);
       return load();
@@ -221,7 +224,7 @@ export class CacheAsideService {
     while (Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, LEASE_POLL_MS));
       try {
-        const entry = decodeEntry<T>(await this.redis.get(key));
+        const entry = decodeEntry<T>(await this.bounded(this.redis.get(key)));
         if (entry.found) return entry;
       } catch (error) {
         this.redisFailed('get', error);
@@ -229,6 +232,11 @@ export class CacheAsideService {
       }
     }
     return { found: false };
+  }
+
+  /** A Redis read that must not hold the request longer than REDIS_COMMAND_TIMEOUT_MS. */
+  private bounded<T>(work: Promise<T>): Promise<T> {
+    return withTimeout(work, this.env.REDIS_COMMAND_TIMEOUT_MS);
   }
 
   private redisUsable(): boolean {

@@ -2,10 +2,12 @@ import { Injectable, Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { CacheAsideService } from '../cache/cache-aside.service.js';
 import { AdvisoryLocks, type AdvisoryLock } from '../database/advisory-locks.js';
+import { Env } from '../config/env.schema.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { RedisKeys, type UserMetric } from '../redis/keys.js';
 import type { RedisClient } from '../redis/redis.client.js';
 import { InjectRedis } from '../redis/redis.constants.js';
+import { withTimeout } from '../redis/with-timeout.js';
 
 /** Counts one metric of one user from Postgres, on the given (lock-holding) connection. */
 export type MetricLoader = (userId: number, manager: EntityManager) => Promise<number>;
@@ -60,6 +62,7 @@ export class UserCountersService {
     private readonly locks: AdvisoryLocks,
     private readonly cache: CacheAsideService,
     private readonly metrics: MetricsService,
+    private readonly env: Env,
   ) {}
 
   /**
@@ -106,7 +109,10 @@ export class UserCountersService {
   /** All counts of a user: from Redis when loaded, otherwise computed and loaded. */
   async get(userId: number): Promise<UserCounts> {
     try {
-      const cached = await this.redis.hGetAll(this.keys.userCounts(userId));
+      const cached = await withTimeout(
+        this.redis.hGetAll(this.keys.userCounts(userId)),
+        this.env.REDIS_COMMAND_TIMEOUT_MS,
+      );
       const counts = this.parse(cached);
       if (counts) return counts;
     } catch (error) {
@@ -161,11 +167,14 @@ export class UserCountersService {
     limit: number,
   ): Promise<{ total: number; entries: LeaderboardEntry[] }> {
     const key = this.keys.leaderboard(metric);
-    const [page, total] = await this.redis
-      .multi()
-      .zRangeWithScores(key, offset, offset + limit - 1, { REV: true })
-      .zCard(key)
-      .exec<'typed'>();
+    const [page, total] = await withTimeout(
+      this.redis
+        .multi()
+        .zRangeWithScores(key, offset, offset + limit - 1, { REV: true })
+        .zCard(key)
+        .exec<'typed'>(),
+      this.env.REDIS_COMMAND_TIMEOUT_MS,
+    );
     return {
       total,
       entries: page.map(({ value, score }) => ({ userId: Number(value), score })),

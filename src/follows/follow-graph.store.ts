@@ -6,6 +6,7 @@ import type { RedisClient } from '../redis/redis.client.js';
 import { InjectRedis } from '../redis/redis.constants.js';
 import type { PageCursor } from './cursor.js';
 import type { FollowDirection, FollowEdge } from './follow-direction.js';
+import { withTimeout } from '../redis/with-timeout.js';
 
 /**
  * Zset members are zero-padded ids, so Redis orders equal scores by id, the same order as SQL.
@@ -63,11 +64,14 @@ export class FollowGraphStore {
     limit: number,
     after: PageCursor | undefined,
   ): Promise<FollowEdge[] | null> {
-    const reply = await this.redis.zpageDesc(
-      this.zsetKey(userId, direction),
-      limit,
-      after ? String(after.followedAt) : '',
-      after ? member(after.userId) : '',
+    const reply = await withTimeout(
+      this.redis.zpageDesc(
+        this.zsetKey(userId, direction),
+        limit,
+        after ? String(after.followedAt) : '',
+        after ? member(after.userId) : '',
+      ),
+      this.env.REDIS_COMMAND_TIMEOUT_MS,
     );
     if (reply === null) return null;
     const edges: FollowEdge[] = [];
@@ -80,10 +84,13 @@ export class FollowGraphStore {
   /** For each id, whether the viewer follows it; null when the viewer's zset is not loaded. */
   async follows(viewerId: number, userIds: number[]): Promise<boolean[] | null> {
     const key = this.keys.following(viewerId);
-    const [exists, scores] = await Promise.all([
-      this.redis.exists(key),
-      userIds.length ? this.redis.zmScore(key, userIds.map(member)) : Promise.resolve([]),
-    ]);
+    const [exists, scores] = await withTimeout(
+      Promise.all([
+        this.redis.exists(key),
+        userIds.length ? this.redis.zmScore(key, userIds.map(member)) : Promise.resolve([]),
+      ]),
+      this.env.REDIS_COMMAND_TIMEOUT_MS,
+    );
     if (!exists) return null;
     return scores.map((score) => score !== null);
   }

@@ -25,7 +25,6 @@ export class RedisConnection
   constructor(private readonly env: Env) {
     this.client = createRedisClient({
       url: env.REDIS_URL,
-      commandTimeoutMs: env.REDIS_COMMAND_TIMEOUT_MS,
       connectTimeoutMs: env.REDIS_CONNECT_TIMEOUT_MS,
     });
     this.client.on('error', (error: Error) => {
