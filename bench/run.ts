@@ -123,7 +123,9 @@ async function main(): Promise<void> {
   // cache-off twin then needs --uncached-url, or that scenario is left out.
   const given = (name: string): RunningApp | undefined => {
     const i = args.indexOf(name);
-    return i >= 0 ? { url: args[i + 1], child: undefined, stop: () => Promise.resolve() } : undefined;
+    return i >= 0
+      ? { url: args[i + 1], child: undefined, stop: () => Promise.resolve() }
+      : undefined;
   };
   const cached = given('--url') ?? (await startApp({ ...common, CACHE_ENABLED: 'true' }));
   const uncached = given('--url')
