@@ -1,14 +1,12 @@
-import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { Env } from '../config/env.schema.js';
 import { RedisKeys } from '../redis/keys.js';
 import type { RedisClient } from '../redis/redis.client.js';
 import { InjectRedis } from '../redis/redis.constants.js';
+import { idMember, LOADED_SENTINEL, rebuildUnderLease } from '../redis/lazy-structure.js';
 import { withTimeout } from '../redis/with-timeout.js';
 
-/** Sets hold zero-padded user ids plus this sentinel: a missing key means "not built yet". */
-const SENTINEL = '#';
-const member = (userId: number): string => String(userId).padStart(10, '0');
+/** Sets hold zero-padded user ids plus LOADED_SENTINEL: a missing key means "not built yet". */
 
 /**
  * `article:{id}:favoriters` sets, for the per-viewer `favorited` flag. Writes apply only to loaded
@@ -27,7 +25,7 @@ export class FavoritesStore {
     const key = this.keys.articleFavoriters(articleId);
     await this.redis.applyIfLoaded(key, RedisKeys.leaseOf(key), [
       favorited ? 'SADD' : 'SREM',
-      member(userId),
+      idMember(userId),
     ]);
   }
 
@@ -37,7 +35,7 @@ export class FavoritesStore {
       Promise.all(
         articleIds.flatMap((id) => {
           const key = this.keys.articleFavoriters(id);
-          return [this.redis.exists(key), this.redis.sIsMember(key, member(userId))];
+          return [this.redis.exists(key), this.redis.sIsMember(key, idMember(userId))];
         }),
       ),
       this.env.REDIS_COMMAND_TIMEOUT_MS,
@@ -46,25 +44,17 @@ export class FavoritesStore {
   }
 
   async rebuild(articleId: number, userIds: AsyncIterable<number[]>): Promise<boolean> {
-    const key = this.keys.articleFavoriters(articleId);
-    const lease = RedisKeys.leaseOf(key);
-    const token = randomUUID();
-    if (
-      (await this.redis.set(lease, token, { NX: true, PX: this.env.CACHE_LEASE_MS * 5 })) !== 'OK'
-    ) {
-      return false;
-    }
-    const scratch = RedisKeys.scratchOf(key, token);
-    try {
-      await this.redis.sAdd(scratch, SENTINEL);
-      for await (const chunk of userIds) {
-        if (chunk.length) await this.redis.sAdd(scratch, chunk.map(member));
-      }
-      return (await this.redis.swapIfLeaseHeld(scratch, key, lease, token)) === 1;
-    } catch (error) {
-      await this.redis.unlink(scratch).catch(() => 0);
-      throw error;
-    }
+    return rebuildUnderLease(
+      this.redis,
+      this.keys.articleFavoriters(articleId),
+      this.env.CACHE_LEASE_MS * 5,
+      async (scratch) => {
+        await this.redis.sAdd(scratch, LOADED_SENTINEL);
+        for await (const chunk of userIds) {
+          if (chunk.length) await this.redis.sAdd(scratch, chunk.map(idMember));
+        }
+      },
+    );
   }
 
   async drop(articleId: number): Promise<void> {

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { Env } from '../config/env.schema.js';
 import { RedisKeys } from '../redis/keys.js';
@@ -6,15 +5,13 @@ import type { RedisClient } from '../redis/redis.client.js';
 import { InjectRedis } from '../redis/redis.constants.js';
 import type { PageCursor } from './cursor.js';
 import type { FollowDirection, FollowEdge } from './follow-direction.js';
+import { idMember, LOADED_SENTINEL, rebuildUnderLease } from '../redis/lazy-structure.js';
 import { withTimeout } from '../redis/with-timeout.js';
 
 /**
  * Zset members are zero-padded ids, so Redis orders equal scores by id, the same order as SQL.
- * Every loaded zset also holds SENTINEL at score 0: a missing key means "not built yet", never
- * "follows nobody", and an empty list is still a key.
+ * Every loaded zset also holds LOADED_SENTINEL at score 0 (never listed: pages start above 0).
  */
-const SENTINEL = '#';
-const member = (userId: number): string => String(userId).padStart(10, '0');
 const CHUNK = 1000;
 
 /**
@@ -47,11 +44,11 @@ export class FollowGraphStore {
     await Promise.all(
       sides.map(([key, other]) =>
         followedAt === null
-          ? this.redis.applyIfLoaded(key, RedisKeys.leaseOf(key), ['ZREM', member(other)])
+          ? this.redis.applyIfLoaded(key, RedisKeys.leaseOf(key), ['ZREM', idMember(other)])
           : this.redis.applyIfLoaded(key, RedisKeys.leaseOf(key), [
               'ZADD',
               String(followedAt),
-              member(other),
+              idMember(other),
             ]),
       ),
     );
@@ -69,7 +66,7 @@ export class FollowGraphStore {
         this.zsetKey(userId, direction),
         limit,
         after ? String(after.followedAt) : '',
-        after ? member(after.userId) : '',
+        after ? idMember(after.userId) : '',
       ),
       this.env.REDIS_COMMAND_TIMEOUT_MS,
     );
@@ -87,7 +84,7 @@ export class FollowGraphStore {
     const [exists, scores] = await withTimeout(
       Promise.all([
         this.redis.exists(key),
-        userIds.length ? this.redis.zmScore(key, userIds.map(member)) : Promise.resolve([]),
+        userIds.length ? this.redis.zmScore(key, userIds.map(idMember)) : Promise.resolve([]),
       ]),
       this.env.REDIS_COMMAND_TIMEOUT_MS,
     );
@@ -104,31 +101,23 @@ export class FollowGraphStore {
     direction: FollowDirection,
     edges: AsyncIterable<FollowEdge[]>,
   ): Promise<boolean> {
-    const key = this.zsetKey(userId, direction);
-    const lease = RedisKeys.leaseOf(key);
-    const token = randomUUID();
-    const leased = await this.redis.set(lease, token, {
-      NX: true,
-      PX: this.env.CACHE_LEASE_MS * 5,
-    });
-    if (leased !== 'OK') return false;
-    const scratch = RedisKeys.scratchOf(key, token);
-    try {
-      await this.redis.zAdd(scratch, { score: 0, value: SENTINEL });
-      for await (const chunk of edges) {
-        for (let i = 0; i < chunk.length; i += CHUNK) {
-          await this.redis.zAdd(
-            scratch,
-            chunk
-              .slice(i, i + CHUNK)
-              .map((edge) => ({ score: edge.followedAt, value: member(edge.userId) })),
-          );
+    return rebuildUnderLease(
+      this.redis,
+      this.zsetKey(userId, direction),
+      this.env.CACHE_LEASE_MS * 5,
+      async (scratch) => {
+        await this.redis.zAdd(scratch, { score: 0, value: LOADED_SENTINEL });
+        for await (const chunk of edges) {
+          for (let i = 0; i < chunk.length; i += CHUNK) {
+            await this.redis.zAdd(
+              scratch,
+              chunk
+                .slice(i, i + CHUNK)
+                .map((edge) => ({ score: edge.followedAt, value: idMember(edge.userId) })),
+            );
+          }
         }
-      }
-      return (await this.redis.swapIfLeaseHeld(scratch, key, lease, token)) === 1;
-    } catch (error) {
-      await this.redis.unlink(scratch).catch(() => 0);
-      throw error;
-    }
+      },
+    );
   }
 }
