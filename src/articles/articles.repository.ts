@@ -309,21 +309,6 @@ export class ArticlesRepository {
       ]),
     );
   }
-
-  /** Per-author aggregates for the count hashes and leaderboards. */
-  async authorTotals(authorId: number, manager: EntityManager = this.db.manager) {
-    const rows: { articles: number; likes: string; views: string }[] = await manager.query(
-      `SELECT count(*)::int AS articles, COALESCE(sum(favorites_count), 0) AS likes,
-              COALESCE(sum(views_count), 0) AS views
-       FROM articles WHERE author_id = $1`,
-      [authorId],
-    );
-    return {
-      articles: rows[0].articles,
-      likes: Number(rows[0].likes),
-      views: Number(rows[0].views),
-    };
-  }
 }
 
 export interface AuthorTotals {

@@ -1,4 +1,5 @@
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
 import { CacheAsideService } from '../cache/cache-aside.service.js';
 import { CacheTagsService } from '../cache/cache-tags.service.js';
 import { cachedResponseKey } from '../cache/cached.interceptor.js';
@@ -13,6 +14,7 @@ import {
   type ArticleFilter,
   type ArticleRef,
   ArticlesRepository,
+  type AuthorTotals,
   SlugTakenError,
 } from './articles.repository.js';
 import { ArticleNotFoundError, NotTheAuthorError } from './articles.errors.js';
@@ -42,6 +44,10 @@ const plausibleSlug = (slug: string): boolean => slug.length <= 255 && !hasContr
 @Injectable()
 export class ArticlesService implements OnModuleInit {
   private readonly logger = new Logger(ArticlesService.name);
+  private readonly lastTotals = new WeakMap<
+    EntityManager,
+    { key: string; totals: Promise<Map<number, AuthorTotals>> }
+  >();
 
   constructor(
     private readonly articles: ArticlesRepository,
@@ -60,13 +66,27 @@ export class ArticlesService implements OnModuleInit {
     for (const metric of ['articles', 'likes', 'views'] as const) {
       this.counters.register(
         metric,
-        async (id, manager) => (await this.articles.authorTotals(id, manager))[metric],
+        async (id, manager) => (await this.totalsOnce([id], manager)).get(id)?.[metric] ?? 0,
         async (ids, manager) => {
-          const totals = await this.articles.authorTotalsMany(ids, manager);
+          const totals = await this.totalsOnce(ids, manager);
           return new Map([...totals].map(([id, t]) => [id, t[metric]]));
         },
       );
     }
+  }
+
+  /**
+   * The three article metrics come from one GROUP BY. A hash fill or a reconciliation batch asks
+   * for them one metric at a time on one lock-holding connection, so the query result is kept
+   * for that connection (and the same users) instead of running the query three times.
+   */
+  private totalsOnce(ids: number[], manager: EntityManager): Promise<Map<number, AuthorTotals>> {
+    const key = ids.join(',');
+    const last = this.lastTotals.get(manager);
+    if (last?.key === key) return last.totals;
+    const totals = this.articles.authorTotalsMany(ids, manager);
+    this.lastTotals.set(manager, { key, totals });
+    return totals;
   }
 
   /** The viewer-independent article behind a slug (what GET /articles/:slug caches). */
