@@ -48,3 +48,8 @@ export class ServiceUnavailableError extends DomainError {
 export class ConflictError extends DomainError {
   readonly status = HttpStatus.CONFLICT;
 }
+
+/** Too many attempts (login, registration): answered 429 with Retry-After. */
+export class TooManyRequestsError extends DomainError {
+  readonly status = HttpStatus.TOO_MANY_REQUESTS;
+}

@@ -7,6 +7,7 @@ import {
   Logger,
 } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { isDatabaseOverload } from '../database/database-overload.js';
 import { DomainError } from './domain-error.js';
 import { errorBody, type RealWorldErrorBody } from './realworld-errors.js';
 
@@ -20,6 +21,9 @@ const FASTIFY_CLIENT_ERRORS: Record<string, string> = {
   FST_ERR_BAD_URL: 'malformed URL',
   FST_ERR_MAX_PARAM_LENGTH: 'a path segment is too long',
 };
+
+/** Retry-After of every 503: overload and outages here last seconds (timeouts, breaker). */
+const RETRY_AFTER_SECONDS = '1';
 
 /**
  * Fastify's `frameworkErrors` hook: errors its router raises before Nest sees the request (a
@@ -38,8 +42,9 @@ export function replyToFrameworkError(
 /**
  * The one place errors become HTTP answers, always in the RealWorld shape. Domain errors map to
  * their status; Nest's HTTP exceptions keep theirs; client errors raised by Fastify's body parser
- * keep their 4xx status; anything else is a bug: logged with the request id, answered 500 without
- * internals.
+ * keep their 4xx status; Postgres overload (statement or lock timeout, no pooled connection in time)
+ * is a 503 with Retry-After; anything else is a bug: logged with the request id, answered 500
+ * without internals.
  */
 @Catch()
 export class RealWorldExceptionFilter implements ExceptionFilter {
@@ -51,6 +56,8 @@ export class RealWorldExceptionFilter implements ExceptionFilter {
     const request = http.getRequest<FastifyRequest>();
     const [status, body] = this.toResponse(exception, request);
     if (reply.sent) return;
+    // Every 503 is temporary (a dependency is down or overloaded): tell clients when to retry.
+    if (status === 503) void reply.header('retry-after', RETRY_AFTER_SECONDS);
     void reply.status(status).header('content-type', 'application/json; charset=utf-8').send(body);
   }
 
@@ -67,6 +74,15 @@ export class RealWorldExceptionFilter implements ExceptionFilter {
       const message =
         FASTIFY_CLIENT_ERRORS[fastifyError.code ?? ''] ?? fastifyError.message ?? 'bad request';
       return [status, errorBody('body', message)];
+    }
+    if (isDatabaseOverload(exception)) {
+      this.logger.warn(
+        `Postgres overloaded on ${request.method} ${request.url} (request ${String(request.id)}): ${(exception as Error).message}`,
+      );
+      return [
+        HttpStatus.SERVICE_UNAVAILABLE,
+        errorBody('body', 'the database is busy, retry shortly'),
+      ];
     }
     this.logger.error(
       `unhandled error on ${request.method} ${request.url} (request ${String(request.id)})`,
