@@ -1,13 +1,15 @@
 import { jest } from '@jest/globals';
-import { EventEmitter } from 'node:events';
 import { Env } from '../config/env.schema.js';
 import { MetricsService } from '../metrics/metrics.service.js';
-import type { RedisClient } from '../redis/redis.client.js';
+import type { RedisTopologyClient } from '../redis/redis.client.js';
+import { RedisGateway } from '../redis/redis-gateway.js';
+import type { InvalidationChannel } from '../redis/invalidation-channel.js';
+import { FakeStandaloneTopology } from '../redis/standalone-topology.fake.js';
 import { CacheAsideService } from './cache-aside.service.js';
+import { LocalTier } from './local-tier.js';
 
-/** A minimal in-memory stand-in for the few node-redis calls the service makes. */
-class FakeRedis extends EventEmitter {
-  isReady = true;
+/** A minimal in-memory stand-in for the topology client and the few calls the service makes. */
+class FakeRedis extends FakeStandaloneTopology {
   failing = false;
   readonly store = new Map<string, string>();
 
@@ -45,10 +47,20 @@ describe('CacheAsideService', () => {
 
   beforeEach(() => {
     redis = new FakeRedis();
+    const metrics = new MetricsService();
+    const gateway = new RedisGateway(
+      redis as unknown as RedisTopologyClient,
+      { commandTimeoutMs: 200 },
+      metrics,
+    );
+    // The in-process tier is off here (local-tier.spec.ts covers it): these tests are about Redis.
+    const channel = { publish: () => Promise.resolve() } as unknown as InvalidationChannel;
     service = new CacheAsideService(
-      redis as unknown as RedisClient,
+      gateway,
       new Env(),
-      new MetricsService(),
+      metrics,
+      new LocalTier({ maxBytes: 0, ttlMs: 1000 }),
+      channel,
     );
   });
 
@@ -90,14 +102,13 @@ describe('CacheAsideService', () => {
     expect(gets).not.toHaveBeenCalled(); // circuit open: Redis is skipped
   });
 
-  it('defers invalidations that fail and applies them when the connection is ready again', async () => {
+  it('reports whether an invalidation reached Redis (the outbox retries those that did not)', async () => {
     redis.store.set('stale', '"old"');
     redis.failing = true;
-    await service.invalidate('stale');
+    expect(await service.invalidate('stale')).toBe(false);
     expect(redis.store.has('stale')).toBe(true);
     redis.failing = false;
-    redis.emit('ready');
-    await new Promise((resolve) => setImmediate(resolve));
+    expect(await service.invalidate('stale')).toBe(true);
     expect(redis.store.has('stale')).toBe(false);
   });
 });

@@ -1,16 +1,14 @@
-import { randomUUID } from 'node:crypto';
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { Env } from '../config/env.schema.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { RedisKeys } from '../redis/keys.js';
-import type { RedisClient } from '../redis/redis.client.js';
-import { InjectRedis } from '../redis/redis.constants.js';
+import { InvalidationChannel } from '../redis/invalidation-channel.js';
+import { RedisGateway } from '../redis/redis-gateway.js';
 import { CachePolicy, decodeEntry, encodeEntry, ttlWithJitterMs } from './cache-policy.js';
-import { CircuitBreaker } from './circuit-breaker.js';
-import { withTimeout } from '../redis/with-timeout.js';
+import { LocalTier } from './local-tier.js';
+import { RecentWrites } from './recent-writes.js';
 
 const LEASE_POLL_MS = 15;
-const MAX_PENDING_INVALIDATIONS = 100_000;
 
 /**
  * Cache-aside over Redis for viewer-independent data, with the protections a hot read path needs:
@@ -20,21 +18,26 @@ const MAX_PENDING_INVALIDATIONS = 100_000;
  *   its value; the fill is a compare-and-set on the lease, and `invalidate` deletes the lease, so a
  *   fill that raced a write never stores the stale value;
  * - Redis errors, timeouts and an open circuit never fail a read: the loader (Postgres) answers.
+ *   Every Redis call goes through the RedisGateway (time bound, shared circuit breaker, metrics);
+ * - an in-process tier (LocalTier) in front of Redis, kept coherent by the invalidation channel:
+ *   `invalidate` deletes in Redis and publishes the keys to every instance in one round trip.
  * Values must be JSON-serialisable; `null` from a loader means "no such row".
  */
 @Injectable()
 export class CacheAsideService {
-  private readonly logger = new Logger(CacheAsideService.name);
   private readonly inflight = new Map<string, Promise<unknown>>();
-  private readonly pendingInvalidations = new Set<string>();
-  private readonly breaker = new CircuitBreaker();
+
+  private readonly recentInvalidations: RecentWrites;
 
   constructor(
-    @InjectRedis() private readonly redis: RedisClient,
+    private readonly redis: RedisGateway,
     private readonly env: Env,
     private readonly metrics: MetricsService,
+    private readonly local: LocalTier,
+    private readonly channel: InvalidationChannel,
   ) {
-    this.redis.on('ready', () => void this.retryPendingInvalidations());
+    this.recentInvalidations = new RecentWrites(env.REDIS_FAILOVER_REPLAY_SECONDS * 1000);
+    this.redis.onFailover(() => void this.replayRecentInvalidations());
   }
 
   /** The configured default policy (CACHE_* variables) under a metric name, with overrides. */
@@ -51,9 +54,17 @@ export class CacheAsideService {
 
   /** Returns the cached value of `key`, or loads it (once per process) and caches it. */
   async get<T>(key: string, load: () => Promise<T | null>, policy: CachePolicy): Promise<T | null> {
-    if (!this.env.CACHE_ENABLED || !this.redisUsable()) {
+    if (!this.env.CACHE_ENABLED || !this.redis.usable) {
       this.metrics.countCache(policy.name, 'bypass');
       return load();
+    }
+    const local = decodeEntry<T>(this.local.get(key));
+    if (local.found) {
+      this.metrics.countCache(
+        policy.name,
+        local.value === null ? 'local_negative_hit' : 'local_hit',
+      );
+      return local.value;
     }
     const running = this.inflight.get(key) as Promise<T | null> | undefined;
     if (running) return running;
@@ -79,28 +90,41 @@ export class CacheAsideService {
       for (const id of wanted) result.set(id, loaded.get(id) ?? null);
       return loaded;
     };
-    if (!this.env.CACHE_ENABLED || !this.redisUsable()) {
+    if (!this.env.CACHE_ENABLED || !this.redis.usable) {
       this.metrics.countCache(policy.name, 'bypass');
       await loadAll(ids);
       return result;
     }
+    const remote: K[] = [];
+    for (const id of ids) {
+      const entry = decodeEntry<T>(this.local.get(keyOf(id)));
+      if (entry.found) {
+        this.metrics.countCache(
+          policy.name,
+          entry.value === null ? 'local_negative_hit' : 'local_hit',
+        );
+        result.set(id, entry.value);
+      } else remote.push(id);
+    }
+    if (remote.length === 0) return result;
+    const began = this.local.begin();
     let raws: (string | null)[];
+    const fromReplica = this.redis.readsGoToReplica;
     try {
       // One MGET: per-command overhead (parsing, the timeout's timer) dominates for 100 small
-      // GETs. On Redis Cluster, keys of different users live in different slots: this becomes
-      // one MGET per slot (node-redis' cluster client does not split MGET by itself).
-      raws = await this.bounded(this.redis.mGet(ids.map(keyOf)));
-      this.breaker.recordSuccess();
-    } catch (error) {
-      this.redisFailed('mget', error);
-      await loadAll(ids);
+      // GETs. On Redis Cluster, keys of different users live in different slots: the gateway
+      // sends one MGET per slot (node-redis' cluster client does not split MGET by itself).
+      raws = await this.redis.mGet('mget', remote.map(keyOf));
+    } catch {
+      await loadAll(remote);
       return result;
     }
     const missing: K[] = [];
-    ids.forEach((id, index) => {
+    remote.forEach((id, index) => {
       const entry = decodeEntry<T>(raws[index]);
       if (entry.found) {
         this.metrics.countCache(policy.name, entry.value === null ? 'negative_hit' : 'hit');
+        if (!fromReplica) this.local.set(keyOf(id), raws[index]!, began);
         result.set(id, entry.value);
       } else {
         this.metrics.countCache(policy.name, 'miss');
@@ -108,54 +132,68 @@ export class CacheAsideService {
       }
     });
     if (missing.length === 0) return result;
-    const tokens = missing.map(() => randomUUID());
     // Leases first, load second: an invalidation landing after our read must find (and kill) them.
-    const granted = await Promise.all(
-      missing.map((id, i) =>
-        this.redis.set(RedisKeys.leaseOf(keyOf(id)), tokens[i], {
-          NX: true,
-          PX: this.env.CACHE_LEASE_MS,
-        }),
-      ),
-    ).catch((error: unknown) => {
-      this.redisFailed('lease', error);
-      return missing.map(() => null);
-    });
+    const tokens = await this.redis
+      .takeLeases(
+        'lease',
+        missing.map((id) => RedisKeys.leaseOf(keyOf(id))),
+        this.env.CACHE_LEASE_MS,
+      )
+      .catch(() => missing.map(() => null));
     await loadAll(missing);
     await Promise.all(
-      missing.map((id, i) =>
-        granted[i] !== 'OK'
+      missing.map((id, i) => {
+        const token = tokens[i];
+        return token === null
           ? Promise.resolve()
           : this.fill(
               keyOf(id),
               RedisKeys.leaseOf(keyOf(id)),
-              tokens[i],
+              token,
               result.get(id) ?? null,
               policy,
-            ),
-      ),
+              began,
+            );
+      }),
     );
     return result;
   }
 
   /**
-   * Deletes cached entries (and their fill leases) after a write committed. Never throws: when Redis
-   * is unreachable the keys are remembered and deleted as soon as the connection is back.
+   * Deletes cached entries and their fill leases (a fill that read the database before the write
+   * must not store its stale value). True when Redis confirmed; never throws (the gateway counts
+   * and logs a failure). Writes call it through the outbox (OutboxService), which keeps retrying
+   * until Redis confirms.
    */
-  async invalidate(...keys: string[]): Promise<void> {
-    if (keys.length === 0) return;
+  async invalidate(...keys: string[]): Promise<boolean> {
+    if (keys.length === 0) return true;
+    this.local.invalidated(keys);
+    this.recentInvalidations.record(keys);
     try {
-      // One DEL per key and lease pair (same slot on Cluster); node-redis pipelines them.
-      await Promise.all(keys.map((key) => this.redis.del([key, RedisKeys.leaseOf(key)])));
-      this.breaker.recordSuccess();
-    } catch (error) {
-      this.redisFailed('invalidate', error);
-      for (const key of keys) {
-        if (this.pendingInvalidations.size < MAX_PENDING_INVALIDATIONS) {
-          this.pendingInvalidations.add(key);
-        }
-      }
+      // One DEL per key and lease pair (same slot on Cluster), then the broadcast to the other
+      // instances' in-process tiers; node-redis pipelines them into one round trip, in that order.
+      await Promise.all([
+        this.redis.run('invalidate', (redis) =>
+          Promise.all(keys.map((key) => redis.del([key, RedisKeys.leaseOf(key)]))),
+        ),
+        this.channel.publish(keys),
+      ]);
+      // A DEL only the master has seen dies with it in a failover: confirmed only once a replica
+      // acknowledged it (WAIT 1; always standalone), else the outbox applies it again.
+      return await this.redis.replicated('invalidate.replicate', keys);
+    } catch {
+      return false;
     }
+  }
+
+  /**
+   * The Redis copies of these keys were changed in place (a script patched them, nothing was
+   * deleted): only the in-process copies, on every instance, are dropped. Never throws.
+   */
+  async changedInPlace(...keys: string[]): Promise<void> {
+    if (keys.length === 0) return;
+    this.local.invalidated(keys);
+    await this.channel.publish(keys).catch(() => undefined);
   }
 
   private async lookup<T>(
@@ -163,41 +201,37 @@ export class CacheAsideService {
     load: () => Promise<T | null>,
     policy: CachePolicy,
   ): Promise<T | null> {
+    const began = this.local.begin();
     let raw: string | null;
+    const fromReplica = this.redis.readsGoToReplica;
     try {
-      raw = await this.bounded(this.redis.get(key));
-      this.breaker.recordSuccess();
-    } catch (error) {
-      this.redisFailed('get', error);
+      raw = await this.redis.read('get', (redis) => redis.get(key));
+    } catch {
       return load();
     }
     const cached = decodeEntry<T>(raw);
     if (cached.found) {
       this.metrics.countCache(policy.name, cached.value === null ? 'negative_hit' : 'hit');
+      if (!fromReplica) this.local.set(key, raw!, began);
       return cached.value;
     }
     this.metrics.countCache(policy.name, 'miss');
 
     const leaseKey = RedisKeys.leaseOf(key);
-    const token = randomUUID();
-    let leased: boolean;
+    let token: string | null;
     try {
-      leased =
-        (await this.bounded(
-          this.redis.set(leaseKey, token, { NX: true, PX: this.env.CACHE_LEASE_MS }),
-        )) === 'OK';
-    } catch (error) {
-      this.redisFailed('lease', error);
+      token = await this.redis.takeLease('lease', leaseKey, this.env.CACHE_LEASE_MS);
+    } catch {
       return load();
     }
-    if (!leased) {
+    if (token === null) {
       // Another instance is filling this key: give it a moment instead of joining the herd.
       const filled = await this.waitForFill<T>(key);
       if (filled.found) return filled.value;
       return load();
     }
     const value = await load();
-    await this.fill(key, leaseKey, token, value, policy);
+    await this.fill(key, leaseKey, token, value, policy, began);
     return value;
   }
 
@@ -207,16 +241,18 @@ export class CacheAsideService {
     token: string,
     value: T | null,
     policy: CachePolicy,
+    began: number,
   ): Promise<void> {
     const ttlMs =
       value === null
         ? ttlWithJitterMs(policy.negativeTtlSeconds, policy.negativeJitterSeconds)
         : ttlWithJitterMs(policy.ttlSeconds, policy.jitterSeconds);
-    try {
-      await this.redis.fillIfLeaseHeld(key, leaseKey, token, encodeEntry(value), ttlMs);
-    } catch (error) {
-      this.redisFailed('fill', error);
-    }
+    const raw = encodeEntry(value);
+    const filled = await this.redis
+      .run('fill', (redis) => redis.fillIfLeaseHeld(key, leaseKey, token, raw, ttlMs))
+      .catch(() => 0);
+    // Lost the lease: a write invalidated the key meanwhile, so the value may be stale.
+    if (filled === 1) this.local.set(key, raw, began);
   }
 
   private async waitForFill<T>(key: string): Promise<ReturnType<typeof decodeEntry<T>>> {
@@ -224,36 +260,22 @@ export class CacheAsideService {
     while (Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, LEASE_POLL_MS));
       try {
-        const entry = decodeEntry<T>(await this.bounded(this.redis.get(key)));
+        const entry = decodeEntry<T>(await this.redis.run('get', (redis) => redis.get(key)));
         if (entry.found) return entry;
-      } catch (error) {
-        this.redisFailed('get', error);
+      } catch {
         break;
       }
     }
     return { found: false };
   }
 
-  /** A Redis read that must not hold the request longer than REDIS_COMMAND_TIMEOUT_MS. */
-  private bounded<T>(work: Promise<T>): Promise<T> {
-    return withTimeout(work, this.env.REDIS_COMMAND_TIMEOUT_MS);
-  }
-
-  private redisUsable(): boolean {
-    return this.redis.isReady && !this.breaker.isOpen;
-  }
-
-  private redisFailed(operation: string, error: unknown): void {
-    this.breaker.recordFailure();
-    this.metrics.countRedisError(operation);
-    this.logger.warn(`Redis ${operation} failed, serving from Postgres: ${String(error)}`);
-  }
-
-  private async retryPendingInvalidations(): Promise<void> {
-    if (this.pendingInvalidations.size === 0) return;
-    const keys = [...this.pendingInvalidations];
-    this.pendingInvalidations.clear();
-    this.logger.log(`Redis is back: applying ${keys.length} deferred cache invalidations`);
-    await this.invalidate(...keys);
+  /**
+   * After a failover: the promoted replica may lack invalidations the old master acknowledged
+   * (before `replicated` existed for them, or in flight). Every instance applies its recent ones
+   * again; together they cover every acknowledged invalidation. Extra DELs only cost misses.
+   */
+  private async replayRecentInvalidations(): Promise<void> {
+    const keys = this.recentInvalidations.since();
+    if (keys.length > 0) await this.invalidate(...keys);
   }
 }

@@ -1,46 +1,65 @@
-import KeyvRedis, { type RedisClientConnectionType } from '@keyv/redis';
-import { CacheModule } from '@nestjs/cache-manager';
 import { Global, Module } from '@nestjs/common';
+import { Gauge } from 'prom-client';
 import { Env } from '../config/env.schema.js';
-import type { RedisClient } from '../redis/redis.client.js';
-import { REDIS_CLIENT } from '../redis/redis.constants.js';
+import { MetricsService } from '../metrics/metrics.service.js';
+import { InvalidationChannel } from '../redis/invalidation-channel.js';
 import { CacheAsideService } from './cache-aside.service.js';
 import { CacheTagsService } from './cache-tags.service.js';
 import { CachedInterceptor } from './cached.interceptor.js';
+import { LocalTier } from './local-tier.js';
 
-/**
- * A Keyv Redis store on the app's own client. The cache module disconnects its stores on shutdown;
- * the client belongs to RedisConnection, which closes it once, after everyone is done with it.
- */
-class SharedClientKeyvRedis extends KeyvRedis<unknown> {
-  override async disconnect(): Promise<void> {}
+/** The tier's size and state at scrape time (hits are counted as cache_requests_total{local_hit}). */
+function exportLocalTier(tier: LocalTier, metrics: MetricsService): void {
+  const gauge = (name: string, help: string, read: () => number) =>
+    new Gauge({
+      name,
+      help,
+      registers: [metrics.registry],
+      collect() {
+        this.set(read());
+      },
+    });
+  gauge(
+    'local_cache_bytes',
+    'Bytes held by the in-process cache tier (upper-bound estimate; capped by LOCAL_CACHE_MAX_BYTES)',
+    () => tier.bytes,
+  );
+  gauge('local_cache_entries', 'Entries held by the in-process cache tier', () => tier.size);
+  gauge(
+    'local_cache_active',
+    '1 while the in-process tier serves (invalidation channel synced), else 0',
+    () => (tier.active ? 1 : 0),
+  );
 }
 
 /**
- * Caching for every feature module:
- * - CacheAsideService (ours): viewer-independent objects with jitter, negative entries,
- *   single-flight, leases and fall-through; what profiles, articles and sessions use.
- * - @nestjs/cache-manager (cache-manager + @keyv/redis) on the same Redis client, namespaced under
- *   the key prefix: for the stock CacheInterceptor on URL-keyed routes whose answer is the same for
- *   every viewer.
+ * Caching for every feature module, in two tiers:
+ * - LocalTier: an in-process LRU bounded in bytes, in front of Redis, emptied and bypassed
+ *   whenever the invalidation channel (src/redis/invalidation-channel.ts) cannot vouch for it;
+ * - CacheAsideService over Redis: viewer-independent objects with jitter, negative entries,
+ *   single-flight, leases and fall-through; what profiles, articles and sessions use, and the
+ *   @Cached interceptor for routes whose shared part is cached (generations by CacheTagsService).
  */
 @Global()
 @Module({
-  imports: [
-    CacheModule.registerAsync({
-      inject: [REDIS_CLIENT, Env],
-      useFactory: (client: RedisClient, env: Env) => ({
-        stores: [
-          // Our client type carries the `redis` package's modules and scripts; Keyv needs only the core.
-          new SharedClientKeyvRedis(client as unknown as RedisClientConnectionType, {
-            namespace: `${env.REDIS_KEY_PREFIX}http`,
-          }),
-        ],
-        ttl: 30_000,
-      }),
-    }),
+  providers: [
+    {
+      provide: LocalTier,
+      inject: [Env, InvalidationChannel, MetricsService],
+      useFactory: (env: Env, channel: InvalidationChannel, metrics: MetricsService) => {
+        const tier = new LocalTier({
+          maxBytes: env.CACHE_ENABLED ? env.LOCAL_CACHE_MAX_BYTES : 0,
+          ttlMs: env.LOCAL_CACHE_TTL_MS,
+        });
+        channel.listen(tier);
+        exportLocalTier(tier, metrics);
+        return tier;
+      },
+    },
+    CacheAsideService,
+    CacheTagsService,
+    CachedInterceptor,
   ],
-  providers: [CacheAsideService, CacheTagsService, CachedInterceptor],
-  exports: [CacheAsideService, CacheTagsService, CachedInterceptor, CacheModule],
+  exports: [CacheAsideService, CacheTagsService, CachedInterceptor, LocalTier],
 })
 export class AppCacheModule {}

@@ -6,6 +6,7 @@ import { NotFoundError } from '../common/domain-error.js';
 import { RedisKeys } from '../redis/keys.js';
 import { CacheAsideService } from './cache-aside.service.js';
 import { CacheTagsService } from './cache-tags.service.js';
+import { RouteInputValidator } from './route-input-validator.js';
 import {
   CACHED_OPTIONS,
   type CachedOptions,
@@ -37,17 +38,21 @@ export class CachedInterceptor implements NestInterceptor {
     private readonly moduleRef: ModuleRef,
   ) {}
 
+  private readonly input = new RouteInputValidator();
+
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const options = this.reflector.get<CachedOptions>(CACHED_OPTIONS, context.getHandler());
-    const request = context.switchToHttp().getRequest<FastifyRequest>();
-    return from(this.respond(options, request, next));
+    return from(this.respond(options, context, next));
   }
 
   private async respond(
     options: CachedOptions,
-    request: FastifyRequest,
+    context: ExecutionContext,
     next: CallHandler,
   ): Promise<unknown> {
+    // Validation first: a request a cold cache would reject must not be answered from a warm one.
+    await this.input.validate(context);
+    const request = context.switchToHttp().getRequest<FastifyRequest>();
     const shared = await this.sharedValue(options, request, next);
     if (shared instanceof CachedNotFound) throw new NotFoundError(shared.message);
     if (!options.personalize) return shared;

@@ -22,15 +22,19 @@ export class AdvisoryLocks {
 
   /**
    * Takes many exclusive locks in ONE statement (a reconciliation batch locks ~1000 users), in the
-   * same order `run` uses, so it cannot deadlock with writers; releases them the same way.
+   * same order `run` uses, so it cannot deadlock with writers; releases them the same way. With
+   * `on`, runs on that manager's connection (e.g. inside the caller's transaction, so the caller
+   * never waits for a second connection of its own: Postgres sees the whole wait and detects a
+   * deadlock); the connection must hold no other session-level advisory lock.
    */
   async runExclusiveMany<T>(
     keys: string[],
     work: (manager: EntityManager) => Promise<T>,
+    on?: EntityManager,
   ): Promise<T> {
     const ordered = [...new Set(keys)].sort(byKey);
-    const runner = this.dataSource.createQueryRunner();
-    await runner.connect();
+    const runner = on?.queryRunner ?? this.dataSource.createQueryRunner();
+    if (!on?.queryRunner) await runner.connect();
     try {
       // unnest ... WITH ORDINALITY keeps the array's (JavaScript) order; the database collation's
       // order could differ from the one writers lock in.
@@ -44,7 +48,7 @@ export class AdvisoryLocks {
       // Session-level advisory locks survive a failed statement: drop whatever this session holds
       // (it is ours alone until released to the pool).
       await runner.query(`SELECT pg_advisory_unlock_all()`).catch(() => {});
-      await runner.release();
+      if (!on?.queryRunner) await runner.release();
     }
   }
 

@@ -14,6 +14,9 @@ import { typeormOptions } from './typeorm-options.js';
       useFactory: (env: Env, metrics: MetricsService) => ({
         ...typeormOptions(env.DATABASE_URL, {
           poolSize: env.DATABASE_POOL_SIZE,
+          acquireTimeoutMs: env.DATABASE_ACQUIRE_TIMEOUT_MS,
+          statementTimeoutMs: env.DATABASE_STATEMENT_TIMEOUT_MS,
+          lockTimeoutMs: env.DATABASE_LOCK_TIMEOUT_MS,
           logger: new QueryMetricsLogger(metrics),
         }),
         maxQueryExecutionTime: 500,

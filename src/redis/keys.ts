@@ -16,11 +16,6 @@ export class RedisKeys {
     return `${this.prefix}user:{${userId}}:profile`;
   }
 
-  /** The user's role (`user` | `admin`), cached for the admin guard. */
-  userRole(userId: number): string {
-    return `${this.prefix}user:{${userId}}:role`;
-  }
-
   /** Username -> user id mapping, or the negative marker for a name nobody has. */
   userIdByName(username: string): string {
     return `${this.prefix}user:name:${encodeURIComponent(username)}`;
@@ -82,6 +77,20 @@ export class RedisKeys {
    */
   leaderboardNext(metric: UserMetric): string {
     return `${this.leaderboard(metric)}:next`;
+  }
+
+  /**
+   * Present (no TTL) once a leaderboard has been built from Postgres. A Redis restart, FLUSH or
+   * failover loses it with the board: until a reconciliation rebuilds the board, deltas skip it
+   * and readers get a 503 instead of a partial board. Same hash tag as the board.
+   */
+  leaderboardBuilt(metric: UserMetric): string {
+    return `${this.leaderboard(metric)}:built`;
+  }
+
+  /** Redis' data epoch: a random id set once, without TTL; missing means Redis lost its data. */
+  redisEpoch(): string {
+    return `${this.prefix}redis:epoch`;
   }
 
   /** Users seen recently: zset, member = user id, score = last-seen time (ms). */

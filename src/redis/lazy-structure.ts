@@ -1,6 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import { RedisKeys } from './keys.js';
 import type { RedisClient } from './redis.client.js';
+import type { RedisGateway } from './redis-gateway.js';
 
 /**
  * Shared by the lazily built membership structures (follow zsets, favoriter sets). Every loaded
@@ -11,27 +11,36 @@ export const LOADED_SENTINEL = '#';
 /** Ids as zero-padded members: Redis' lexicographic tie order is then the numeric order. */
 export const idMember = (id: number): string => String(id).padStart(10, '0');
 
+/** Adds one chunk of members to a scratch structure; called once per chunk, each call bounded. */
+export type ScratchWriter = (redis: RedisClient, scratchKey: string) => Promise<unknown>;
+
 /**
- * Rebuilds `key` from the source of truth: takes the key's lease, lets `build` fill a scratch key
- * in the same slot (starting with the sentinel is the builder's job), then swaps it in only if no
- * write killed the lease meanwhile. Returns false when another builder held the lease or a write
- * intervened (nothing swapped); the scratch key never outlives a failure.
+ * Rebuilds `key` from the source of truth: takes the key's lease, writes `chunks` into a scratch
+ * key in the same slot (starting with the sentinel is the caller's job: its first chunk), each one
+ * through the gateway (bounded, counted), then swaps the scratch key in only if no write killed
+ * the lease meanwhile. Returns false when another builder held the lease or a write intervened
+ * (nothing swapped); the scratch key never outlives a failure.
  */
 export async function rebuildUnderLease(
-  redis: RedisClient,
+  redis: RedisGateway,
+  operation: string,
   key: string,
   leaseMs: number,
-  build: (scratchKey: string) => Promise<void>,
+  chunks: AsyncIterable<ScratchWriter>,
 ): Promise<boolean> {
   const lease = RedisKeys.leaseOf(key);
-  const token = randomUUID();
-  if ((await redis.set(lease, token, { NX: true, PX: leaseMs })) !== 'OK') return false;
+  const token = await redis.takeLease(operation, lease, leaseMs);
+  if (token === null) return false;
   const scratch = RedisKeys.scratchOf(key, token);
   try {
-    await build(scratch);
-    return (await redis.swapIfLeaseHeld(scratch, key, lease, token)) === 1;
+    for await (const write of chunks)
+      await redis.run(operation, (client) => write(client, scratch));
+    const swapped = await redis.run(operation, (client) =>
+      client.swapIfLeaseHeld(scratch, key, lease, token),
+    );
+    return swapped === 1;
   } catch (error) {
-    await redis.unlink(scratch).catch(() => 0);
+    redis.fireAndForget(operation, (client) => client.unlink(scratch));
     throw error;
   }
 }

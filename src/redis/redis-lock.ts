@@ -1,15 +1,14 @@
-import { randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
+import { DataSource, type QueryRunner } from 'typeorm';
 import { RedisKeys } from './keys.js';
-import type { RedisClient } from './redis.client.js';
-import { InjectRedis } from './redis.constants.js';
+import { RedisGateway } from './redis-gateway.js';
 
 /** A cluster-wide lock we hold: renewed in the background until released. */
 export interface HeldLock {
   readonly key: string;
-  /** True once a renewal found the lock gone or taken over: stop work that needs exclusivity. */
+  /** True once the lock can no longer be vouched for: stop work that needs exclusivity. */
   readonly lost: boolean;
-  /** Stops renewing and deletes the lock if it is still ours (compare-and-delete). */
+  /** Stops renewing, releases the Postgres lock and deletes the Redis key if still ours. */
   release(): Promise<void>;
 }
 
@@ -20,45 +19,101 @@ export interface LockOptions {
 }
 
 /**
- * Mutual exclusion across app instances: `SET lock:<name> <random token> NX PX ttl`, renewed every
- * third of the TTL while held (PEXPIRE only if the token is still ours), released by a Lua
- * compare-and-delete. A crashed holder stops renewing, so it blocks others for at most one TTL.
+ * Single-runner locks across app instances (reconciliation, views flush), in two layers:
+ * - Redis, a cheap pre-check: `SET lock:<name> <random token> NX PX ttl`, renewed every third of
+ *   the TTL (PEXPIRE only if the token is still ours), released by a Lua compare-and-delete. Most
+ *   contenders stop here without touching Postgres.
+ * - Postgres, the authority: a session-level `pg_try_advisory_lock` held on a dedicated connection
+ *   for the whole run. A Redis lock can vanish in a failover (asynchronous replication: the new
+ *   master may never have seen the SET), letting a second runner past the pre-check; it then
+ *   fails here. The advisory lock dies with its connection, so a crashed runner frees it at once.
+ * `lost` turns true only when the Postgres session fails (the run cannot vouch for exclusivity
+ * any more). A Redis key that disappeared is put back by the next renewal.
  */
 @Injectable()
 export class RedisLocks {
   private readonly logger = new Logger(RedisLocks.name);
 
   constructor(
-    @InjectRedis() private readonly redis: RedisClient,
+    private readonly redis: RedisGateway,
     private readonly keys: RedisKeys,
+    private readonly dataSource: DataSource,
   ) {}
 
-  /** Takes the lock, or returns null when someone else holds it. */
+  /** Takes the lock, or returns null when someone else holds it. Throws when Redis cannot say. */
   async tryAcquire(name: string, options: LockOptions): Promise<HeldLock | null> {
     const key = this.keys.lock(name);
-    const token = randomUUID();
-    if ((await this.redis.set(key, token, { NX: true, PX: options.ttlMs })) !== 'OK') return null;
-    return this.hold(key, token, options);
+    const token = await this.redis.takeLease(`lock.${name}`, key, options.ttlMs);
+    if (token === null) return null;
+    const session = await this.takeAdvisoryLock(key).catch((error: unknown) => {
+      void this.releaseRedisKey(key, token);
+      throw error;
+    });
+    if (session === null) {
+      // The Redis key was missing while another runner holds the run (a failover lost it).
+      this.logger.warn(`lock ${key}: Redis granted it but Postgres says another run holds it`);
+      await this.releaseRedisKey(key, token);
+      return null;
+    }
+    return this.hold(key, token, session, options);
   }
 
   async isHeld(name: string): Promise<boolean> {
-    return (await this.redis.exists(this.keys.lock(name))) === 1;
+    return (
+      (await this.redis.run(`lock.${name}`, (redis) => redis.exists(this.keys.lock(name)))) === 1
+    );
   }
 
-  private hold(key: string, token: string, options: LockOptions): HeldLock {
+  /** The advisory lock on a connection of its own (returned to the pool on release), or null. */
+  private async takeAdvisoryLock(key: string): Promise<QueryRunner | null> {
+    const session = this.dataSource.createQueryRunner();
+    await session.connect();
+    try {
+      const [row] = (await session.query(
+        `SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS granted`,
+        [key],
+      )) as { granted: boolean }[];
+      if (row.granted) return session;
+    } catch (error) {
+      await session.release();
+      throw error;
+    }
+    await session.release();
+    return null;
+  }
+
+  private async releaseRedisKey(key: string, token: string): Promise<void> {
+    await this.redis
+      .background('lock.release', (client) => client.releaseLock(key, token))
+      .catch(() => undefined);
+  }
+
+  private hold(key: string, token: string, session: QueryRunner, options: LockOptions): HeldLock {
     let lost = false;
     let renewing: Promise<void> = Promise.resolve();
     const renew = async (): Promise<void> => {
       try {
-        if ((await this.redis.extendLock(key, token, options.ttlMs)) === 0) {
-          lost = true;
-          clearInterval(timer);
-          this.logger.warn(`lock ${key} was lost (expired or taken over)`);
-          return;
+        // The authority: the session (and with it the advisory lock) must still be alive.
+        await session.query('SELECT 1');
+      } catch (error) {
+        lost = true;
+        clearInterval(timer);
+        this.logger.warn(`lock ${key} was lost (its Postgres session failed): ${String(error)}`);
+        return;
+      }
+      try {
+        const extended = await this.redis.background('lock.renew', (redis) =>
+          redis.extendLock(key, token, options.ttlMs),
+        );
+        if (extended === 0) {
+          // Gone from Redis (failover, or an outage longer than the TTL): put the pre-check back.
+          await this.redis.background('lock.renew', (redis) =>
+            redis.set(key, token, { NX: true, PX: options.ttlMs }),
+          );
         }
         await options.onRenew?.();
       } catch (error) {
-        // A Redis blip: keep trying; if it lasts longer than the TTL the next renewal sees it lost.
+        // A Redis blip: the Postgres lock still holds; the next renewal retries.
         this.logger.warn(`renewing lock ${key} failed: ${String(error)}`);
       }
     };
@@ -69,7 +124,7 @@ export class RedisLocks {
       Math.max(Math.floor(options.ttlMs / 3), 100),
     );
     timer.unref();
-    const redis = this.redis;
+    const releaseRedisKey = () => this.releaseRedisKey(key, token);
     return {
       key,
       get lost() {
@@ -78,7 +133,14 @@ export class RedisLocks {
       async release() {
         clearInterval(timer);
         await renewing;
-        if (!lost) await redis.releaseLock(key, token);
+        try {
+          await session.query('SELECT pg_advisory_unlock(hashtextextended($1, 0))', [key]);
+        } catch {
+          // The session failed: its locks died with it.
+        } finally {
+          await session.release();
+        }
+        await releaseRedisKey();
       },
     };
   }

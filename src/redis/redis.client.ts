@@ -1,28 +1,380 @@
-import { createClient } from 'redis';
+import { EventEmitter } from 'node:events';
+import calculateSlot from 'cluster-key-slot';
+import { createClient, createCluster, createSentinel } from 'redis';
+import type { RedisTopology } from './redis-topology.js';
 import { redisScripts } from './redis.scripts.js';
 
 export interface RedisClientSettings {
-  url: string;
   connectTimeoutMs: number;
+  /** False for one-shot clients (start-up probe, CLIs): a failed connect fails at once. */
+  reconnect?: boolean;
+  /** Give cache reads a second client that reads from replicas (Sentinel and Cluster only). */
+  readFromReplicas?: boolean;
 }
 
 /**
- * Builds the app's one Redis client (node-redis). Choices that keep a slow or dead Redis from
- * hurting requests: the offline queue is off (a command while disconnected fails at once instead of
- * piling up), reads are bounded by `withTimeout` at their call sites (see with-timeout.ts for why
- * not node-redis' per-command timeout), and reconnects back off up to 5 s.
+ * Connection choices shared by every topology, so a slow or dead Redis cannot hurt requests: the
+ * offline queue is off (a command while disconnected fails at once instead of piling up), every
+ * call is bounded by the RedisGateway (see with-timeout.ts for why not node-redis' per-command
+ * timeout), and reconnects back off up to 5 s.
  */
-export function createRedisClient(settings: RedisClientSettings) {
-  return createClient({
-    url: settings.url,
+function nodeOptions(settings: RedisClientSettings) {
+  return {
     disableOfflineQueue: true,
-    scripts: redisScripts,
+    // A safety net for a frozen server (TCP open, no replies): commands that timed out stay queued
+    // until it answers. The circuit breaker keeps this queue short; the cap fails the rest at once.
+    commandsQueueMaxLength: 10_000,
     socket: {
       connectTimeout: settings.connectTimeoutMs,
-      reconnectStrategy: (retries: number) =>
-        Math.min(100 * 2 ** retries, 5000) + Math.floor(Math.random() * 100),
+      reconnectStrategy:
+        settings.reconnect === false
+          ? (false as const)
+          : (retries: number) =>
+              Math.min(100 * 2 ** retries, 5000) + Math.floor(Math.random() * 100),
     },
+  };
+}
+
+function createStandalone(url: string, settings: RedisClientSettings) {
+  return createClient({ url, scripts: redisScripts, ...nodeOptions(settings) });
+}
+
+/**
+ * The command surface the app codes against: node-redis' standalone client type. node-redis'
+ * Sentinel and Cluster clients expose the same command methods (and our scripts) with the same
+ * signatures; what differs (MGET across slots, SCAN, readiness, failover) is handled here, in
+ * RedisTopologyClient, so nothing above src/redis knows which topology runs.
+ */
+export type RedisClient = ReturnType<typeof createStandalone>;
+
+type SentinelTopology = Extract<RedisTopology, { kind: 'sentinel' }>;
+type ClusterTopology = Extract<RedisTopology, { kind: 'cluster' }>;
+
+function createSentinelClient(
+  topology: SentinelTopology,
+  settings: RedisClientSettings,
+  replicaReads: boolean,
+) {
+  return createSentinel({
+    name: topology.masterName,
+    sentinelRootNodes: topology.sentinels,
+    scripts: redisScripts,
+    nodeClientOptions: nodeOptions(settings),
+    sentinelClientOptions: {
+      password: topology.sentinelPassword,
+      socket: nodeOptions(settings).socket,
+    },
+    masterPoolSize: 1,
+    // With replicas in the pool, node-redis sends read-only commands to them.
+    replicaPoolSize: replicaReads ? 1 : 0,
+    // Between sentinel notifications, how often the client re-reads the topology.
+    scanInterval: 2000,
+    passthroughClientErrorEvents: true,
   });
 }
 
-export type RedisClient = ReturnType<typeof createRedisClient>;
+function createClusterClient(
+  topology: ClusterTopology,
+  settings: RedisClientSettings,
+  replicaReads: boolean,
+) {
+  return createCluster({
+    rootNodes: topology.nodes.map((url) => ({ url })),
+    defaults: nodeOptions(settings),
+    scripts: redisScripts,
+    // With replicas, node-redis spreads read-only commands over each slot's master and replicas.
+    useReplicas: replicaReads,
+  });
+}
+
+type SentinelClient = ReturnType<typeof createSentinelClient>;
+type ClusterClient = ReturnType<typeof createClusterClient>;
+type AnyClient = RedisClient | SentinelClient | ClusterClient;
+
+/** How often the Cluster client's view of its masters is compared, to notice a failover. */
+const CLUSTER_MASTERS_CHECK_MS = 500;
+/** At most one slot-map refresh per this interval while a Cluster node fails. */
+const CLUSTER_REDISCOVER_MS = 1000;
+
+/**
+ * The app's Redis, whatever the topology: `primary` (every write, script, lock, lease, and the
+ * reads that must see the latest write) and `reader` (cache reads; replicas when
+ * REDIS_READ_FROM_REPLICAS is on, otherwise the same client as `primary`). Events:
+ * - `ready`: the primary connection is (again) usable;
+ * - `error` (Error): a connection error, as node-redis reports it;
+ * - `failover` (description): a different node is master now (Sentinel promotion, Cluster slots
+ *   moved to a promoted replica): writes the old master acknowledged may be lost.
+ */
+export class RedisTopologyClient extends EventEmitter {
+  readonly primary: RedisClient;
+  readonly reader: RedisClient;
+  private readonly clients: AnyClient[];
+  private mastersTimer: NodeJS.Timeout | undefined;
+  private knownMasters = '';
+
+  constructor(
+    readonly topology: RedisTopology,
+    private readonly settings: RedisClientSettings,
+  ) {
+    super();
+    const replicas = settings.readFromReplicas === true && topology.kind !== 'standalone';
+    let primary: AnyClient;
+    let reader: AnyClient | undefined;
+    if (topology.kind === 'sentinel') {
+      primary = createSentinelClient(topology, settings, false);
+      if (replicas) reader = createSentinelClient(topology, settings, true);
+      // Either client may notice first (the reader's replica list changes with the master).
+      for (const client of reader ? [primary, reader] : [primary])
+        client.on('topology-change', (event: { type: string; node?: { port: number } }) => {
+          if (event.type === 'MASTER_CHANGE') this.emit('failover', describeNode(event.node));
+        });
+    } else if (topology.kind === 'cluster') {
+      primary = createClusterClient(topology, settings, false);
+      if (replicas) {
+        reader = createClusterClient(topology, settings, true);
+        reader.on('node-error', () => this.rediscoverCluster());
+      }
+      primary.on('node-ready', () => this.emit('ready'));
+      // node-redis re-reads the slot map on MOVED only; a dead master answers nothing, so its
+      // slots would stay pointed at it. A failing node makes us re-read the map (at most 1/s).
+      primary.on('node-error', () => this.rediscoverCluster());
+      primary.on('node-reconnecting', () => this.rediscoverCluster());
+    } else {
+      primary = createStandalone(topology.url, settings);
+    }
+    primary.on('error', (error: unknown) => this.emit('error', asError(error)));
+    if (topology.kind !== 'cluster') primary.on('ready', () => this.emit('ready'));
+    // The reader's errors are the primary's story told twice; they are counted where they fail.
+    reader?.on('error', () => undefined);
+    this.clients = reader ? [primary, reader] : [primary];
+    this.primary = primary as unknown as RedisClient;
+    this.reader = (reader ?? primary) as unknown as RedisClient;
+  }
+
+  /**
+   * A new, unconnected client of the same topology for a subscriber connection (a subscribed
+   * connection can run nothing else). node-redis' Sentinel client has no `duplicate()`.
+   */
+  newSubscriber(): RedisClient {
+    const topology = this.topology;
+    const client =
+      topology.kind === 'sentinel'
+        ? createSentinelClient(topology, this.settings, false)
+        : topology.kind === 'cluster'
+          ? createClusterClient(topology, this.settings, false)
+          : createStandalone(topology.url, this.settings);
+    return client as unknown as RedisClient;
+  }
+
+  get kind(): RedisTopology['kind'] {
+    return this.topology.kind;
+  }
+
+  /** Whether the primary can take commands now. A Cluster counts as ready while it is open. */
+  get isReady(): boolean {
+    return this.readyOf(this.clients[0]);
+  }
+
+  get isOpen(): boolean {
+    return this.clients[0].isOpen;
+  }
+
+  /** Whether reads may go to `reader` while it is connected (replica reads configured). */
+  get readsFromReplicas(): boolean {
+    return this.clients.length > 1;
+  }
+
+  get readerReady(): boolean {
+    return this.readyOf(this.clients[this.clients.length - 1]);
+  }
+
+  private readyOf(client: AnyClient): boolean {
+    return this.topology.kind === 'cluster' ? client.isOpen : (client as RedisClient).isReady;
+  }
+
+  async connect(): Promise<void> {
+    await Promise.all(this.clients.map((client) => client.connect()));
+    if (this.topology.kind === 'cluster') this.watchClusterMasters();
+  }
+
+  /** Waits for the replies of commands in flight, then closes every connection. */
+  async close(): Promise<void> {
+    this.stopWatching();
+    await Promise.all(this.clients.map((client) => client.close()));
+  }
+
+  /** Drops every connection at once (commands in flight fail). */
+  destroy(): void {
+    this.stopWatching();
+    for (const client of this.clients) {
+      try {
+        void client.destroy();
+      } catch {
+        // Already closed.
+      }
+    }
+  }
+
+  /**
+   * MGET that is valid on every topology: one MGET on a standalone or Sentinel master; on Cluster
+   * one MGET per hash slot (a multi-key command must stay in one slot), sent in parallel, with the
+   * replies put back in the order of `keys`.
+   */
+  async mGet(client: RedisClient, keys: string[]): Promise<(string | null)[]> {
+    if (this.topology.kind !== 'cluster' || keys.length < 2) return client.mGet(keys);
+    const bySlot = new Map<number, number[]>();
+    keys.forEach((key, index) => {
+      const slot = calculateSlot(key);
+      const indexes = bySlot.get(slot);
+      if (indexes) indexes.push(index);
+      else bySlot.set(slot, [index]);
+    });
+    const result = new Array<string | null>(keys.length).fill(null);
+    await Promise.all(
+      [...bySlot.values()].map(async (indexes) => {
+        const values = await client.mGet(indexes.map((index) => keys[index]));
+        indexes.forEach((index, i) => (result[index] = values[i]));
+      }),
+    );
+    return result;
+  }
+
+  /**
+   * Waits (at most `timeoutMs`) until a replica acknowledged the writes this client sent so far to
+   * the masters of `keys` (WAIT 1). Sentinel promotes the replica with the most data, and a
+   * Cluster the replica of the failed shard, so a write a replica acknowledged survives a
+   * failover. False when some master has no replica that caught up in time: the write may be lost
+   * with its master. Always true standalone (nothing to fail over to).
+   */
+  async waitForReplica(keys: string[], timeoutMs: number): Promise<boolean> {
+    const wait = ['WAIT', '1', String(timeoutMs)];
+    if (this.topology.kind === 'standalone' || keys.length === 0) return true;
+    if (this.topology.kind === 'sentinel') {
+      // One master connection (masterPoolSize 1): the one that sent the writes.
+      const acked = await (this.clients[0] as SentinelClient).sendCommand<number>(false, wait);
+      return acked >= 1;
+    }
+    const cluster = this.clients[0] as ClusterClient;
+    const oneKeyPerMaster = new Map<string, string>();
+    for (const key of keys) {
+      const master = cluster.getSlotMaster(calculateSlot(key));
+      oneKeyPerMaster.set(`${master.host}:${master.port}`, key);
+    }
+    const acked = await Promise.all(
+      [...oneKeyPerMaster.values()].map((key) => cluster.sendCommand<number>(key, false, wait)),
+    );
+    return acked.every((count) => count >= 1);
+  }
+
+  /**
+   * `INFO server` of the master that holds `key`. On Cluster a keyless INFO would go to any master
+   * (each with its own run id); this one asks the node whose run id matters for that key.
+   */
+  async serverInfoOf(key: string): Promise<string> {
+    if (this.topology.kind !== 'cluster') return this.primary.info('server');
+    const cluster = this.clients[0] as ClusterClient;
+    const node = await cluster.nodeClient(cluster.getSlotMaster(calculateSlot(key)));
+    return node.info('server');
+  }
+
+  /**
+   * Deletes every key matching `pattern` on every master (a Cluster spreads keys over several;
+   * SCAN only walks the node it is sent to). Returns how many were removed. For maintenance (seed
+   * reset, test clean-up), not for request paths.
+   */
+  async deleteMatching(pattern: string): Promise<number> {
+    let removed = 0;
+    for (const node of await this.masterNodeClients()) {
+      // SCAN by hand: node-redis' Sentinel client has no scanIterator.
+      let cursor = '0';
+      do {
+        const reply = await node.scan(cursor, { MATCH: pattern, COUNT: 1000 });
+        cursor = String(reply.cursor);
+        // One UNLINK per key: keys of different slots cannot share a command on Cluster.
+        const counts = await Promise.all(reply.keys.map((key) => node.unlink(key)));
+        removed += counts.reduce((sum, count) => sum + count, 0);
+      } while (cursor !== '0');
+    }
+    return removed;
+  }
+
+  private async masterNodeClients(): Promise<RedisClient[]> {
+    const primary = this.clients[0];
+    if (this.topology.kind !== 'cluster') return [primary as RedisClient];
+    const cluster = primary as ClusterClient;
+    return Promise.all(cluster.masters.map((master) => cluster.nodeClient(master)));
+  }
+
+  /**
+   * node-redis' Cluster client has no failover event: it re-reads the slot map when a node fails
+   * or answers MOVED. Its list of masters is local state, so comparing it is free.
+   */
+  private watchClusterMasters(): void {
+    const cluster = this.clients[0] as ClusterClient;
+    const addresses = () =>
+      cluster.masters
+        .map((master) => `${master.host}:${master.port}`)
+        .sort()
+        .join(',');
+    this.knownMasters = addresses();
+    this.mastersTimer = setInterval(() => {
+      const now = addresses();
+      if (now === this.knownMasters) return;
+      this.knownMasters = now;
+      this.emit('failover', `masters now ${now}`);
+    }, CLUSTER_MASTERS_CHECK_MS);
+    this.mastersTimer.unref();
+  }
+
+  private lastRediscover = 0;
+
+  private rediscoverCluster(): void {
+    const now = Date.now();
+    if (now - this.lastRediscover < CLUSTER_REDISCOVER_MS) return;
+    this.lastRediscover = now;
+    // From a seed node (then the others): a live node's CLUSTER SLOTS names the promoted replica.
+    const seed = { options: { url: (this.topology as ClusterTopology).nodes[0] } } as never;
+    for (const client of this.clients as ClusterClient[])
+      void client._slots.rediscover(seed).catch(() => undefined);
+  }
+
+  private stopWatching(): void {
+    if (this.mastersTimer) clearInterval(this.mastersTimer);
+    this.mastersTimer = undefined;
+  }
+}
+
+function describeNode(node: { host?: string; port: number } | undefined): string {
+  return node ? `master now ${node.host ?? ''}:${node.port}` : 'master changed';
+}
+
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
+}
+
+/** Builds the app's Redis for the configured topology (not connected yet). */
+export function createRedisClient(
+  topology: RedisTopology,
+  settings: RedisClientSettings,
+): RedisTopologyClient {
+  return new RedisTopologyClient(topology, settings);
+}
+
+/**
+ * For one-shot work (start-up probe, CLIs, test clean-up): connects to the configured topology
+ * without reconnect attempts, runs `use`, and always drops the connections.
+ */
+export async function withRedis<T>(
+  topology: RedisTopology,
+  connectTimeoutMs: number,
+  use: (redis: RedisTopologyClient) => Promise<T>,
+): Promise<T> {
+  const redis = createRedisClient(topology, { connectTimeoutMs, reconnect: false });
+  redis.on('error', () => undefined);
+  try {
+    await redis.connect();
+    return await use(redis);
+  } finally {
+    redis.destroy();
+  }
+}

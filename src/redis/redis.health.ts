@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { HealthIndicatorService } from '@nestjs/terminus';
-import { RedisConnection } from './redis-connection.js';
+import { RedisGateway, RedisUnavailableError } from './redis-gateway.js';
 
 /**
  * Redis health for /health. Redis down makes the app slower, not wrong (reads fall through to
@@ -9,7 +9,7 @@ import { RedisConnection } from './redis-connection.js';
 @Injectable()
 export class RedisHealthIndicator {
   constructor(
-    private readonly redis: RedisConnection,
+    private readonly redis: RedisGateway,
     private readonly health: HealthIndicatorService,
   ) {}
 
@@ -17,11 +17,18 @@ export class RedisHealthIndicator {
     const indicator = this.health.check(key);
     const started = Date.now();
     try {
-      if (!this.redis.isReady) return indicator.degraded({ message: 'not connected' });
-      await this.redis.client.ping();
+      // Bounded and breaker-guarded like every request-path call: a frozen Redis costs /health
+      // at most one command timeout.
+      await this.redis.run('health.ping', (redis) => redis.ping());
       return indicator.up({ latencyMs: Date.now() - started });
     } catch (error) {
-      return indicator.degraded({ message: error instanceof Error ? error.message : 'error' });
+      const message =
+        error instanceof RedisUnavailableError
+          ? 'not connected or circuit open'
+          : error instanceof Error
+            ? error.message
+            : 'error';
+      return indicator.degraded({ message });
     }
   }
 }

@@ -56,6 +56,22 @@ export const redisScripts = {
     transformReply: (reply: unknown) => reply as number,
   }),
 
+  /** Replaces a string only if it still holds the expected value. KEYS: key. ARGV: old, new. */
+  replaceIfEqual: defineScript({
+    NUMBER_OF_KEYS: 1,
+    SCRIPT: `
+      if redis.call('GET', KEYS[1]) == ARGV[1] then
+        redis.call('SET', KEYS[1], ARGV[2])
+        return 1
+      end
+      return 0`,
+    parseCommand(parser, key: string, expected: string, replacement: string) {
+      parser.pushKey(key);
+      parser.push(expected, replacement);
+    },
+    transformReply: (reply: unknown) => reply as number,
+  }),
+
   /** Extends a lock's TTL only if we still own it. KEYS: lock. ARGV: token, ttl in ms. */
   extendLock: defineScript({
     NUMBER_OF_KEYS: 1,
@@ -74,23 +90,65 @@ export const redisScripts = {
    * Moves one user's score on a leaderboard by a delta, and on its staging copy too while
    * reconciliation is building one (`:next` exists). Without the second write, a delta landing
    * after reconciliation counted that user would be lost when `:next` is renamed onto the live key.
-   * A member whose score reaches 0 is removed, so a board holds exactly the users with a count.
-   * KEYS: live, next (same hash tag). ARGV: delta, member. Returns 1 when `:next` was written too.
+   * The live board moves only while it is built (its `:built` marker exists): a delta on a board
+   * that Redis lost would create a partial board (and a -1 for an unfollow). A member whose score
+   * reaches 0 or less is removed, so a board holds exactly the users with a count and never a
+   * negative score (a delta that finds its member missing means a lost delta: the outbox recount
+   * or the next reconciliation restores the exact value).
+   * KEYS: live, next, built (same hash tag). ARGV: delta, member. Returns 1 when `:next` was
+   * written too.
    */
   leaderboardIncr: defineScript({
-    NUMBER_OF_KEYS: 2,
+    NUMBER_OF_KEYS: 3,
     SCRIPT: `
-      if tonumber(redis.call('ZINCRBY', KEYS[1], ARGV[1], ARGV[2])) == 0 then
-        redis.call('ZREM', KEYS[1], ARGV[2])
+      if redis.call('EXISTS', KEYS[3]) == 1 then
+        if tonumber(redis.call('ZINCRBY', KEYS[1], ARGV[1], ARGV[2])) <= 0 then
+          redis.call('ZREM', KEYS[1], ARGV[2])
+        end
       end
       if redis.call('EXISTS', KEYS[2]) == 0 then return 0 end
-      if tonumber(redis.call('ZINCRBY', KEYS[2], ARGV[1], ARGV[2])) == 0 then
+      if tonumber(redis.call('ZINCRBY', KEYS[2], ARGV[1], ARGV[2])) <= 0 then
         redis.call('ZREM', KEYS[2], ARGV[2])
       end
       return 1`,
-    parseCommand(parser, liveKey: string, nextKey: string, delta: number, member: string) {
-      parser.pushKeys([liveKey, nextKey]);
+    parseCommand(
+      parser,
+      liveKey: string,
+      nextKey: string,
+      builtKey: string,
+      delta: number,
+      member: string,
+    ) {
+      parser.pushKeys([liveKey, nextKey, builtKey]);
       parser.push(String(delta), member);
+    },
+    transformReply: (reply: unknown) => reply as number,
+  }),
+
+  /**
+   * Sets one user's exact score (recounted from Postgres) on a built leaderboard and on the staging
+   * copy while one exists (0 removes the member). KEYS: live, next, built. ARGV: score, member.
+   */
+  leaderboardSet: defineScript({
+    NUMBER_OF_KEYS: 3,
+    SCRIPT: `
+      local function set(key)
+        if tonumber(ARGV[1]) > 0 then redis.call('ZADD', key, ARGV[1], ARGV[2])
+        else redis.call('ZREM', key, ARGV[2]) end
+      end
+      if redis.call('EXISTS', KEYS[3]) == 1 then set(KEYS[1]) end
+      if redis.call('EXISTS', KEYS[2]) == 1 then set(KEYS[2]) end
+      return 1`,
+    parseCommand(
+      parser,
+      liveKey: string,
+      nextKey: string,
+      builtKey: string,
+      score: number,
+      member: string,
+    ) {
+      parser.pushKeys([liveKey, nextKey, builtKey]);
+      parser.push(String(score), member);
     },
     transformReply: (reply: unknown) => reply as number,
   }),
@@ -99,12 +157,13 @@ export const redisScripts = {
    * Swaps a staging leaderboard onto the live key: drops the `:next` sentinel, then UNLINKs the
    * live board (freed in the background, where RENAME would free it synchronously) and RENAMEs the
    * staging board onto it. Readers see the old board or the new one, never a partial or missing
-   * one (unless the new one is truly empty). KEYS: next, live. ARGV: this run's sentinel member.
+   * one (unless the new one is truly empty), and marks the board built.
+   * KEYS: next, live, built. ARGV: this run's sentinel member.
    * Returns 1 when swapped, 0 when the staging board is not this run's (expired, or deleted and
    * recreated by another run): swapping a board missing earlier batches would lose counts.
    */
   swapLeaderboard: defineScript({
-    NUMBER_OF_KEYS: 2,
+    NUMBER_OF_KEYS: 3,
     SCRIPT: `
       if not redis.call('ZSCORE', KEYS[1], ARGV[1]) then return 0 end
       redis.call('ZREM', KEYS[1], ARGV[1])
@@ -113,9 +172,10 @@ export const redisScripts = {
         redis.call('PERSIST', KEYS[1])
         redis.call('RENAME', KEYS[1], KEYS[2])
       end
+      redis.call('SET', KEYS[3], '1')
       return 1`,
-    parseCommand(parser, nextKey: string, liveKey: string, sentinel: string) {
-      parser.pushKeys([nextKey, liveKey]);
+    parseCommand(parser, nextKey: string, liveKey: string, builtKey: string, sentinel: string) {
+      parser.pushKeys([nextKey, liveKey, builtKey]);
       parser.push(sentinel);
     },
     transformReply: (reply: unknown) => reply as number,

@@ -6,7 +6,7 @@ export class RedisTimeoutError extends Error {
 }
 
 /**
- * Bounds a Redis read. We do not use node-redis' own per-command timeout: it arms an
+ * Bounds a Redis call. We do not use node-redis' own per-command timeout: it arms an
  * AbortSignal.timeout that cannot be cancelled, so every command leaves a timer (and, when it
  * fires, a DOMException) alive for the whole timeout. Under load that promoted ~100 MB/10 s to the
  * old generation and caused 100-200 ms mark-compact pauses. This timer is cleared on completion.
@@ -14,7 +14,10 @@ export class RedisTimeoutError extends Error {
 export function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const expiry = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new RedisTimeoutError(ms)), ms);
+    // Expired timers run before the event loop polls for I/O: after the loop was blocked longer
+    // than `ms` (a saturated process), a reply already sitting in the socket would lose to the
+    // timer. setImmediate runs after that poll, so only a reply that truly has not come times out.
+    timer = setTimeout(() => setImmediate(() => reject(new RedisTimeoutError(ms))), ms);
   });
   return Promise.race([work, expiry]).finally(() => clearTimeout(timer));
 }

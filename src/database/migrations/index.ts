@@ -2,6 +2,7 @@ import { CreateUsersAndSessions1763900000000 } from './1763900000000-CreateUsers
 import { CreateFollows1763900100000 } from './1763900100000-CreateFollows.js';
 import { CreateArticles1763900200000 } from './1763900200000-CreateArticles.js';
 import { AddUserRole1763900300000 } from './1763900300000-AddUserRole.js';
+import { CreateCacheOutbox1763900400000 } from './1763900400000-CreateCacheOutbox.js';
 
 /**
  * Migrations in the order they apply. Listed explicitly (no glob) so the same list works from
@@ -12,4 +13,5 @@ export const migrations = [
   CreateFollows1763900100000,
   CreateArticles1763900200000,
   AddUserRole1763900300000,
+  CreateCacheOutbox1763900400000,
 ];

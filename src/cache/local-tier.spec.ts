@@ -1,0 +1,63 @@
+import { LocalTier } from './local-tier.js';
+
+describe('LocalTier', () => {
+  const synced = (maxBytes = 1_000_000) => {
+    const tier = new LocalTier({ maxBytes, ttlMs: 60_000 });
+    tier.synced();
+    return tier;
+  };
+
+  it('serves nothing until the invalidation channel is synced, and nothing once it dropped', () => {
+    const tier = new LocalTier({ maxBytes: 1_000_000, ttlMs: 60_000 });
+    tier.set('k', 'v', tier.begin());
+    expect(tier.get('k')).toBeUndefined();
+    tier.synced();
+    tier.set('k', 'v', tier.begin());
+    expect(tier.get('k')).toBe('v');
+    tier.dropped();
+    expect(tier.get('k')).toBeUndefined();
+    expect(tier.size).toBe(0);
+  });
+
+  it('refuses a fill whose lookup began before the key was invalidated', () => {
+    const tier = synced();
+    const began = tier.begin();
+    tier.invalidated(['k']); // a write landed while the lookup was in flight
+    tier.set('k', 'old', began);
+    expect(tier.get('k')).toBeUndefined();
+    tier.set('k', 'new', tier.begin());
+    expect(tier.get('k')).toBe('new');
+  });
+
+  it('refuses a fill whose lookup began before the channel dropped and came back', () => {
+    const tier = synced();
+    const began = tier.begin();
+    tier.dropped();
+    tier.synced();
+    tier.set('k', 'maybe-stale', began);
+    expect(tier.get('k')).toBeUndefined();
+  });
+
+  it('keeps other keys filled while one key is invalidated', () => {
+    const tier = synced();
+    const began = tier.begin();
+    tier.invalidated(['other']);
+    tier.set('k', 'v', began);
+    expect(tier.get('k')).toBe('v');
+  });
+
+  it('stays within its byte cap, evicting the least recently used entries', () => {
+    const tier = synced(10_000);
+    for (let i = 0; i < 100; i += 1) tier.set(`key${i}`, 'x'.repeat(500), tier.begin());
+    expect(tier.bytes).toBeLessThanOrEqual(10_000);
+    expect(tier.get('key99')).toBe('x'.repeat(500));
+    expect(tier.get('key0')).toBeUndefined();
+  });
+
+  it('is off with a zero byte cap', () => {
+    const tier = synced(0);
+    tier.set('k', 'v', tier.begin());
+    expect(tier.active).toBe(false);
+    expect(tier.get('k')).toBeUndefined();
+  });
+});

@@ -1,0 +1,25 @@
+import type { WriteEffects } from './write-effects.js';
+
+/**
+ * Wraps a data-modifying statement (with RETURNING) so that it records its outbox row in the SAME
+ * statement, only when it changed a row: atomic without BEGIN/COMMIT, one round trip instead of
+ * four for a single-statement write (a follow). The result has the change's columns plus
+ * `outbox_id` (null when nothing changed).
+ */
+export function withOutboxRow(
+  changeSql: string,
+  params: unknown[],
+  e: WriteEffects,
+): { sql: string; params: unknown[] } {
+  const n = params.length;
+  return {
+    sql: `WITH change AS (${changeSql}),
+      recorded AS (
+        INSERT INTO cache_outbox (cache_keys, tags, derived_keys, recount_users)
+        SELECT $${n + 1}::text[], $${n + 2}::text[], $${n + 3}::text[], $${n + 4}::int[]
+        WHERE EXISTS (SELECT 1 FROM change)
+        RETURNING id)
+      SELECT change.*, (SELECT id FROM recorded) AS outbox_id FROM change`,
+    params: [...params, e.cacheKeys, e.tags, e.derivedKeys, e.recountUsers],
+  };
+}

@@ -1,0 +1,20 @@
+import { EventEmitter } from 'node:events';
+
+/**
+ * For unit tests: a standalone topology whose one client is the object itself (so a fake
+ * extending it is both the RedisTopologyClient and the command client). Excluded from the build.
+ */
+export class FakeStandaloneTopology extends EventEmitter {
+  isReady = true;
+  readsFromReplicas = false;
+  readerReady = true;
+  get primary(): this {
+    return this;
+  }
+  get reader(): this {
+    return this;
+  }
+  waitForReplica(): Promise<boolean> {
+    return Promise.resolve(true);
+  }
+}
