@@ -11,7 +11,7 @@ export async function freePort(): Promise<number> {
 }
 
 /** Peak resident memory (VmHWM) of a live process, in MB; 0 once it is gone. */
-function peakRssMb(pid: number): number {
+export function peakRssMb(pid: number): number {
   try {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
     const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
@@ -28,10 +28,14 @@ export interface RunningApp {
   stop: () => Promise<void>;
 }
 
-/** Starts the built app (dist/main.js) in production mode and waits until it answers. */
-export async function startApp(env: Record<string, string>): Promise<RunningApp> {
+/**
+ * Starts the built app (dist/main.js of `dir`, default this checkout) in production mode and waits
+ * until it answers.
+ */
+export async function startApp(env: Record<string, string>, dir = '.'): Promise<RunningApp> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['dist/main.js'], {
+  const child = spawn(process.execPath, [`${dir}/dist/main.js`], {
+    cwd: dir,
     env: {
       ...process.env,
       NODE_ENV: 'production',

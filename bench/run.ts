@@ -3,12 +3,16 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { drive, type LoadRequest, type LoadResult } from './load.js';
 import { paced } from './paced.js';
-import { runNodeScript, startApp, type RunningApp } from './processes.js';
+import { peakRssMb, runNodeScript, startApp, type RunningApp } from './processes.js';
 
 /**
  * `npm run bench`: the built app in production mode against the seeded database, driven from this
  * separate process. Every figure is a ratio measured in one run (the machine is shared and noisy).
- * Options: --seconds N (per run, default 8), --connections N (default 50), --skip-reconcile,
+ * Reconciliation runs first (it builds the leaderboards), then every scenario checks its data once
+ * (status, shape, page size, viewer flags) and stops the bench on wrong data rather than print a
+ * number; the bytes of that checked response are printed with it.
+ * Options: --seconds N (per run, default 8), --connections N (default 50), --skip-reconcile (skips
+ * the medium seed and its growth ratio; the large reconciliation always runs),
  * --url URL [--uncached-url URL] to drive servers you started instead of starting them.
  */
 const args = process.argv.slice(2);
@@ -33,6 +37,8 @@ interface Row {
   max: LoadResult;
   half?: LoadResult;
   ratioToBaseline?: number;
+  /** Bytes of one checked response body of the scenario (its data verified before the run). */
+  bytes?: number;
   note?: string;
 }
 
@@ -62,7 +68,12 @@ async function warm(app: RunningApp, paths: string[], token?: string): Promise<v
 }
 
 /** Max throughput, then the same load capped at half of it, for the latency at a sane load. */
-async function measure(name: string, url: string, next: () => LoadRequest): Promise<Row> {
+async function measure(
+  name: string,
+  url: string,
+  next: () => LoadRequest,
+  bytes?: number,
+): Promise<Row> {
   process.stderr.write(`bench: ${name} ...\n`);
   const max = await drive(url, next, { seconds: SECONDS, connections: CONNECTIONS });
   await new Promise((resolve) => setTimeout(resolve, 1000)); // let the saturated run drain
@@ -71,7 +82,62 @@ async function measure(name: string, url: string, next: () => LoadRequest): Prom
     seconds: SECONDS,
     rate: Math.max(1, Math.round(max.requestsPerSecond / 2)),
   });
-  return { scenario: name, max, half };
+  if (max.errors > 0 && !name.startsWith('mixed')) {
+    throw new Error(
+      `${name}: ${max.errors} errors under load (the numbers would not mean anything)`,
+    );
+  }
+  return { scenario: name, max, half, bytes };
+}
+
+/** A scenario's data was not what it claims to measure: the bench stops instead of printing it. */
+class WrongDataError extends Error {}
+
+/**
+ * Fetches `path` once and checks what the scenario is about to measure: a 200 with a JSON body
+ * that passes `verify` (which throws with a reason). Returns the body's size in bytes.
+ */
+async function checked(
+  app: RunningApp,
+  scenario: string,
+  path: string,
+  verify: (body: Record<string, unknown>) => void,
+  token?: string,
+): Promise<number> {
+  const response = await fetch(`${app.url}${path}`, {
+    headers: token ? { authorization: `Token ${token}` } : {},
+  });
+  const text = await response.text();
+  if (response.status !== 200) {
+    throw new WrongDataError(`${scenario}: GET ${path} answered ${response.status}: ${text}`);
+  }
+  try {
+    verify(JSON.parse(text) as Record<string, unknown>);
+  } catch (error) {
+    throw new WrongDataError(
+      `${scenario}: GET ${path}: ${error instanceof Error ? error.message : String(error)}`,
+    );
+  }
+  return Buffer.byteLength(text);
+}
+
+function expect(condition: boolean, reason: string): void {
+  if (!condition) throw new Error(reason);
+}
+
+type Json = Record<string, unknown>;
+const articlesOf = (body: Json) => (body.articles ?? []) as Json[];
+const viewerFlagsPresent = (articles: Json[]) =>
+  articles.every(
+    (article) =>
+      typeof article.favorited === 'boolean' &&
+      typeof (article.author as Json | undefined)?.following === 'boolean',
+  );
+/** A list page of exactly 20 articles, summaries (no body), the viewer's flags on every one. */
+function fullListPage(body: Json): void {
+  const articles = articlesOf(body);
+  expect(articles.length === 20, `expected a page of 20 articles, got ${articles.length}`);
+  expect(viewerFlagsPresent(articles), 'an article lacks its favorited / author.following flag');
 }
 
 async function sample(db: pg.Client) {
@@ -80,6 +146,23 @@ async function sample(db: pg.Client) {
       `SELECT username, email FROM users ORDER BY random() LIMIT 2000`,
     )
   ).rows;
+  // Bench viewers follow someone who wrote something: their feed is not empty.
+  const viewers = (
+    await db.query<{ email: string }>(
+      `SELECT u.email FROM users u
+        WHERE EXISTS (SELECT 1 FROM follows f JOIN articles a ON a.author_id = f.followee_id
+                       WHERE f.follower_id = u.id)
+        ORDER BY random() LIMIT 50`,
+    )
+  ).rows.map((row) => row.email);
+  const popular =
+    (
+      await db.query<{ username: string }>(
+        `SELECT u.username FROM users u JOIN (
+           SELECT followee_id FROM follows GROUP BY followee_id HAVING count(*) >= 20 LIMIT 1
+         ) f ON f.followee_id = u.id`,
+      )
+    ).rows[0]?.username ?? '';
   const slugs = (
     await db.query<{ slug: string }>(`SELECT slug FROM articles ORDER BY random() LIMIT 1000`)
   ).rows.map((row) => row.slug);
@@ -88,7 +171,7 @@ async function sample(db: pg.Client) {
     SELECT (SELECT count(*) FROM users)::int AS users, (SELECT count(*) FROM follows)::int AS follows,
            (SELECT count(*) FROM articles)::int AS articles, (SELECT count(*) FROM favorites)::int AS favorites`)
   ).rows[0];
-  return { users, slugs, counts };
+  return { users, viewers, popular, slugs, counts };
 }
 
 async function reconcileCost(databaseUrl: string, prefix: string) {
@@ -106,15 +189,22 @@ async function reconcileCost(databaseUrl: string, prefix: string) {
 async function main(): Promise<void> {
   const db = new pg.Client({ connectionString: DATABASE_URL });
   await db.connect();
-  const { users, slugs, counts } = await sample(db);
+  const { users, viewers, popular, slugs, counts } = await sample(db);
   await db.end();
-  if (users.length < 100 || slugs.length < 100) {
+  if (users.length < 100 || slugs.length < 100 || viewers.length < 50 || !popular) {
     throw new Error('the database is nearly empty: run `npm run seed -- --scale large` first');
   }
+  // Reconciliation first: it builds the leaderboards and counters the scenarios read (a reseed
+  // leaves them empty), and its cost on the large seed is one of the figures.
+  process.stderr.write('bench: reconciliation (large = the seeded database) ...\n');
+  const large = await reconcileCost(DATABASE_URL, process.env.REDIS_KEY_PREFIX ?? 'conduit:');
   const admin = 'user1@seed.test';
   const common = {
     JWT_SECRET: randomBytes(48).toString('base64'),
     ADMIN_EMAILS: admin,
+    // Production mode requires a metrics token; the bench logs in 51 users from one address.
+    METRICS_TOKEN: randomBytes(24).toString('hex'),
+    THROTTLE_ADDRESS_LIMIT: '1000',
     VIEWS_FLUSH_INTERVAL_MS: '10000',
     // Measured on its own below: a scheduled run in the middle of a scenario would skew it.
     RECONCILE_ENABLED: 'false',
@@ -132,55 +222,172 @@ async function main(): Promise<void> {
     ? given('--uncached-url')
     : await startApp({ ...common, CACHE_ENABLED: 'false' });
   const rows: Row[] = [];
+  let peakRss: number | undefined;
   try {
-    const tokens = await Promise.all(users.slice(0, 50).map((user) => login(cached, user.email)));
+    const tokens = await Promise.all(viewers.map((email) => login(cached, email)));
     const adminToken = await login(cached, admin);
     const profilePaths = users.map((user) => `/api/profiles/${user.username}`);
     const articlePaths = slugs.map((slug) => `/api/articles/${slug}`);
+    const tagsBody = (await (await fetch(`${cached.url}/api/tags`)).json()) as { tags: string[] };
+    const tag = tagsBody.tags[0];
+    if (!tag) throw new WrongDataError('GET /api/tags is empty: the database is not seeded');
+    const listPath = '/api/articles?limit=20';
+    const tagPath = `/api/articles?tag=${encodeURIComponent(tag)}&limit=20`;
+    const boardPath = '/api/admin/leaderboards/followers?limit=100';
+    const followersPath = `/api/profiles/${popular}/followers?limit=20`;
+
+    // Every scenario's data, checked once before anything is measured.
+    const profileShape = (body: Json) => {
+      const profile = body.profile as Json | undefined;
+      expect(typeof profile?.username === 'string', 'no profile.username');
+      expect(typeof profile?.following === 'boolean', 'no profile.following flag');
+    };
+    const articleShape = (body: Json) => {
+      const article = body.article as Json | undefined;
+      expect(typeof article?.slug === 'string', 'no article.slug');
+      expect(viewerFlagsPresent([article!]), 'no favorited / author.following flag');
+    };
+    const bytes = {
+      profileAnon: await checked(cached, 'profile', profilePaths[0], profileShape),
+      profileAuth: await checked(cached, 'profile', profilePaths[0], profileShape, tokens[0]),
+      articleAnon: await checked(cached, 'article', articlePaths[0], articleShape),
+      articleAuth: await checked(cached, 'article', articlePaths[0], articleShape, tokens[0]),
+      listAnon: await checked(cached, 'list', listPath, fullListPage),
+      listAuth: await checked(cached, 'list', listPath, fullListPage, tokens[0]),
+      tagList: await checked(cached, 'tag list', tagPath, fullListPage, tokens[0]),
+      followers: await checked(cached, 'follow list', followersPath, (body) => {
+        const profiles = (body.profiles ?? []) as Json[];
+        expect(profiles.length === 20, `expected 20 followers, got ${profiles.length}`);
+        expect(
+          profiles.every((profile) => typeof profile.following === 'boolean'),
+          'a follower lacks its following flag',
+        );
+      }),
+      feed: await checked(
+        cached,
+        'feed',
+        '/api/articles/feed',
+        (body) => expect(articlesOf(body).length > 0, 'the feed is empty'),
+        tokens[0],
+      ),
+      leaderboard: await checked(
+        cached,
+        'leaderboard',
+        boardPath,
+        (body) => {
+          const entries = (body.entries ?? body.leaderboard ?? body.users ?? []) as unknown[];
+          expect(
+            Array.isArray(entries) && entries.length >= 100,
+            `the leaderboard holds ${Array.isArray(entries) ? entries.length : 0} entries, not 100 (was reconciliation run?)`,
+          );
+        },
+        adminToken,
+      ),
+    };
+    // Every token's feed must be non-empty too (a viewer who follows nobody measures nothing).
+    for (const token of tokens) {
+      await checked(
+        cached,
+        'feed',
+        '/api/articles/feed?limit=1',
+        (body) => expect(articlesOf(body).length > 0, 'a bench viewer has an empty feed'),
+        token,
+      );
+    }
+
     await warm(cached, profilePaths);
     await warm(cached, profilePaths, tokens[0]);
     await warm(cached, articlePaths);
-    await warm(
-      cached,
-      ['/api/articles?limit=20', '/api/admin/leaderboards/followers?limit=100'],
-      adminToken,
-    );
+    await warm(cached, [listPath, tagPath, followersPath, boardPath], adminToken);
 
     const baseline = await measure('baseline GET /health/live', cached.url, () => ({
       path: '/health/live',
     }));
     rows.push(baseline);
+    const anonymous = (paths: string[]) => () => ({ path: random(paths) });
+    const authenticated = (paths: string[]) => () => ({
+      path: random(paths),
+      token: random(tokens),
+    });
     rows.push(
-      await measure('profile warm, anonymous', cached.url, () => ({ path: random(profilePaths) })),
+      await measure('profile, anonymous', cached.url, anonymous(profilePaths), bytes.profileAnon),
     );
     rows.push(
-      await measure('profile warm, authenticated', cached.url, () => ({
-        path: random(profilePaths),
-        token: random(tokens),
-      })),
+      await measure(
+        'profile, authenticated',
+        cached.url,
+        authenticated(profilePaths),
+        bytes.profileAuth,
+      ),
     );
     if (uncached) {
       rows.push(
-        await measure('profile, cache off', uncached.url, () => ({ path: random(profilePaths) })),
+        await measure(
+          'profile, cache off',
+          uncached.url,
+          anonymous(profilePaths),
+          bytes.profileAnon,
+        ),
       );
     }
-    rows.push(await measure('article warm', cached.url, () => ({ path: random(articlePaths) })));
     rows.push(
-      await measure('articles?limit=20 warm', cached.url, () => ({
-        path: '/api/articles?limit=20',
-      })),
+      await measure('article, anonymous', cached.url, anonymous(articlePaths), bytes.articleAnon),
     );
     rows.push(
-      await measure('articles/feed', cached.url, () => ({
-        path: '/api/articles/feed',
-        token: random(tokens),
-      })),
+      await measure(
+        'article, authenticated',
+        cached.url,
+        authenticated(articlePaths),
+        bytes.articleAuth,
+      ),
     );
     rows.push(
-      await measure('leaderboard followers top 100', cached.url, () => ({
-        path: '/api/admin/leaderboards/followers?limit=100',
-        token: adminToken,
-      })),
+      await measure(
+        'articles?limit=20, anonymous',
+        cached.url,
+        anonymous([listPath]),
+        bytes.listAnon,
+      ),
+    );
+    rows.push(
+      await measure(
+        'articles?limit=20, authenticated',
+        cached.url,
+        authenticated([listPath]),
+        bytes.listAuth,
+      ),
+    );
+    rows.push(
+      await measure(
+        'articles?tag&limit=20, authenticated',
+        cached.url,
+        authenticated([tagPath]),
+        bytes.tagList,
+      ),
+    );
+    rows.push(
+      await measure(
+        'followers?limit=20, authenticated',
+        cached.url,
+        authenticated([followersPath]),
+        bytes.followers,
+      ),
+    );
+    rows.push(
+      await measure(
+        'articles/feed',
+        cached.url,
+        () => ({ path: '/api/articles/feed', token: random(tokens) }),
+        bytes.feed,
+      ),
+    );
+    rows.push(
+      await measure(
+        'leaderboard followers top 100',
+        cached.url,
+        () => ({ path: boardPath, token: adminToken }),
+        bytes.leaderboard,
+      ),
     );
     rows.push(
       await measure('mixed 90% read / 10% write', cached.url, () => {
@@ -193,6 +400,7 @@ async function main(): Promise<void> {
           : { method, path: `${random(articlePaths)}/favorite`, token: random(tokens) };
       }),
     );
+    peakRss = cached.child ? Math.round(peakRssMb(cached.child.pid!)) : undefined;
   } finally {
     await cached.stop();
     await uncached?.stop();
@@ -202,10 +410,8 @@ async function main(): Promise<void> {
       (row.max.requestsPerSecond / rows[0].max.requestsPerSecond).toFixed(2),
     );
 
-  let reconciliation: Record<string, unknown> | undefined;
+  let reconciliation: Record<string, unknown> | undefined = { large };
   if (!flag('--skip-reconcile')) {
-    process.stderr.write('bench: reconciliation (large = the seeded database) ...\n');
-    const large = await reconcileCost(DATABASE_URL, process.env.REDIS_KEY_PREFIX ?? 'conduit:');
     const mediumUrl = new URL(DATABASE_URL);
     mediumUrl.pathname = `${mediumUrl.pathname}_medium`;
     process.stderr.write('bench: seeding a medium database for the growth ratio ...\n');
@@ -227,6 +433,7 @@ async function main(): Promise<void> {
   }
 
   printTable(rows, reconciliation);
+  if (peakRss !== undefined) console.log(`peak RSS of the app under the bench: ${peakRss} MB`);
   mkdirSync('bench/results', { recursive: true });
   const file = `bench/results/${new Date().toISOString().replace(/[:.]/g, '-')}.json`;
   writeFileSync(
@@ -239,6 +446,7 @@ async function main(): Promise<void> {
         data: counts,
         rows,
         reconciliation,
+        peakRssMb: peakRss,
       },
       null,
       2,
@@ -257,6 +465,7 @@ function printTable(rows: Row[], reconciliation: Record<string, unknown> | undef
     'x baseline',
     'p99 ms @50%',
     'errors @50%',
+    'bytes',
   ];
   const lines = rows.map((row) => [
     row.scenario,
@@ -267,6 +476,7 @@ function printTable(rows: Row[], reconciliation: Record<string, unknown> | undef
     String(row.ratioToBaseline),
     String(row.half?.p99 ?? '-'),
     String(row.half?.errors ?? '-'),
+    String(row.bytes ?? '-'),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((line) => line[i].length)));
   const format = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;

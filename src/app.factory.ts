@@ -1,16 +1,20 @@
 import { RequestMethod } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { AppModule, type AppModuleOptions } from './app.module.js';
 import {
   RealWorldExceptionFilter,
   replyToFrameworkError,
 } from './common/realworld-exception.filter.js';
+import { replyToClientError } from './common/client-errors.js';
 import { requestIdOf } from './common/request-id.js';
+import { registerSecurityHeaders } from './common/security-headers.js';
+import { installBodyParsers } from './common/body-parsers.js';
+import { corsOptions } from './common/cors.js';
 import { createValidationPipe } from './common/validation.js';
-import { validateEnv } from './config/env.schema.js';
+import { docsEnabled, trustProxy, validateEnv } from './config/env.schema.js';
 
 /**
  * Builds the whole HTTP application; `main.ts` listens on it, the e2e tests drive it in-process.
@@ -25,18 +29,21 @@ export async function createApp(
     bodyLimit: env.BODY_LIMIT_BYTES,
     genReqId: requestIdOf,
     requestIdHeader: false,
+    trustProxy: trustProxy(env),
     frameworkErrors: replyToFrameworkError,
+    clientErrorHandler: replyToClientError,
     // Nest's logger (pino) logs requests; Fastify's own would log them twice.
     logger: false,
   });
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forRoot(options),
     adapter,
-    {
-      bufferLogs: true,
-    },
+    // The API's own parsers (src/common/body-parsers.ts) replace Nest's defaults.
+    { bufferLogs: true, bodyParser: false },
   );
+  installBodyParsers(app.getHttpAdapter().getInstance());
   app.useLogger(app.get(Logger));
+  await registerSecurityHeaders(app);
   // Every answer carries its request id, so a client can quote it and we can find the log line.
   app
     .getHttpAdapter()
@@ -54,19 +61,21 @@ export async function createApp(
   });
   app.useGlobalPipes(createValidationPipe());
   app.useGlobalFilters(new RealWorldExceptionFilter());
-  app.enableCors({
-    origin: env.CORS_ORIGIN === '*' ? true : env.CORS_ORIGIN.split(',').map((o) => o.trim()),
-    exposedHeaders: ['x-request-id'],
-  });
+  app.enableCors(corsOptions(env));
   app.enableShutdownHooks();
 
-  if (options.docs !== false) setUpDocs(app);
+  if (options.docs !== false && docsEnabled(env)) setUpDocs(app);
   return app;
 }
 
 /** OpenAPI document and Swagger UI at /docs. */
 function setUpDocs(app: NestFastifyApplication): void {
-  const document = SwaggerModule.createDocument(
+  SwaggerModule.setup('docs', app, openApiDocument(app));
+}
+
+/** The app's OpenAPI document (served at /docs-json; the fuzz tests drive every route in it). */
+export function openApiDocument(app: NestFastifyApplication): OpenAPIObject {
+  return SwaggerModule.createDocument(
     app,
     new DocumentBuilder()
       .setTitle('Conduit API')
@@ -75,5 +84,4 @@ function setUpDocs(app: NestFastifyApplication): void {
       .addApiKey({ type: 'apiKey', in: 'header', name: 'Authorization' }, 'Token')
       .build(),
   );
-  SwaggerModule.setup('docs', app, document);
 }

@@ -11,6 +11,7 @@ import { HealthModule } from './health/health.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { RedisModule } from './redis/redis.module.js';
 import { UsersModule } from './users/users.module.js';
+import { OutboxModule } from './outbox/outbox.module.js';
 import { CountersModule } from './counters/counters.module.js';
 import { FollowsModule } from './follows/follows.module.js';
 import { ArticlesModule } from './articles/articles.module.js';
@@ -36,9 +37,11 @@ export class AppModule {
               level: env.LOG_LEVEL,
               genReqId: (req: IncomingMessage) => requestIdOf(req),
               redact: ['req.headers.authorization', 'req.headers.cookie'],
-              // Health probes and scrapes would drown the access log.
+              // Health probes and scrapes would drown the access log. Nest's Fastify middleware
+              // strips the mount path from `req.url`; `originalUrl` is what the client asked for.
               autoLogging: {
-                ignore: (req: IncomingMessage) => /^\/(health|metrics)/.test(req.url ?? ''),
+                ignore: (req: IncomingMessage & { originalUrl?: string }) =>
+                  /^\/(health|metrics)(\/|\?|$)/.test(req.originalUrl ?? req.url ?? ''),
               },
             },
           }),
@@ -52,6 +55,7 @@ export class AppModule {
         HealthModule,
         AuthModule,
         CountersModule,
+        OutboxModule,
         UsersModule,
         FollowsModule,
         ArticlesModule,

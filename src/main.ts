@@ -1,18 +1,15 @@
 import { Logger } from '@nestjs/common';
-import { createClient } from 'redis';
 import { createApp } from './app.factory.js';
-import { validateEnv, type Env } from './config/env.schema.js';
+import { describeError, rootError } from './common/describe-error.js';
+import { docsEnabled, validateEnv, type Env } from './config/env.schema.js';
 import { ensureDatabaseExists, redactUrl, runMigrations } from './database/ensure-database.js';
 import { loadDotEnv } from './database/load-dot-env.js';
+import { explainPostgresFailure } from './database/postgres-failure.js';
+import { withRedis } from './redis/redis.client.js';
+import { describeTopology, redisTopologyOf, topologyVariables } from './redis/redis-topology.js';
 
 /** A start-up failure the operator can fix: printed as one line, without a stack trace. */
 class StartupError extends Error {}
-
-function describe(error: unknown): string {
-  if (error instanceof AggregateError && error.errors.length > 0) return describe(error.errors[0]);
-  const { code, message } = error as { code?: string; message?: string };
-  return code ?? message ?? String(error);
-}
 
 async function preparePostgres(env: Env): Promise<void> {
   try {
@@ -20,31 +17,25 @@ async function preparePostgres(env: Env): Promise<void> {
       new Logger('Bootstrap').log(`created database ${redactUrl(env.DATABASE_URL)}`);
     }
   } catch (error) {
-    throw new StartupError(
-      `Cannot reach Postgres at ${redactUrl(env.DATABASE_URL)} (${describe(error)}). ` +
-        'Start it with `docker compose up -d postgres` or set DATABASE_URL.',
-    );
+    throw new StartupError(explainPostgresFailure(error, env.DATABASE_URL));
   }
   const ran = await runMigrations(env.DATABASE_URL);
   if (ran.length) new Logger('Bootstrap').log(`applied migrations: ${ran.join(', ')}`);
 }
 
 async function checkRedis(env: Env): Promise<void> {
-  const probe = createClient({
-    url: env.REDIS_URL,
-    socket: { connectTimeout: env.REDIS_CONNECT_TIMEOUT_MS, reconnectStrategy: false },
-  });
-  probe.on('error', () => {});
+  const topology = redisTopologyOf(env);
   try {
-    await probe.connect();
-    await probe.ping();
+    await withRedis(topology, env.REDIS_CONNECT_TIMEOUT_MS, (redis) => redis.primary.ping());
   } catch (error) {
+    const start =
+      topology.kind === 'standalone'
+        ? '`docker compose up -d redis`'
+        : `\`scripts/redis-topology.sh up ${topology.kind}\``;
     throw new StartupError(
-      `Cannot reach Redis at ${redactUrl(env.REDIS_URL)} (${describe(error)}). ` +
-        'Start it with `docker compose up -d redis` or set REDIS_URL.',
+      `Cannot reach ${describeTopology(topology)} (${describeError(error)}). ` +
+        `Start it with ${start} or set ${topologyVariables(topology)}.`,
     );
-  } finally {
-    if (probe.isOpen) probe.destroy();
   }
 }
 
@@ -59,9 +50,18 @@ async function main(): Promise<void> {
   await preparePostgres(env);
   await checkRedis(env);
   const app = await createApp();
-  await app.listen({ port: env.PORT, host: env.HOST });
+  try {
+    await app.listen({ port: env.PORT, host: env.HOST });
+  } catch (error) {
+    if (rootError(error).code !== 'EADDRINUSE') throw error;
+    await app.close().catch(() => {});
+    throw new StartupError(
+      `Port ${env.PORT} is already in use on ${env.HOST}: stop the other process or set PORT`,
+    );
+  }
   new Logger('Bootstrap').log(
-    `Conduit API listening on http://${env.HOST}:${env.PORT} (docs at /docs)`,
+    `Conduit API listening on http://${env.HOST}:${env.PORT}` +
+      (docsEnabled(env) ? ' (docs at /docs)' : ' (docs off: DOCS_ENABLED)'),
   );
 }
 

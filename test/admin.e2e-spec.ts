@@ -5,7 +5,7 @@ import { bootApp, resetState, type TestApp } from './support/test-app.js';
 
 const run = promisify(execFile);
 
-describe('admins: role column, ADMIN_EMAILS, admin:grant', () => {
+describe('admins: role column, ADMIN_EMAILS bootstrap, admin:grant', () => {
   let t: TestApp;
 
   beforeAll(async () => {
@@ -23,7 +23,7 @@ describe('admins: role column, ADMIN_EMAILS, admin:grant', () => {
     return rows[0].role;
   };
 
-  it('registers users as "user", and as "admin" when their email is in ADMIN_EMAILS', async () => {
+  it('registers users as "user", and as "admin" when their email is in ADMIN_EMAILS and there is no admin yet', async () => {
     const plain = await registerUser(t);
     const boss = await registerUser(t, { email: 'BOSS@example.com' });
     expect(await roleOf(plain.email)).toBe('user');
@@ -37,22 +37,23 @@ describe('admins: role column, ADMIN_EMAILS, admin:grant', () => {
     ).rejects.toThrow(/users_role_check/);
   });
 
-  it('promotes existing users listed in ADMIN_EMAILS at start-up', async () => {
+  it('promotes existing users listed in ADMIN_EMAILS at start-up only while there is no admin', async () => {
     await t.db.query(
       `INSERT INTO users (email, username, password_hash) VALUES ('other-admin@example.com', 'otheradmin', 'x')`,
     );
     expect(await roleOf('other-admin@example.com')).toBe('user');
-    const second = await bootApp({ ADMIN_EMAILS: 'other-admin@example.com' });
-    try {
-      expect(await roleOf('other-admin@example.com')).toBe('admin');
-    } finally {
-      await second.close();
-    }
+    // boss@example.com is an admin: ADMIN_EMAILS grants nothing more.
+    await (await bootApp({ ADMIN_EMAILS: 'other-admin@example.com' })).close();
+    expect(await roleOf('other-admin@example.com')).toBe('user');
+
+    await t.db.query(`UPDATE users SET role = 'user'`);
+    await (await bootApp({ ADMIN_EMAILS: 'other-admin@example.com' })).close();
+    expect(await roleOf('other-admin@example.com')).toBe('admin');
+    expect(await roleOf('boss@example.com')).toBe('user');
   });
 
   it('npm run admin:grant -- EMAIL makes an existing user an admin (compiled CLI)', async () => {
     const user = await registerUser(t);
-    // The admin guard caches the role: this 403 leaves "user" cached for this account...
     await t.http().get('/api/admin/reconciliation').set(authHeader(user.token)).expect(403);
     const env = { ...process.env, DATABASE_URL: process.env.DATABASE_URL };
     const granted = await run(process.execPath, ['dist/users/admin-grant.cli.js', user.email], {
@@ -60,7 +61,7 @@ describe('admins: role column, ADMIN_EMAILS, admin:grant', () => {
     });
     expect(granted.stdout).toContain(`${user.email} is now an admin`);
     expect(await roleOf(user.email)).toBe('admin');
-    // ...and the CLI drops that entry, so the grant takes effect at once.
+    // The CLI writes Postgres only; the guard reads the role there, so the grant bites at once.
     await t.http().get('/api/admin/reconciliation').set(authHeader(user.token)).expect(200);
     const again = await run(process.execPath, ['dist/users/admin-grant.cli.js', user.email], {
       env,

@@ -125,8 +125,11 @@ describe('articles, comments, favorites, tags and feed (RealWorld)', () => {
       expect(response.body).toEqual({ errors: { body: ['article not found'] } });
     });
     expect(sql).toBe(0);
-    for (const slug of ['%00', 'a%01b', '%F0%9F%90%89'])
+    for (const slug of ['a%01b', '%F0%9F%90%89'])
       await t.http().get(`/api/articles/${slug}`).expect(404);
+    // NUL is refused where input enters, like in any other field (422 naming it).
+    const nul = await t.http().get('/api/articles/%00').expect(422);
+    expect(Object.keys(nul.body.errors as object)).toEqual(['slug']);
   });
 
   it('favorites are idempotent, counted, and each viewer sees their own flag', async () => {

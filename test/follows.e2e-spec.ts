@@ -238,8 +238,11 @@ describe('follows (RealWorld profile endpoints and extensions)', () => {
     await follow(a, c.username).expect(200);
     await follow(c, b.username).expect(200);
     const ids = await Promise.all([a, b, c].map((u) => userId(t, u.username)));
-    await t.redis.del(
-      ids.flatMap((id) => [keys.following(id), keys.followers(id), keys.userCounts(id)]),
+    // One DEL per key: keys of different users are in different slots on Cluster.
+    await Promise.all(
+      ids
+        .flatMap((id) => [keys.following(id), keys.followers(id), keys.userCounts(id)])
+        .map((key) => t.redis.del(key)),
     );
 
     // A missing zset must not read as "follows nobody".

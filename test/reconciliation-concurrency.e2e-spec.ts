@@ -155,6 +155,39 @@ describe('reconciliation under concurrent writes, across two instances', () => {
     await one.redis.del(keys.lock('renewal-test'));
   });
 
+  it('a Redis lock lost mid-run (as a failover loses it) lets no second run start: Postgres holds the run', async () => {
+    const service = one.app.get(ReconciliationService);
+    const first = service.run();
+    // Wait until the first run holds the lock, then lose the Redis key as a promoted replica would.
+    for (let i = 0; i < 200 && (await one.redis.exists(keys.lock('reconciliation'))) === 0; i++)
+      await sleep(5);
+    await one.redis.del(keys.lock('reconciliation'));
+    // The other instance passes the Redis pre-check, and Postgres turns it away.
+    expect(await two.app.get(ReconciliationService).run()).toBeNull();
+    expect(await first).not.toBeNull();
+    // The loser gave its Redis key back: the next run starts.
+    expect(await two.app.get(ReconciliationService).run()).not.toBeNull();
+    await expectRedisToMatchDb(one);
+  });
+
+  it('a lock is lost when its Postgres session fails, and then no longer blocks others', async () => {
+    const locks = one.app.get(RedisLocks);
+    const held = (await locks.tryAcquire('session-test', { ttlMs: 600 }))!;
+    const [{ pid }] = await one.db.query<{ pid: number }[]>(
+      `SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted AND pid <> pg_backend_pid()
+       AND objid = (hashtextextended($1, 0) & x'ffffffff'::bigint)::oid LIMIT 1`,
+      [keys.lock('session-test')],
+    );
+    await one.db.query('SELECT pg_terminate_backend($1)', [pid]);
+    await sleep(500);
+    expect(held.lost).toBe(true);
+    await one.redis.del(keys.lock('session-test'));
+    const next = (await locks.tryAcquire('session-test', { ttlMs: 600 }))!;
+    expect(next).not.toBeNull();
+    await next.release();
+    await held.release();
+  });
+
   async function waitOrStatus(app: TestApp): Promise<{ running: boolean }> {
     return (
       await app.http().get('/api/admin/reconciliation').set(authHeader(admin.token)).expect(200)

@@ -176,7 +176,7 @@ describe('users and authentication (RealWorld)', () => {
   it('refuses a token whose session was revoked even after the cache entry expired', async () => {
     const user = await registerUser(t);
     await t.http().post('/api/users/logout').set(authHeader(user.token)).expect(204);
-    await deleteRedisKeys(t.redis, 'test:*');
+    await deleteRedisKeys(t.topology, 'test:*');
     await t.http().get('/api/user').set(authHeader(user.token)).expect(401);
   });
 });

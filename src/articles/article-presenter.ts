@@ -1,8 +1,7 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import type { AuthContext } from '../auth/auth-context.js';
 import { CacheAsideService } from '../cache/cache-aside.service.js';
 import type { ResponsePersonalizer } from '../cache/cached.decorator.js';
-import { MetricsService } from '../metrics/metrics.service.js';
 import { FollowsService } from '../follows/follows.service.js';
 import { RedisKeys } from '../redis/keys.js';
 import { ProfilesService } from '../users/profiles.service.js';
@@ -24,7 +23,6 @@ import { ViewsCounter } from './views-counter.service.js';
  */
 @Injectable()
 export class ArticlePresenter {
-  private readonly logger = new Logger(ArticlePresenter.name);
   private readonly articlePolicy;
 
   constructor(
@@ -35,7 +33,6 @@ export class ArticlePresenter {
     private readonly follows: FollowsService,
     private readonly favorites: FavoritesStore,
     private readonly views: ViewsCounter,
-    private readonly metrics: MetricsService,
   ) {
     this.articlePolicy = cache.policy('article');
   }
@@ -98,8 +95,9 @@ export class ArticlePresenter {
     try {
       flags = await this.favorites.flags(viewerId, articleIds);
     } catch {
-      this.metrics.countRedisError('favorites.flags');
-      flags = articleIds.map(() => undefined);
+      // Counted and logged by the gateway: Postgres answers, and no rebuild is tried.
+      const fromDb = await this.articles.favoritedAmong(viewerId, articleIds);
+      return articleIds.map((id) => fromDb.has(id));
     }
     const unknown = articleIds.filter((_, i) => flags[i] === undefined);
     if (unknown.length === 0) return flags as boolean[];
@@ -109,9 +107,8 @@ export class ArticlePresenter {
   }
 
   private rebuildInBackground(articleId: number): void {
-    this.favorites
-      .rebuild(articleId, this.articles.favoriterIds(articleId))
-      .catch((error: unknown) => this.logger.warn(`favoriters rebuild failed: ${String(error)}`));
+    // A failure is counted and logged by the gateway; the next read tries again.
+    this.favorites.rebuild(articleId, this.articles.favoriterIds(articleId)).catch(() => undefined);
   }
 }
 

@@ -1,12 +1,11 @@
-import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { Injectable, OnModuleInit } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { CacheAsideService } from '../cache/cache-aside.service.js';
-import { CacheTagsService } from '../cache/cache-tags.service.js';
 import { cachedResponseKey } from '../cache/cached.interceptor.js';
 import { UserCountersService } from '../counters/user-counters.service.js';
 import { AdvisoryLocks } from '../database/advisory-locks.js';
 import { hasControlCharacters } from '../common/text.js';
-import { MetricsService } from '../metrics/metrics.service.js';
+import { OutboxService } from '../outbox/outbox.service.js';
+import type { WriteEffects } from '../outbox/write-effects.js';
 import { RedisKeys } from '../redis/keys.js';
 import { ProfilesService } from '../users/profiles.service.js';
 import { ArticlePresenter } from './article-presenter.js';
@@ -43,7 +42,6 @@ const plausibleSlug = (slug: string): boolean => slug.length <= 255 && !hasContr
  */
 @Injectable()
 export class ArticlesService implements OnModuleInit {
-  private readonly logger = new Logger(ArticlesService.name);
   private readonly lastTotals = new WeakMap<
     EntityManager,
     { key: string; totals: Promise<Map<number, AuthorTotals>> }
@@ -56,10 +54,8 @@ export class ArticlesService implements OnModuleInit {
     private readonly favorites: FavoritesStore,
     private readonly counters: UserCountersService,
     private readonly locks: AdvisoryLocks,
-    private readonly cache: CacheAsideService,
-    private readonly tags: CacheTagsService,
+    private readonly outbox: OutboxService,
     private readonly keys: RedisKeys,
-    private readonly metrics: MetricsService,
   ) {}
 
   onModuleInit(): void {
@@ -121,55 +117,82 @@ export class ArticlesService implements OnModuleInit {
 
   async create(authorId: number, input: NewArticle): Promise<ArticleView> {
     const id = await this.locks.run([this.counters.writerLock(authorId)], async (manager) => {
-      const articleId = await this.withFreeSlug(slugify(input.title), (slug) =>
-        manager.transaction(async (tx) => {
-          const newId = await this.articles.insert(tx, { ...input, slug, authorId });
-          await this.articles.replaceTags(tx, newId, input.tagList ?? []);
-          return newId;
-        }),
+      const { result: articleId, recorded } = await this.withFreeSlug(
+        slugify(input.title),
+        (slug) =>
+          this.outbox.transaction(async (tx) => {
+            const newId = await this.articles.insert(tx, { ...input, slug, authorId });
+            await this.articles.replaceTags(tx, newId, input.tagList ?? []);
+            // Lists and tags change (a new article, maybe a new tag); the slug may be cached as
+            // unknown (a negative entry).
+            return {
+              result: newId,
+              effects: {
+                cacheKeys: this.cachedKeysOf(newId, slug),
+                tags: [ARTICLES_TAG],
+                recountUsers: [authorId],
+              },
+            };
+          }, manager),
       );
-      await this.counters.apply(authorId, { articles: 1 });
+      const counted = await this.counters.apply(authorId, { articles: 1 });
+      await this.outbox.complete(recorded, counted);
       return articleId;
     });
-    await this.tags.bump(ARTICLES_TAG);
     return this.viewById(id, authorId);
   }
 
   async update(viewerId: number, slug: string, input: UpdateArticle): Promise<ArticleView> {
     const ref = await this.requireOwn(viewerId, slug);
     const titleChanged = input.title !== undefined;
-    const newSlug = await this.locks.run([], (manager) =>
-      this.withFreeSlug(titleChanged ? slugify(input.title!) : ref.slug, (candidate) =>
-        manager.transaction(async (tx) => {
-          await this.articles.update(tx, ref.id, {
-            slug: titleChanged ? candidate : undefined,
-            title: input.title,
-            description: input.description,
-            body: input.body,
-          });
-          if (input.tagList !== undefined)
-            await this.articles.replaceTags(tx, ref.id, input.tagList);
-          return candidate;
-        }),
-      ),
-    );
-    await this.evict(ref.id, ref.slug, newSlug);
+    await this.locks.run([], async (manager) => {
+      const { recorded } = await this.withFreeSlug(
+        titleChanged ? slugify(input.title!) : ref.slug,
+        (candidate) =>
+          this.outbox.transaction(async (tx) => {
+            await this.articles.update(tx, ref.id, {
+              slug: titleChanged ? candidate : undefined,
+              title: input.title,
+              description: input.description,
+              body: input.body,
+            });
+            if (input.tagList !== undefined)
+              await this.articles.replaceTags(tx, ref.id, input.tagList);
+            return {
+              result: candidate,
+              effects: this.staleAfterWrite(ref.id, ref.slug, candidate),
+            };
+          }, manager),
+      );
+      await this.outbox.complete(recorded);
+    });
     return this.viewById(ref.id, viewerId);
   }
 
   async delete(viewerId: number, slug: string): Promise<void> {
     const ref = await this.requireOwn(viewerId, slug);
     await this.locks.run([this.counters.writerLock(ref.authorId)], async (manager) => {
-      const removed = await this.articles.delete(manager, ref.id);
+      const { result: removed, recorded } = await this.outbox.transaction(async (tx) => {
+        const deleted = await this.articles.delete(tx, ref.id);
+        return {
+          result: deleted,
+          effects: deleted ? this.staleAfterArticleCountChange(ref) : null,
+        };
+      }, manager);
       if (!removed) return;
-      await this.counters.apply(ref.authorId, {
-        articles: -1,
-        likes: -removed.favoritesCount,
-        views: -removed.viewsCount,
-      });
+      const [counted, dropped] = await Promise.all([
+        this.counters.apply(ref.authorId, {
+          articles: -1,
+          likes: -removed.favoritesCount,
+          views: -removed.viewsCount,
+        }),
+        this.favorites.drop(ref.id).then(
+          () => true,
+          () => false,
+        ),
+      ]);
+      await this.outbox.complete(recorded, counted && dropped);
     });
-    await this.favorites.drop(ref.id).catch(() => this.metrics.countRedisError('favorites.drop'));
-    await this.evict(ref.id, ref.slug);
   }
 
   async setFavorite(viewerId: number, slug: string, favorite: boolean): Promise<ArticleView> {
@@ -180,20 +203,28 @@ export class ArticlesService implements OnModuleInit {
         this.counters.writerLock(ref.authorId),
       ],
       async (manager) => {
-        const changed = favorite
-          ? await this.articles.addFavorite(manager, viewerId, ref.id)
-          : await this.articles.removeFavorite(manager, viewerId, ref.id);
-        if (!changed) return; // a repeated favorite or unfavorite moves nothing
-        try {
-          await this.favorites.apply(ref.id, viewerId, favorite);
-        } catch {
-          this.metrics.countRedisError('favorites.apply');
-          await this.cache.invalidate(this.keys.articleFavoriters(ref.id));
-        }
-        await this.counters.apply(ref.authorId, { likes: favorite ? 1 : -1 });
+        const { recorded } = await this.outbox.transaction(async (tx) => {
+          const changed = favorite
+            ? await this.articles.addFavorite(tx, viewerId, ref.id)
+            : await this.articles.removeFavorite(tx, viewerId, ref.id);
+          // A repeated favorite or unfavorite moves nothing and records nothing.
+          return {
+            result: changed,
+            effects: changed ? this.staleAfterArticleCountChange(ref) : null,
+          };
+        }, manager);
+        if (!recorded) return;
+        const [member, counted] = await Promise.all([
+          // A failure is counted and logged by the gateway; the relay drops the set instead.
+          this.favorites.apply(ref.id, viewerId, favorite).then(
+            () => true,
+            () => false,
+          ),
+          this.counters.apply(ref.authorId, { likes: favorite ? 1 : -1 }),
+        ]);
+        await this.outbox.complete(recorded, member && counted);
       },
     );
-    await this.evict(ref.id, ref.slug);
     return this.viewById(ref.id, viewerId);
   }
 
@@ -230,12 +261,28 @@ export class ArticlesService implements OnModuleInit {
     }
   }
 
-  /** Drops what a write made stale: the object, the response under each slug, lists and tags. */
-  private async evict(articleId: number, ...slugs: string[]): Promise<void> {
-    await this.cache.invalidate(
+  /** The cached object and the cached response under each slug. */
+  private cachedKeysOf(articleId: number, ...slugs: string[]): string[] {
+    return [
       this.keys.article(articleId),
       ...[...new Set(slugs)].map((slug) => cachedResponseKey(this.keys, 'article', slug)),
-    );
-    await this.tags.bump(ARTICLES_TAG);
+    ];
+  }
+
+  /**
+   * A delete or a (un)favorite: also the favoriter set (the relay drops it) and the author's
+   * counts (the relay recounts them).
+   */
+  private staleAfterArticleCountChange(ref: ArticleRef): Partial<WriteEffects> {
+    return {
+      ...this.staleAfterWrite(ref.id, ref.slug),
+      derivedKeys: [this.keys.articleFavoriters(ref.id)],
+      recountUsers: [ref.authorId],
+    };
+  }
+
+  /** What a write makes stale: the object, the response under each slug, lists and tags. */
+  private staleAfterWrite(articleId: number, ...slugs: string[]): Partial<WriteEffects> {
+    return { cacheKeys: this.cachedKeysOf(articleId, ...slugs), tags: [ARTICLES_TAG] };
   }
 }

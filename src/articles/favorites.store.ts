@@ -1,10 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { Env } from '../config/env.schema.js';
 import { RedisKeys } from '../redis/keys.js';
-import type { RedisClient } from '../redis/redis.client.js';
-import { InjectRedis } from '../redis/redis.constants.js';
-import { idMember, LOADED_SENTINEL, rebuildUnderLease } from '../redis/lazy-structure.js';
-import { withTimeout } from '../redis/with-timeout.js';
+import { RedisGateway } from '../redis/redis-gateway.js';
+import {
+  idMember,
+  LOADED_SENTINEL,
+  rebuildUnderLease,
+  type ScratchWriter,
+} from '../redis/lazy-structure.js';
 
 /** Sets hold zero-padded user ids plus LOADED_SENTINEL: a missing key means "not built yet". */
 
@@ -16,29 +19,30 @@ import { withTimeout } from '../redis/with-timeout.js';
 @Injectable()
 export class FavoritesStore {
   constructor(
-    @InjectRedis() private readonly redis: RedisClient,
+    private readonly redis: RedisGateway,
     private readonly keys: RedisKeys,
     private readonly env: Env,
   ) {}
 
   async apply(articleId: number, userId: number, favorited: boolean): Promise<void> {
     const key = this.keys.articleFavoriters(articleId);
-    await this.redis.applyIfLoaded(key, RedisKeys.leaseOf(key), [
-      favorited ? 'SADD' : 'SREM',
-      idMember(userId),
-    ]);
+    await this.redis.run('favorites.apply', (redis) =>
+      redis.applyIfLoaded(key, RedisKeys.leaseOf(key), [
+        favorited ? 'SADD' : 'SREM',
+        idMember(userId),
+      ]),
+    );
   }
 
   /** Per article: true/false when its set is loaded, undefined when it is not. */
   async flags(userId: number, articleIds: number[]): Promise<(boolean | undefined)[]> {
-    const replies = await withTimeout(
+    const replies = await this.redis.run('favorites.flags', (redis) =>
       Promise.all(
         articleIds.flatMap((id) => {
           const key = this.keys.articleFavoriters(id);
-          return [this.redis.exists(key), this.redis.sIsMember(key, idMember(userId))];
+          return [redis.exists(key), redis.sIsMember(key, idMember(userId))];
         }),
       ),
-      this.env.REDIS_COMMAND_TIMEOUT_MS,
     );
     return articleIds.map((_, i) => (replies[2 * i] ? replies[2 * i + 1] === 1 : undefined));
   }
@@ -46,18 +50,24 @@ export class FavoritesStore {
   async rebuild(articleId: number, userIds: AsyncIterable<number[]>): Promise<boolean> {
     return rebuildUnderLease(
       this.redis,
+      'favorites.rebuild',
       this.keys.articleFavoriters(articleId),
       this.env.CACHE_LEASE_MS * 5,
-      async (scratch) => {
-        await this.redis.sAdd(scratch, LOADED_SENTINEL);
-        for await (const chunk of userIds) {
-          if (chunk.length) await this.redis.sAdd(scratch, chunk.map(idMember));
-        }
-      },
+      setChunks(userIds),
     );
   }
 
   async drop(articleId: number): Promise<void> {
-    await this.redis.unlink(this.keys.articleFavoriters(articleId));
+    await this.redis.run('favorites.drop', (redis) =>
+      redis.unlink(this.keys.articleFavoriters(articleId)),
+    );
+  }
+}
+
+async function* setChunks(userIds: AsyncIterable<number[]>): AsyncIterable<ScratchWriter> {
+  yield (redis, scratch) => redis.sAdd(scratch, LOADED_SENTINEL);
+  for await (const chunk of userIds) {
+    const members = chunk.map(idMember);
+    if (members.length) yield (redis, scratch) => redis.sAdd(scratch, members);
   }
 }

@@ -1,19 +1,18 @@
-import { randomUUID } from 'node:crypto';
-import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { Injectable, OnModuleInit } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { CacheAsideService } from '../cache/cache-aside.service.js';
 import { cachedResponseKey } from '../cache/cached.interceptor.js';
 import { Env } from '../config/env.schema.js';
 import { UserCountersService } from '../counters/user-counters.service.js';
 import { AdvisoryLocks } from '../database/advisory-locks.js';
-import { MetricsService } from '../metrics/metrics.service.js';
 import { RedisKeys } from '../redis/keys.js';
-import type { RedisClient } from '../redis/redis.client.js';
-import { InjectRedis } from '../redis/redis.constants.js';
+import { RedisGateway } from '../redis/redis-gateway.js';
+import { RedisLocks } from '../redis/redis-lock.js';
 import { ArticlesRepository } from './articles.repository.js';
-import { withTimeout } from '../redis/with-timeout.js';
 
 const FLUSH_CHUNK = 1000;
+const FLUSH_LOCK = 'views-flush';
+const FLUSH_LOCK_TTL_MS = 60_000;
 
 /**
  * Article views, write-behind: each read is one HINCRBY on a Redis hash of pending deltas; a
@@ -23,16 +22,14 @@ const FLUSH_CHUNK = 1000;
  */
 @Injectable()
 export class ViewsCounter implements OnModuleInit {
-  private readonly logger = new Logger(ViewsCounter.name);
-
   constructor(
-    @InjectRedis() private readonly redis: RedisClient,
+    private readonly redis: RedisGateway,
+    private readonly redisLocks: RedisLocks,
     private readonly keys: RedisKeys,
     private readonly articles: ArticlesRepository,
     private readonly counters: UserCountersService,
     private readonly locks: AdvisoryLocks,
     private readonly cache: CacheAsideService,
-    private readonly metrics: MetricsService,
     private readonly scheduler: SchedulerRegistry,
     private readonly env: Env,
   ) {}
@@ -47,12 +44,11 @@ export class ViewsCounter implements OnModuleInit {
     }
   }
 
-  /** Counts one view; never fails the read. */
+  /** Counts one view; never fails or delays the read (a failure is counted by the gateway). */
   record(articleId: number): void {
-    this.redis.hIncrBy(this.keys.pendingViews(), String(articleId), 1).catch((error: unknown) => {
-      this.metrics.countRedisError('views.record');
-      this.logger.debug?.(`view not counted: ${String(error)}`);
-    });
+    this.redis.fireAndForget('views.record', (redis) =>
+      redis.hIncrBy(this.keys.pendingViews(), String(articleId), 1),
+    );
   }
 
   /** Views counted in Redis but not yet in Postgres. */
@@ -60,46 +56,54 @@ export class ViewsCounter implements OnModuleInit {
     if (articleIds.length === 0) return [];
     try {
       const fields = articleIds.map(String);
-      const [pending, flushing] = await withTimeout(
+      const [pending, flushing] = await this.redis.run('views.pending', (redis) =>
         Promise.all([
-          this.redis.hmGet(this.keys.pendingViews(), fields),
-          this.redis.hmGet(this.keys.flushingViews(), fields),
+          redis.hmGet(this.keys.pendingViews(), fields),
+          redis.hmGet(this.keys.flushingViews(), fields),
         ]),
-        this.env.REDIS_COMMAND_TIMEOUT_MS,
       );
       return articleIds.map((_, i) => Number(pending[i] ?? 0) + Number(flushing[i] ?? 0));
     } catch {
-      this.metrics.countRedisError('views.pending');
       return articleIds.map(() => 0);
     }
   }
 
   /** Moves pending views to Postgres. Returns the number of views flushed. */
   async flush(): Promise<number> {
-    const lockKey = this.keys.lock('views-flush');
-    const token = randomUUID();
-    if ((await this.redis.set(lockKey, token, { NX: true, PX: 60_000 })) !== 'OK') return 0;
+    const lock = await this.redisLocks.tryAcquire(FLUSH_LOCK, { ttlMs: FLUSH_LOCK_TTL_MS });
+    if (!lock) return 0;
     try {
       const flushing = this.keys.flushingViews();
       // A batch left over by a crashed flush goes first; otherwise take the current one.
-      if (!(await this.redis.exists(flushing))) {
-        try {
-          await this.redis.rename(this.keys.pendingViews(), flushing);
-        } catch {
-          return 0; // nothing pending
-        }
+      const leftOver = await this.redis.background('views.flush', (redis) =>
+        redis.exists(flushing),
+      );
+      if (!leftOver) {
+        const taken = await this.redis.background('views.flush', (redis) =>
+          redis.rename(this.keys.pendingViews(), flushing).then(
+            () => true,
+            (error: unknown) => {
+              // Nothing pending is the common case, not a failure.
+              if (String(error).includes('no such key')) return false;
+              throw error;
+            },
+          ),
+        );
+        if (!taken) return 0;
       }
       let flushed = 0;
       let cursor = '0';
       do {
-        const reply = await this.redis.hScan(flushing, cursor, { COUNT: FLUSH_CHUNK });
+        const reply = await this.redis.background('views.flush', (redis) =>
+          redis.hScan(flushing, cursor, { COUNT: FLUSH_CHUNK }),
+        );
         cursor = String(reply.cursor);
         if (reply.entries.length) flushed += await this.flushChunk(reply.entries);
-      } while (cursor !== '0');
-      await this.redis.del(flushing);
+      } while (cursor !== '0' && !lock.lost);
+      if (!lock.lost) await this.redis.background('views.flush', (redis) => redis.del(flushing));
       return flushed;
     } finally {
-      await this.redis.releaseLock(lockKey, token).catch(() => 0);
+      await lock.release().catch(() => undefined);
     }
   }
 
@@ -122,25 +126,28 @@ export class ViewsCounter implements OnModuleInit {
     );
     // The cached articles carry the flushed total: move the delta into them (pending no longer
     // holds it). Bumped in place, not deleted, so a flush never causes a wave of cache misses.
-    await Promise.all(
-      updated.flatMap((row) =>
-        [this.keys.article(row.id), cachedResponseKey(this.keys, 'article', row.slug)].map((key) =>
-          this.redis.bumpViewsCount(key, RedisKeys.leaseOf(key), row.delta),
+    const cachedCopies = updated.flatMap((row) => [
+      this.keys.article(row.id),
+      cachedResponseKey(this.keys, 'article', row.slug),
+    ]);
+    const copyDeltas = updated.flatMap((row) => [row.delta, row.delta]);
+    await this.redis
+      .background('views.bump', (redis) =>
+        Promise.all(
+          cachedCopies.map((key, i) =>
+            redis.bumpViewsCount(key, RedisKeys.leaseOf(key), copyDeltas[i]),
+          ),
         ),
+      )
+      // The in-process copies do not carry the bump: every instance drops them.
+      .then(() => this.cache.changedInPlace(...cachedCopies))
+      // Counted and logged by the gateway: drop the cached copies instead.
+      .catch(() => this.cache.invalidate(...cachedCopies));
+    await this.redis.background('views.flush', (redis) =>
+      redis.hDel(
+        this.keys.flushingViews(),
+        entries.map((entry) => entry.field),
       ),
-    ).catch(async (error: unknown) => {
-      this.metrics.countRedisError('views.bump');
-      this.logger.warn(`could not update cached view counts, dropping them: ${String(error)}`);
-      await this.cache.invalidate(
-        ...updated.flatMap((row) => [
-          this.keys.article(row.id),
-          cachedResponseKey(this.keys, 'article', row.slug),
-        ]),
-      );
-    });
-    await this.redis.hDel(
-      this.keys.flushingViews(),
-      entries.map((entry) => entry.field),
     );
     return updated.reduce((sum, row) => sum + row.delta, 0);
   }

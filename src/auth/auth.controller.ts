@@ -1,21 +1,41 @@
 import { Controller, HttpCode, HttpStatus, Post } from '@nestjs/common';
-import { ApiSecurity, ApiNoContentResponse, ApiTags } from '@nestjs/swagger';
+import {
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiProperty,
+  ApiSecurity,
+  ApiTags,
+} from '@nestjs/swagger';
 import type { AuthContext } from './auth-context.js';
 import { CurrentUser, RequireAuth } from './auth.decorators.js';
 import { AuthService } from './auth.service.js';
 
+export class RevokedSessionsResponse {
+  @ApiProperty({ description: 'How many other sessions ended' }) revoked: number;
+}
+
 @ApiTags('User and Authentication')
-@Controller('users')
+@Controller()
 export class AuthController {
   constructor(private readonly auth: AuthService) {}
 
   /** Extension: ends the session behind this token; the token is refused from now on. */
-  @Post('logout')
+  @Post('users/logout')
   @RequireAuth()
   @ApiSecurity('Token')
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiNoContentResponse({ description: 'Session revoked' })
   async logout(@CurrentUser() auth: AuthContext): Promise<void> {
     await this.auth.logout(auth);
+  }
+
+  /** Extension: ends every other session of the caller; the token of this request stays valid. */
+  @Post('user/sessions/revoke')
+  @RequireAuth()
+  @ApiSecurity('Token')
+  @HttpCode(HttpStatus.OK)
+  @ApiOkResponse({ type: RevokedSessionsResponse })
+  async revokeOthers(@CurrentUser() auth: AuthContext): Promise<RevokedSessionsResponse> {
+    return { revoked: await this.auth.revokeOtherSessions(auth) };
   }
 }

@@ -38,4 +38,9 @@ export class AuthService {
   logout(auth: AuthContext): Promise<void> {
     return this.sessions.revoke(auth.sessionId);
   }
+
+  /** Ends every session of the caller except the one behind this request; returns how many. */
+  revokeOtherSessions(auth: AuthContext): Promise<number> {
+    return this.sessions.revokeAllBut(auth.userId, auth.sessionId);
+  }
 }

@@ -1,10 +1,8 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { ServiceUnavailableError } from '../common/domain-error.js';
 import { Env } from '../config/env.schema.js';
-import { MetricsService } from '../metrics/metrics.service.js';
 import { RedisKeys } from '../redis/keys.js';
-import type { RedisClient } from '../redis/redis.client.js';
-import { InjectRedis } from '../redis/redis.constants.js';
+import { RedisGateway } from '../redis/redis-gateway.js';
 
 /** Trim expired entries at most this often per instance (and at least 4 times per window). */
 const MAX_TRIM_INTERVAL_MS = 10_000;
@@ -14,13 +12,12 @@ const MAX_TRIM_INTERVAL_MS = 10_000;
  *
  * A request must not pay a Redis write each time: an in-process map remembers when this instance
  * last wrote each user, so a user costs at most one ZADD per ONLINE_MARK_INTERVAL_SECONDS per
- * instance. The write is fire-and-forget (presence is best effort; a Redis failure never fails the
- * request), counted in redis_errors_total. Entries older than the window are trimmed (throttled)
+ * instance. The write is fire-and-forget through the RedisGateway (presence is best effort; a Redis
+ * failure never fails or delays the request), counted in redis_errors_total. Entries older than the window are trimmed (throttled)
  * by both writers and readers, so the zset holds at most the users of one window.
  */
 @Injectable()
 export class OnlineUsersService {
-  private readonly logger = new Logger(OnlineUsersService.name);
   private readonly lastWrite = new Map<number, number>();
   private readonly intervalMs: number;
   private readonly windowMs: number;
@@ -29,9 +26,8 @@ export class OnlineUsersService {
   private lastSweep = 0;
 
   constructor(
-    @InjectRedis() private readonly redis: RedisClient,
+    private readonly redis: RedisGateway,
     private readonly keys: RedisKeys,
-    private readonly metrics: MetricsService,
     env: Env,
   ) {
     this.intervalMs = env.ONLINE_MARK_INTERVAL_SECONDS * 1000;
@@ -47,40 +43,44 @@ export class OnlineUsersService {
   markSeen(userId: number, now = Date.now()): void {
     const last = this.lastWrite.get(userId);
     if (last !== undefined && now - last < this.intervalMs) return;
-    if (!this.redis.isReady) {
-      // A command sent while the client reconnects can stay queued until it reconnects: skip it
-      // rather than pile up one pending write per active user during an outage.
-      this.metrics.countRedisError('online.mark');
+    // Skipped at once (and counted) by the gateway while Redis is away or its circuit is open:
+    // one pending write per active user must not pile up during an outage.
+    if (!this.redis.usable) {
+      this.redis.recordFailure('online.mark', 'Redis unavailable');
       return;
     }
     this.lastWrite.set(userId, now);
     this.sweep(now);
-    const multi = this.redis.multi().zAdd(this.keys.onlineUsers(), {
-      score: now,
-      value: String(userId),
-    });
-    if (this.trimDue(now)) {
-      multi.zRemRangeByScore(this.keys.onlineUsers(), '-inf', `(${now - this.windowMs}`);
-    }
-    multi.exec().catch((error: unknown) => {
-      // Forget the write so the next request retries it.
-      this.lastWrite.delete(userId);
-      this.metrics.countRedisError('online.mark');
-      this.logger.warn(`Redis online.mark failed: ${String(error)}`);
-    });
+    const trim = this.trimDue(now);
+    this.redis
+      .run('online.mark', (redis) => {
+        const multi = redis.multi().zAdd(this.keys.onlineUsers(), {
+          score: now,
+          value: String(userId),
+        });
+        if (trim)
+          multi.zRemRangeByScore(this.keys.onlineUsers(), '-inf', `(${now - this.windowMs}`);
+        return multi.exec();
+      })
+      // Forget the write so the next request retries it (the failure is counted by the gateway).
+      .catch(() => this.lastWrite.delete(userId));
   }
 
   /** Distinct users seen within the window (across all instances). */
   async count(now = Date.now()): Promise<number> {
     const key = this.keys.onlineUsers();
     const since = now - this.windowMs;
+    const trim = this.trimDue(now);
     try {
-      if (this.trimDue(now)) await this.redis.zRemRangeByScore(key, '-inf', `(${since}`);
-      return await this.redis.zCount(key, since, '+inf');
-    } catch (error) {
-      this.metrics.countRedisError('online.count');
-      this.logger.warn(`Redis online.count failed: ${String(error)}`);
-      // Presence lives only in Redis (it is not worth a database write per user per minute).
+      // One bounded round trip (MULTI) for the trim and the count.
+      const replies = await this.redis.run('online.count', (redis) => {
+        const multi = redis.multi();
+        if (trim) multi.zRemRangeByScore(key, '-inf', `(${since}`);
+        return multi.zCount(key, since, '+inf').exec();
+      });
+      return Number(replies[replies.length - 1]);
+    } catch {
+      // Counted and logged by the gateway. Presence lives only in Redis (it is not worth a database write per user per minute).
       throw new ServiceUnavailableError('online users are unavailable right now');
     }
   }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { CacheAsideService } from '../cache/cache-aside.service.js';
 import { Env } from '../config/env.schema.js';
+import { OutboxService } from '../outbox/outbox.service.js';
 import { RedisKeys } from '../redis/keys.js';
 import { SessionsRepository } from './sessions.repository.js';
 
@@ -26,6 +27,7 @@ export class SessionsService {
     private readonly cache: CacheAsideService,
     private readonly keys: RedisKeys,
     private readonly env: Env,
+    private readonly outbox: OutboxService,
   ) {
     this.policy = cache.policy('session', {
       ttlSeconds: Math.min(env.CACHE_TTL_SECONDS, env.JWT_TTL_SECONDS),
@@ -54,7 +56,27 @@ export class SessionsService {
   }
 
   async revoke(sessionId: string): Promise<void> {
-    await this.sessions.revoke(sessionId);
-    await this.cache.invalidate(this.keys.session(sessionId));
+    // Durable: a revoked token must not stay accepted from another instance's cache.
+    await this.outbox.write(async (tx) => {
+      await this.sessions.revoke(sessionId, tx);
+      return { result: undefined, effects: { cacheKeys: [this.keys.session(sessionId)] } };
+    });
+  }
+
+  /**
+   * Ends every other live session of the user: revoked in Postgres, their cache entries dropped
+   * through the outbox (recorded in the same transaction), so the next request with any of their
+   * tokens is refused on every instance, even if Redis misses the first attempt. Returns how many
+   * sessions ended.
+   */
+  async revokeAllBut(userId: number, keepSessionId: string): Promise<number> {
+    const revoked = await this.outbox.write(async (tx) => {
+      const ids = await this.sessions.revokeAllBut(userId, keepSessionId, tx);
+      return {
+        result: ids.length,
+        effects: ids.length ? { cacheKeys: ids.map((id) => this.keys.session(id)) } : null,
+      };
+    });
+    return revoked;
   }
 }

@@ -1,4 +1,10 @@
-import { adminEmails, DEFAULT_JWT_SECRET, validateEnv } from './env.schema.js';
+import {
+  adminEmails,
+  DEFAULT_JWT_SECRET,
+  docsEnabled,
+  trustProxy,
+  validateEnv,
+} from './env.schema.js';
 
 describe('validateEnv', () => {
   it('applies development defaults to an empty environment', () => {
@@ -39,7 +45,34 @@ describe('validateEnv', () => {
       /at least 32/,
     );
     const secret = 'a'.repeat(48);
-    expect(validateEnv({ NODE_ENV: 'production', JWT_SECRET: secret }).JWT_SECRET).toBe(secret);
+    const metrics = { METRICS_TOKEN: 'm'.repeat(24) };
+    expect(validateEnv({ NODE_ENV: 'production', JWT_SECRET: secret, ...metrics }).JWT_SECRET).toBe(
+      secret,
+    );
+  });
+
+  it('requires a metrics token in production, and turns docs off there by default', () => {
+    const production = { NODE_ENV: 'production', JWT_SECRET: 'a'.repeat(48) };
+    expect(() => validateEnv(production)).toThrow(/METRICS_TOKEN/);
+    expect(() => validateEnv({ ...production, METRICS_TOKEN: 'short' })).toThrow(/METRICS_TOKEN/);
+    const env = validateEnv({ ...production, METRICS_TOKEN: 'm'.repeat(24) });
+    expect(docsEnabled(env)).toBe(false);
+    expect(
+      docsEnabled(
+        validateEnv({ ...production, METRICS_TOKEN: 'm'.repeat(24), DOCS_ENABLED: 'true' }),
+      ),
+    ).toBe(true);
+    expect(docsEnabled(validateEnv({}))).toBe(true);
+    expect(docsEnabled(validateEnv({ DOCS_ENABLED: 'false' }))).toBe(false);
+  });
+
+  it('reads TRUST_PROXY as Fastify expects it', () => {
+    expect(trustProxy(validateEnv({}))).toBe(false);
+    expect(trustProxy(validateEnv({ TRUST_PROXY: 'true' }))).toBe(true);
+    expect(trustProxy(validateEnv({ TRUST_PROXY: '10.0.0.1, 10.1.0.0/16' }))).toEqual([
+      '10.0.0.1',
+      '10.1.0.0/16',
+    ]);
   });
 
   it('validates the stats settings: cron expression, online window vs mark interval, admins', () => {
@@ -53,5 +86,12 @@ describe('validateEnv', () => {
       'a@x.io',
       'b@y.io',
     ]);
+  });
+
+  it('bounds CORS_MAX_AGE_SECONDS', () => {
+    expect(validateEnv({}).CORS_MAX_AGE_SECONDS).toBe(86_400);
+    expect(validateEnv({ CORS_MAX_AGE_SECONDS: '600' }).CORS_MAX_AGE_SECONDS).toBe(600);
+    expect(() => validateEnv({ CORS_MAX_AGE_SECONDS: '-1' })).toThrow(/CORS_MAX_AGE_SECONDS/);
+    expect(() => validateEnv({ CORS_MAX_AGE_SECONDS: 'a day' })).toThrow(/CORS_MAX_AGE_SECONDS/);
   });
 });

@@ -5,6 +5,7 @@ import {
   IsBoolean,
   IsIn,
   IsInt,
+  IsOptional,
   IsString,
   Max,
   Min,
@@ -34,8 +35,42 @@ export class Env {
 
   @IsString() DATABASE_URL: string = 'postgres://postgres@127.0.0.1:5432/conduit';
   @IsInt() @Min(1) @Max(200) DATABASE_POOL_SIZE: number = 10;
+  /**
+   * How long a request waits for a pooled connection (or a new one) before it is answered 503:
+   * short, so an exhausted pool sheds load instead of queueing requests for seconds.
+   */
+  @IsInt() @Min(100) @Max(60_000) DATABASE_ACQUIRE_TIMEOUT_MS: number = 2000;
+  /** Postgres `statement_timeout` of the app's connections: a slower statement is cancelled (503). */
+  @IsInt() @Min(100) @Max(600_000) DATABASE_STATEMENT_TIMEOUT_MS: number = 5000;
+  /**
+   * Postgres `lock_timeout`: a statement waiting longer for a lock (a locked table) fails (503).
+   * Below the acquire timeout, so requests stuck on a lock free their pool slots before others
+   * waiting for one give up.
+   */
+  @IsInt() @Min(100) @Max(600_000) DATABASE_LOCK_TIMEOUT_MS: number = 1000;
 
+  /** Standalone Redis. Ignored when REDIS_SENTINELS or REDIS_CLUSTER_NODES is set. */
   @IsString() REDIS_URL: string = 'redis://127.0.0.1:6379/0';
+  /** Sentinel set: comma-separated `host:port` of the sentinels (with REDIS_SENTINEL_MASTER). */
+  @IsString() REDIS_SENTINELS: string = '';
+  /** The master name the sentinels monitor (`sentinel monitor <name> ...`). */
+  @IsString() REDIS_SENTINEL_MASTER: string = '';
+  /** Password of the sentinels themselves (not of the data nodes), when they require one. */
+  @IsString() REDIS_SENTINEL_PASSWORD: string = '';
+  /** Redis Cluster: comma-separated `redis://host:port` seed nodes (a few masters suffice). */
+  @IsString() REDIS_CLUSTER_NODES: string = '';
+  /**
+   * Cache reads (GET/MGET of cached entries, leaderboard pages) of requests without credentials go
+   * to replicas (Sentinel or Cluster); everything else stays on the master. No effect standalone.
+   */
+  @Transform(toBoolean) @IsBoolean() REDIS_READ_FROM_REPLICAS: boolean = false;
+  /**
+   * After a Redis failover each instance re-applies the invalidations and tag bumps it made within
+   * this many seconds (the new master may have missed them), and reads only from masters for as
+   * long (replicas are being reconfigured). Keep it above the time a failover takes to be noticed
+   * (Sentinel down-after-milliseconds or cluster-node-timeout, plus election).
+   */
+  @IsInt() @Min(0) @Max(3600) REDIS_FAILOVER_REPLAY_SECONDS: number = 120;
   /** Prepended to every key, so several apps (or the tests) can share one Redis. */
   @IsString() REDIS_KEY_PREFIX: string = 'conduit:';
   /** A Redis command slower than this fails and the caller falls through to Postgres. */
@@ -55,6 +90,10 @@ export class Env {
   @IsInt() @Min(10) CACHE_LEASE_MS: number = 2000;
   /** How long an instance without the lease waits for the holder's fill before querying itself. */
   @IsInt() @Min(0) CACHE_LEASE_WAIT_MS: number = 100;
+  /** Byte cap of the in-process tier in front of Redis (LRU); 0 turns the tier off. */
+  @IsInt() @Min(0) LOCAL_CACHE_MAX_BYTES: number = 64 * 1024 * 1024;
+  /** Longest an in-process entry lives: bounds staleness should an invalidation ever be lost. */
+  @IsInt() @Min(100) LOCAL_CACHE_TTL_MS: number = 60_000;
 
   /** How often pending article views are flushed from Redis to Postgres; 0 disables it. */
   @IsInt() @Min(0) VIEWS_FLUSH_INTERVAL_MS: number = 10_000;
@@ -62,13 +101,37 @@ export class Env {
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL: string = 'info';
   @IsString() CORS_ORIGIN: string = '*';
+  /** How long browsers may cache a preflight answer (browsers cap it: Chrome 2 h, Firefox 24 h). */
+  @IsInt() @Min(0) @Max(604_800) CORS_MAX_AGE_SECONDS: number = 86_400;
   @IsInt() @Min(1024) BODY_LIMIT_BYTES: number = 1024 * 1024;
 
   /**
-   * Comma-separated emails that get the admin role: applied at start-up and when such a user
-   * registers. Removing an email does not demote anyone (use the database for that).
+   * Comma-separated emails that bootstrap the first admins: granted at start-up and on registration
+   * only while the deployment has no admin at all (emails are unverified). Removing an email
+   * demotes nobody (an admin or the database does that).
    */
   @IsString() ADMIN_EMAILS: string = '';
+
+  /**
+   * Bearer token `/metrics` requires (`Authorization: Bearer <token>`). Required in production;
+   * elsewhere `/metrics` is public while it is empty.
+   */
+  @IsString() METRICS_TOKEN: string = '';
+  /** Swagger UI at /docs and the OpenAPI document at /docs-json. Default: on, off in production. */
+  @IsOptional() @Transform(toBoolean) @IsBoolean() DOCS_ENABLED?: boolean = undefined;
+
+  /** Login and registration attempts: fixed window, and the limits within it (then 429). */
+  @IsInt() @Min(1) THROTTLE_WINDOW_SECONDS: number = 60;
+  /** Attempts per client address per route and window (all accounts together). */
+  @IsInt() @Min(1) THROTTLE_ADDRESS_LIMIT: number = 30;
+  /** Attempts per account (normalized email) per route and window (all addresses together). */
+  @IsInt() @Min(1) THROTTLE_ACCOUNT_LIMIT: number = 10;
+  /**
+   * Fastify's trustProxy: `false` (client address = the TCP peer), `true` (believe
+   * X-Forwarded-For), or a comma-separated list of proxy addresses/CIDRs whose X-Forwarded-For is
+   * believed.
+   */
+  @IsString() TRUST_PROXY: string = 'false';
 
   /** Distinct users seen within this window count as online. */
   @IsInt() @Min(1) ONLINE_WINDOW_SECONDS: number = 300;
@@ -83,6 +146,26 @@ export class Env {
   @IsInt() @Min(1) @Max(10_000) RECONCILE_BATCH_SIZE: number = 1000;
   /** TTL of the reconciliation lock; it is renewed every third of it while the job runs. */
   @IsInt() @Min(1000) RECONCILE_LOCK_TTL_MS: number = 30_000;
+
+  /** Safety poll of the outbox relay (rows whose writer died before confirming); 0 = no relay. */
+  @IsInt() @Min(0) OUTBOX_RELAY_INTERVAL_MS: number = 5000;
+  /** Age after which the poll applies a row its writer has not confirmed. */
+  @IsInt() @Min(0) OUTBOX_GRACE_MS: number = 5000;
+  /** How often each instance checks that Redis kept its data (epoch marker, run id); 0 = never. */
+  @IsInt() @Min(0) REDIS_LOSS_CHECK_INTERVAL_MS: number = 5000;
+}
+
+/** Whether /docs and /docs-json are served: DOCS_ENABLED, or on everywhere but production. */
+export function docsEnabled(env: Pick<Env, 'DOCS_ENABLED' | 'NODE_ENV'>): boolean {
+  return env.DOCS_ENABLED ?? env.NODE_ENV !== 'production';
+}
+
+/** TRUST_PROXY as Fastify's trustProxy option. */
+export function trustProxy(env: Pick<Env, 'TRUST_PROXY'>): boolean | string[] {
+  const value = env.TRUST_PROXY.trim().toLowerCase();
+  if (value === 'true') return true;
+  if (value === 'false' || value === '') return false;
+  return value.split(',').map((entry) => entry.trim());
 }
 
 /** The normalized (trimmed, lower-cased, like stored emails) list of ADMIN_EMAILS. */
@@ -108,6 +191,11 @@ export function validateEnv(raw: Record<string, unknown>): Env {
   if (env.NODE_ENV === 'production' && env.JWT_SECRET.length < 32) {
     problems.push('JWT_SECRET: use at least 32 characters in production');
   }
+  if (env.NODE_ENV === 'production' && env.METRICS_TOKEN.length < 16) {
+    problems.push(
+      'METRICS_TOKEN: required in production (16+ characters); /metrics then needs "Authorization: Bearer <token>"',
+    );
+  }
   if (env.RECONCILE_ENABLED && typeof env.RECONCILE_CRON === 'string') {
     const cron = validateCronExpression(env.RECONCILE_CRON);
     if (!cron.valid) {
@@ -119,10 +207,44 @@ export function validateEnv(raw: Record<string, unknown>): Env {
       'ONLINE_MARK_INTERVAL_SECONDS: must be shorter than ONLINE_WINDOW_SECONDS, or active users would drop out of the window',
     );
   }
+  problems.push(...redisTopologyProblems(env));
   if (problems.length > 0) {
     throw new Error(`Invalid environment configuration:\n  ${problems.join('\n  ')}`);
   }
   return env;
+}
+
+const HOST_PORT = /^[^\s:,]+:\d{1,5}$/;
+
+/** REDIS_SENTINELS / REDIS_CLUSTER_NODES: well-formed, not both, and the sentinel master named. */
+function redisTopologyProblems(env: Env): string[] {
+  const problems: string[] = [];
+  const list = (raw: string) => raw.split(',').map((item) => item.trim());
+  if (env.REDIS_SENTINELS && env.REDIS_CLUSTER_NODES) {
+    problems.push('REDIS_SENTINELS, REDIS_CLUSTER_NODES: set one topology, not both');
+  }
+  if (env.REDIS_SENTINELS) {
+    const bad = list(env.REDIS_SENTINELS).filter((item) => !HOST_PORT.test(item));
+    if (bad.length > 0)
+      problems.push(`REDIS_SENTINELS: expected host:port,host:port,... (not "${bad[0]}")`);
+    if (!env.REDIS_SENTINEL_MASTER)
+      problems.push('REDIS_SENTINEL_MASTER: required with REDIS_SENTINELS (the monitored name)');
+  }
+  if (env.REDIS_CLUSTER_NODES) {
+    const bad = list(env.REDIS_CLUSTER_NODES).filter((item) => {
+      try {
+        const url = new URL(item);
+        return !['redis:', 'rediss:'].includes(url.protocol) || !url.port;
+      } catch {
+        return true;
+      }
+    });
+    if (bad.length > 0)
+      problems.push(
+        `REDIS_CLUSTER_NODES: expected redis://host:port,redis://host:port,... (not "${bad[0]}")`,
+      );
+  }
+  return problems;
 }
 
 /** Empty strings (as in `FOO=` in a .env file) mean "use the default". */

@@ -1,13 +1,9 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { CacheAsideService } from '../cache/cache-aside.service.js';
 import { AdvisoryLocks, type AdvisoryLock } from '../database/advisory-locks.js';
-import { Env } from '../config/env.schema.js';
-import { MetricsService } from '../metrics/metrics.service.js';
 import { RedisKeys, type UserMetric } from '../redis/keys.js';
-import type { RedisClient } from '../redis/redis.client.js';
-import { InjectRedis } from '../redis/redis.constants.js';
-import { withTimeout } from '../redis/with-timeout.js';
+import { RedisGateway } from '../redis/redis-gateway.js';
 
 /** Counts one metric of one user from Postgres, on the given (lock-holding) connection. */
 export type MetricLoader = (userId: number, manager: EntityManager) => Promise<number>;
@@ -33,6 +29,13 @@ export const USER_METRICS: readonly UserMetric[] = [
 ];
 const ALL_METRICS = USER_METRICS;
 
+/** The board was lost with Redis' data and a reconciliation has not rebuilt it yet. */
+export class LeaderboardNotBuiltError extends Error {
+  constructor(readonly metric: UserMetric) {
+    super(`the ${metric} leaderboard is being rebuilt`);
+  }
+}
+
 /** One leaderboard entry as stored: the user and the score. */
 export interface LeaderboardEntry {
   userId: number;
@@ -51,18 +54,15 @@ export interface LeaderboardEntry {
  */
 @Injectable()
 export class UserCountersService {
-  private readonly logger = new Logger(UserCountersService.name);
   private readonly loaders = new Map<UserMetric, MetricLoader>();
   private readonly batchLoaders = new Map<UserMetric, MetricBatchLoader>();
   private readonly inflight = new Map<number, Promise<UserCounts>>();
 
   constructor(
-    @InjectRedis() private readonly redis: RedisClient,
+    private readonly redis: RedisGateway,
     private readonly keys: RedisKeys,
     private readonly locks: AdvisoryLocks,
     private readonly cache: CacheAsideService,
-    private readonly metrics: MetricsService,
-    private readonly env: Env,
   ) {}
 
   /**
@@ -109,14 +109,13 @@ export class UserCountersService {
   /** All counts of a user: from Redis when loaded, otherwise computed and loaded. */
   async get(userId: number): Promise<UserCounts> {
     try {
-      const cached = await withTimeout(
-        this.redis.hGetAll(this.keys.userCounts(userId)),
-        this.env.REDIS_COMMAND_TIMEOUT_MS,
+      const cached = await this.redis.run('counts.get', (redis) =>
+        redis.hGetAll(this.keys.userCounts(userId)),
       );
       const counts = this.parse(cached);
       if (counts) return counts;
-    } catch (error) {
-      this.redisFailed('counts.get', error);
+    } catch {
+      // Counted and logged by the gateway: Postgres answers.
       return this.compute(userId);
     }
     const running = this.inflight.get(userId);
@@ -128,38 +127,107 @@ export class UserCountersService {
 
   /**
    * Applies committed changes, e.g. `{ followers: +1 }`: to the user's hash (when loaded) and to
-   * the leaderboards. Call it while holding `writerLock(userId)`. Never throws: if Redis fails, the
-   * hash is invalidated (now or when Redis is back) and rebuilt from Postgres on the next read.
+   * the leaderboards (when built). Call it while holding `writerLock(userId)`. Never throws: true
+   * when Redis confirmed. On false the writer leaves its outbox row unconfirmed and a relay
+   * recounts the user (`recount`); meanwhile the hash is dropped when Redis allows.
    */
-  async apply(userId: number, deltas: Partial<Record<UserMetric, number>>): Promise<void> {
+  async apply(userId: number, deltas: Partial<Record<UserMetric, number>>): Promise<boolean> {
     const hashKey = this.keys.userCounts(userId);
     const entries = Object.entries(deltas).filter(([, delta]) => delta !== 0) as [
       UserMetric,
       number,
     ][];
     try {
-      await Promise.all(
-        entries.flatMap(([metric, delta]) => [
-          this.redis.hincrIfLoaded(hashKey, RedisKeys.leaseOf(hashKey), metric, delta),
-          this.redis.leaderboardIncr(
-            this.keys.leaderboard(metric),
-            this.keys.leaderboardNext(metric),
-            delta,
-            String(userId),
-          ),
-        ]),
+      await this.redis.run('counts.apply', (redis) =>
+        Promise.all(
+          entries.flatMap(([metric, delta]) => [
+            redis.hincrIfLoaded(hashKey, RedisKeys.leaseOf(hashKey), metric, delta),
+            redis.leaderboardIncr(
+              this.keys.leaderboard(metric),
+              this.keys.leaderboardNext(metric),
+              this.keys.leaderboardBuilt(metric),
+              delta,
+              String(userId),
+            ),
+          ]),
+        ),
       );
-    } catch (error) {
-      this.redisFailed('counts.apply', error);
+      return true;
+    } catch {
+      // Counted and logged by the gateway. The writer's outbox row stays unconfirmed, so a relay
+      // recounts this user; meanwhile the hash is dropped if Redis allows.
       await this.cache.invalidate(hashKey);
+      return false;
     }
+  }
+
+  /**
+   * Recomputes these users' counts from Postgres under their exclusive count locks (no writer is
+   * between its commit and its delta), then drops their hashes (refilled lazily) and sets their
+   * exact scores on the built boards and on a reconciliation's staging boards. Repairs a lost or
+   * doubled delta. Runs on `on`'s connection when given. True when Redis confirmed; never throws.
+   */
+  async recount(userIds: number[], on?: EntityManager): Promise<boolean> {
+    if (userIds.length === 0) return true;
+    const metrics = this.registeredMetrics();
+    try {
+      await this.locks.runExclusiveMany(
+        userIds.map((id) => this.writerLock(id).key),
+        async (manager) => {
+          const truth = await this.countBatch(userIds, manager);
+          await this.redis.background('counts.recount', (redis) =>
+            Promise.all([
+              ...userIds.map((id) => {
+                const hashKey = this.keys.userCounts(id);
+                return redis.del([hashKey, RedisKeys.leaseOf(hashKey)]);
+              }),
+              ...metrics.flatMap((metric) =>
+                userIds.map((id) =>
+                  redis.leaderboardSet(
+                    this.keys.leaderboard(metric),
+                    this.keys.leaderboardNext(metric),
+                    this.keys.leaderboardBuilt(metric),
+                    truth.get(metric)!.get(id) ?? 0,
+                    String(id),
+                  ),
+                ),
+              ),
+            ]),
+          );
+        },
+        on,
+      );
+      return true;
+    } catch {
+      return false; // counted and logged by the gateway (or a Postgres error: retried by the relay)
+    }
+  }
+
+  /** Registered metrics whose leaderboard Redis does not hold as built (lost, or never built). */
+  async unbuiltBoards(): Promise<UserMetric[]> {
+    const metrics = this.registeredMetrics();
+    const built = await this.redis.background('leaderboard.built', (redis) =>
+      Promise.all(metrics.map((metric) => redis.exists(this.keys.leaderboardBuilt(metric)))),
+    );
+    return metrics.filter((_, i) => built[i] === 0);
+  }
+
+  /**
+   * Declares every board unbuilt (Redis may have come back with older data, e.g. a failover to a
+   * lagging replica): deltas skip them and readers get 503 until a reconciliation rebuilds them.
+   */
+  async markBoardsUnbuilt(): Promise<void> {
+    await this.redis.background('leaderboard.unbuild', (redis) =>
+      redis.del(USER_METRICS.map((metric) => this.keys.leaderboardBuilt(metric))),
+    );
   }
 
   /**
    * One page of a leaderboard, highest score first: a rank range (ZRANGE REV), O(log N + limit)
    * however deep the page, plus ZCARD, in one round trip. Equal scores come in Redis' order for
    * equal scores, by member (the user id as a string) descending: deterministic across pages.
-   * Throws on Redis errors: the leaderboards exist only in Redis.
+   * Throws on Redis errors (the leaderboards exist only in Redis) and LeaderboardNotBuiltError
+   * while the board is being rebuilt after a data loss.
    */
   async leaderboardPage(
     metric: UserMetric,
@@ -167,14 +235,17 @@ export class UserCountersService {
     limit: number,
   ): Promise<{ total: number; entries: LeaderboardEntry[] }> {
     const key = this.keys.leaderboard(metric);
-    const [page, total] = await withTimeout(
-      this.redis
+    // A page read: from a replica when replica reads are on (anonymous requests). The `:built`
+    // marker shares the board's hash slot, so the MULTI is valid on Cluster.
+    const [built, page, total] = await this.redis.read('leaderboard.page', (redis) =>
+      redis
         .multi()
+        .exists(this.keys.leaderboardBuilt(metric))
         .zRangeWithScores(key, offset, offset + limit - 1, { REV: true })
         .zCard(key)
         .exec<'typed'>(),
-      this.env.REDIS_COMMAND_TIMEOUT_MS,
     );
+    if (built === 0) throw new LeaderboardNotBuiltError(metric);
     return {
       total,
       entries: page.map(({ value, score }) => ({ userId: Number(value), score })),
@@ -187,21 +258,15 @@ export class UserCountersService {
       [{ key: `user-counts:${userId}`, mode: 'exclusive' }],
       async (manager) => {
         // Another instance may have filled it while we waited for the lock.
-        const filled = this.parse(await this.redis.hGetAll(hashKey).catch(() => ({})));
+        const filled = this.parse(
+          await this.redis.run('counts.get', (redis) => redis.hGetAll(hashKey)).catch(() => ({})),
+        );
         if (filled) return filled;
         const counts = await this.computeWith(userId, manager);
-        try {
-          await this.redis
-            .multi()
-            .del(hashKey)
-            .hSet(
-              hashKey,
-              Object.fromEntries(Object.entries(counts).map(([k, v]) => [k, String(v)])),
-            )
-            .exec();
-        } catch (error) {
-          this.redisFailed('counts.fill', error);
-        }
+        const fields = Object.fromEntries(Object.entries(counts).map(([k, v]) => [k, String(v)]));
+        await this.redis
+          .run('counts.fill', (redis) => redis.multi().del(hashKey).hSet(hashKey, fields).exec())
+          .catch(() => undefined);
         return counts;
       },
     );
@@ -223,10 +288,5 @@ export class UserCountersService {
     const counts = Object.fromEntries(ALL_METRICS.map((metric) => [metric, 0])) as UserCounts;
     for (const metric of ALL_METRICS) if (metric in hash) counts[metric] = Number(hash[metric]);
     return counts;
-  }
-
-  private redisFailed(operation: string, error: unknown): void {
-    this.metrics.countRedisError(operation);
-    this.logger.warn(`Redis ${operation} failed: ${String(error)}`);
   }
 }

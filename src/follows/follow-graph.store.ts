@@ -1,12 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import { Env } from '../config/env.schema.js';
 import { RedisKeys } from '../redis/keys.js';
-import type { RedisClient } from '../redis/redis.client.js';
-import { InjectRedis } from '../redis/redis.constants.js';
+import { RedisGateway } from '../redis/redis-gateway.js';
 import type { PageCursor } from './cursor.js';
 import type { FollowDirection, FollowEdge } from './follow-direction.js';
-import { idMember, LOADED_SENTINEL, rebuildUnderLease } from '../redis/lazy-structure.js';
-import { withTimeout } from '../redis/with-timeout.js';
+import {
+  idMember,
+  LOADED_SENTINEL,
+  rebuildUnderLease,
+  type ScratchWriter,
+} from '../redis/lazy-structure.js';
 
 /**
  * Zset members are zero-padded ids, so Redis orders equal scores by id, the same order as SQL.
@@ -17,12 +20,13 @@ const CHUNK = 1000;
 /**
  * The follow graph in Redis: `user:{id}:following` and `user:{id}:followers` zsets (score = follow
  * time in ms). Writes apply only to loaded zsets; missing ones are rebuilt from Postgres under a
- * lease and swapped in atomically. Methods throw on Redis errors; the service decides what to do.
+ * lease and swapped in atomically. Every call goes through the RedisGateway (bounded, counted);
+ * methods throw on Redis errors and the service decides what to do.
  */
 @Injectable()
 export class FollowGraphStore {
   constructor(
-    @InjectRedis() private readonly redis: RedisClient,
+    private readonly redis: RedisGateway,
     private readonly keys: RedisKeys,
     private readonly env: Env,
   ) {}
@@ -41,15 +45,17 @@ export class FollowGraphStore {
       [this.keys.following(followerId), followeeId],
       [this.keys.followers(followeeId), followerId],
     ];
-    await Promise.all(
-      sides.map(([key, other]) =>
-        followedAt === null
-          ? this.redis.applyIfLoaded(key, RedisKeys.leaseOf(key), ['ZREM', idMember(other)])
-          : this.redis.applyIfLoaded(key, RedisKeys.leaseOf(key), [
-              'ZADD',
-              String(followedAt),
-              idMember(other),
-            ]),
+    await this.redis.run('follows.apply', (redis) =>
+      Promise.all(
+        sides.map(([key, other]) =>
+          followedAt === null
+            ? redis.applyIfLoaded(key, RedisKeys.leaseOf(key), ['ZREM', idMember(other)])
+            : redis.applyIfLoaded(key, RedisKeys.leaseOf(key), [
+                'ZADD',
+                String(followedAt),
+                idMember(other),
+              ]),
+        ),
       ),
     );
   }
@@ -61,14 +67,13 @@ export class FollowGraphStore {
     limit: number,
     after: PageCursor | undefined,
   ): Promise<FollowEdge[] | null> {
-    const reply = await withTimeout(
-      this.redis.zpageDesc(
+    const reply = await this.redis.run('follows.page', (redis) =>
+      redis.zpageDesc(
         this.zsetKey(userId, direction),
         limit,
         after ? String(after.followedAt) : '',
         after ? idMember(after.userId) : '',
       ),
-      this.env.REDIS_COMMAND_TIMEOUT_MS,
     );
     if (reply === null) return null;
     const edges: FollowEdge[] = [];
@@ -81,12 +86,11 @@ export class FollowGraphStore {
   /** For each id, whether the viewer follows it; null when the viewer's zset is not loaded. */
   async follows(viewerId: number, userIds: number[]): Promise<boolean[] | null> {
     const key = this.keys.following(viewerId);
-    const [exists, scores] = await withTimeout(
+    const [exists, scores] = await this.redis.run('follows.flags', (redis) =>
       Promise.all([
-        this.redis.exists(key),
-        userIds.length ? this.redis.zmScore(key, userIds.map(idMember)) : Promise.resolve([]),
+        redis.exists(key),
+        userIds.length ? redis.zmScore(key, userIds.map(idMember)) : Promise.resolve([]),
       ]),
-      this.env.REDIS_COMMAND_TIMEOUT_MS,
     );
     if (!exists) return null;
     return scores.map((score) => score !== null);
@@ -103,21 +107,22 @@ export class FollowGraphStore {
   ): Promise<boolean> {
     return rebuildUnderLease(
       this.redis,
+      'follows.rebuild',
       this.zsetKey(userId, direction),
       this.env.CACHE_LEASE_MS * 5,
-      async (scratch) => {
-        await this.redis.zAdd(scratch, { score: 0, value: LOADED_SENTINEL });
-        for await (const chunk of edges) {
-          for (let i = 0; i < chunk.length; i += CHUNK) {
-            await this.redis.zAdd(
-              scratch,
-              chunk
-                .slice(i, i + CHUNK)
-                .map((edge) => ({ score: edge.followedAt, value: idMember(edge.userId) })),
-            );
-          }
-        }
-      },
+      zsetChunks(edges),
     );
+  }
+}
+
+async function* zsetChunks(edges: AsyncIterable<FollowEdge[]>): AsyncIterable<ScratchWriter> {
+  yield (redis, scratch) => redis.zAdd(scratch, { score: 0, value: LOADED_SENTINEL });
+  for await (const chunk of edges) {
+    for (let i = 0; i < chunk.length; i += CHUNK) {
+      const members = chunk
+        .slice(i, i + CHUNK)
+        .map((edge) => ({ score: edge.followedAt, value: idMember(edge.userId) }));
+      yield (redis, scratch) => redis.zAdd(scratch, members);
+    }
   }
 }

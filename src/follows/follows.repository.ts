@@ -2,6 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 import { isForeignKeyViolation, NotFoundError } from '../common/domain-error.js';
+import { withOutboxRow } from '../outbox/outbox-sql.js';
+import type { WriteEffects } from '../outbox/write-effects.js';
 import type { PageCursor } from './cursor.js';
 import type { FollowDirection, FollowEdge } from './follow-direction.js';
 
@@ -23,35 +25,52 @@ const FOLLOWED_AT_MS = `(extract(epoch FROM created_at) * 1000)::bigint AS follo
 export class FollowsRepository {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
-  /** Inserts the edge; returns its time, or null when it already existed (nothing changed). */
+  /**
+   * Inserts the edge and, in the same statement, its outbox row. Returns the edge's time and the
+   * row id, or null when the edge already existed (nothing changed, nothing recorded).
+   */
   async insert(
     manager: EntityManager,
     followerId: number,
     followeeId: number,
-  ): Promise<number | null> {
+    effects: WriteEffects,
+  ): Promise<{ followedAt: number; outboxId: string } | null> {
+    const { sql, params } = withOutboxRow(
+      `INSERT INTO follows (follower_id, followee_id, created_at)
+       VALUES ($1, $2, date_trunc('milliseconds', clock_timestamp()))
+       ON CONFLICT DO NOTHING
+       RETURNING ${FOLLOWED_AT_MS}`,
+      [followerId, followeeId],
+      effects,
+    );
     try {
-      const rows: { followed_at: string }[] = await manager.query(
-        `INSERT INTO follows (follower_id, followee_id, created_at)
-         VALUES ($1, $2, date_trunc('milliseconds', clock_timestamp()))
-         ON CONFLICT DO NOTHING
-         RETURNING ${FOLLOWED_AT_MS}`,
-        [followerId, followeeId],
-      );
-      return rows.length ? Number(rows[0].followed_at) : null;
+      const rows: { followed_at: string; outbox_id: string }[] = await manager.query(sql, params);
+      return rows.length
+        ? { followedAt: Number(rows[0].followed_at), outboxId: String(rows[0].outbox_id) }
+        : null;
     } catch (error) {
       // One of the two users was deleted while we were following.
       throw isForeignKeyViolation(error) ? new NotFoundError('profile not found') : error;
     }
   }
 
-  /** Deletes the edge; returns true only when a row was really deleted. */
-  async delete(manager: EntityManager, followerId: number, followeeId: number): Promise<boolean> {
-    // For DELETE, TypeORM's postgres driver answers [rows, affected row count].
-    const [, affected] = await manager.query<[unknown[], number]>(
-      `DELETE FROM follows WHERE follower_id = $1 AND followee_id = $2`,
+  /**
+   * Deletes the edge and, in the same statement, records its outbox row. Returns the row id, or
+   * null when there was no edge (nothing changed, nothing recorded).
+   */
+  async delete(
+    manager: EntityManager,
+    followerId: number,
+    followeeId: number,
+    effects: WriteEffects,
+  ): Promise<string | null> {
+    const { sql, params } = withOutboxRow(
+      `DELETE FROM follows WHERE follower_id = $1 AND followee_id = $2 RETURNING 1 AS deleted`,
       [followerId, followeeId],
+      effects,
     );
-    return affected > 0;
+    const rows: { outbox_id: string }[] = await manager.query(sql, params);
+    return rows.length ? String(rows[0].outbox_id) : null;
   }
 
   async count(

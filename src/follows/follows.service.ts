@@ -1,9 +1,9 @@
-import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
-import { CacheAsideService } from '../cache/cache-aside.service.js';
+import { Injectable, OnModuleInit } from '@nestjs/common';
 import { NotFoundError } from '../common/domain-error.js';
 import { UserCountersService } from '../counters/user-counters.service.js';
 import { AdvisoryLocks } from '../database/advisory-locks.js';
-import { MetricsService } from '../metrics/metrics.service.js';
+import { OutboxService } from '../outbox/outbox.service.js';
+import { effects, type WriteEffects } from '../outbox/write-effects.js';
 import type { PublicProfile } from '../users/dto/profile.dto.js';
 import { ProfilesService } from '../users/profiles.service.js';
 import { decodeCursor, encodeCursor, type PageCursor } from './cursor.js';
@@ -25,7 +25,6 @@ export const DEFAULT_PAGE_SIZE = 20;
  */
 @Injectable()
 export class FollowsService implements OnModuleInit {
-  private readonly logger = new Logger(FollowsService.name);
   private readonly rebuilding = new Map<string, Promise<void>>();
 
   constructor(
@@ -34,8 +33,7 @@ export class FollowsService implements OnModuleInit {
     private readonly profiles: ProfilesService,
     private readonly counters: UserCountersService,
     private readonly locks: AdvisoryLocks,
-    private readonly cache: CacheAsideService,
-    private readonly metrics: MetricsService,
+    private readonly outbox: OutboxService,
   ) {}
 
   onModuleInit(): void {
@@ -80,8 +78,8 @@ export class FollowsService implements OnModuleInit {
       const flags = await this.graph.follows(viewerId, userIds);
       if (flags) return flags;
       this.rebuildInBackground(viewerId, 'following');
-    } catch (error) {
-      this.redisFailed('follows.flags', error);
+    } catch {
+      // Counted and logged by the gateway: Postgres answers.
     }
     const followed = await this.follows.followedAmong(viewerId, userIds);
     return userIds.map((id) => followed.has(id));
@@ -126,37 +124,54 @@ export class FollowsService implements OnModuleInit {
         this.counters.writerLock(target.id),
       ],
       async (manager) => {
+        // The row change and its outbox row commit together, in one statement; a repeated
+        // follow or unfollow changes nothing and records nothing.
+        const fx = effects(this.staleAfterEdge(viewerId, target.id));
+        let followedAt: number | null;
+        let outboxId: string;
         if (follow) {
-          const followedAt = await this.follows.insert(manager, viewerId, target.id);
-          if (followedAt !== null) await this.applyToRedis(viewerId, target.id, followedAt);
-        } else if (await this.follows.delete(manager, viewerId, target.id)) {
-          await this.applyToRedis(viewerId, target.id, null);
+          const inserted = await this.follows.insert(manager, viewerId, target.id, fx);
+          if (!inserted) return;
+          ({ followedAt, outboxId } = inserted);
+        } else {
+          const deleted = await this.follows.delete(manager, viewerId, target.id, fx);
+          if (deleted === null) return;
+          [followedAt, outboxId] = [null, deleted];
         }
-        // Otherwise nothing changed (a repeated follow or unfollow): no structure or count moves.
+        const applied = await this.applyToRedis(viewerId, target.id, followedAt);
+        await this.outbox.complete({ id: outboxId, effects: fx }, applied);
       },
     );
   }
 
-  /** Mirrors a committed change into Redis; a failure leaves the structures to be rebuilt. */
+  /** What the relay repairs when the writer could not update Redis itself. */
+  private staleAfterEdge(followerId: number, followeeId: number): Partial<WriteEffects> {
+    return {
+      derivedKeys: [
+        this.graph.zsetKey(followerId, 'following'),
+        this.graph.zsetKey(followeeId, 'followers'),
+      ],
+      recountUsers: [followerId, followeeId],
+    };
+  }
+
+  /** Mirrors a committed change into Redis; false when Redis did not confirm all of it. */
   private async applyToRedis(
     followerId: number,
     followeeId: number,
     followedAt: number | null,
-  ): Promise<void> {
+  ): Promise<boolean> {
     const delta = followedAt === null ? -1 : 1;
-    try {
-      await this.graph.applyEdge(followerId, followeeId, followedAt);
-    } catch (error) {
-      this.redisFailed('follows.apply', error);
-      await this.cache.invalidate(
-        this.graph.zsetKey(followerId, 'following'),
-        this.graph.zsetKey(followeeId, 'followers'),
-      );
-    }
-    await Promise.all([
+    const [edge, ...counts] = await Promise.all([
+      // A failure is counted and logged by the gateway; the relay drops the zsets instead.
+      this.graph.applyEdge(followerId, followeeId, followedAt).then(
+        () => true,
+        () => false,
+      ),
       this.counters.apply(followerId, { following: delta }),
       this.counters.apply(followeeId, { followers: delta }),
     ]);
+    return edge && counts.every(Boolean);
   }
 
   private async pageOf(
@@ -171,8 +186,8 @@ export class FollowsService implements OnModuleInit {
       await this.rebuild(userId, direction);
       const rebuilt = await this.graph.page(userId, direction, limit, after);
       if (rebuilt) return rebuilt;
-    } catch (error) {
-      this.redisFailed('follows.page', error);
+    } catch {
+      // Counted and logged by the gateway: Postgres answers.
     }
     return this.follows.page(userId, direction, limit, after);
   }
@@ -191,9 +206,8 @@ export class FollowsService implements OnModuleInit {
   }
 
   private rebuildInBackground(userId: number, direction: FollowDirection): void {
-    this.rebuild(userId, direction).catch((error: unknown) =>
-      this.redisFailed('follows.rebuild', error),
-    );
+    // A failure is counted and logged by the gateway; the next read tries again.
+    this.rebuild(userId, direction).catch(() => undefined);
   }
 
   private async requireProfile(username: string): Promise<PublicProfile> {
@@ -204,10 +218,5 @@ export class FollowsService implements OnModuleInit {
 
   private view(profile: PublicProfile, following: boolean): ProfileView {
     return { username: profile.username, bio: profile.bio, image: profile.image, following };
-  }
-
-  private redisFailed(operation: string, error: unknown): void {
-    this.metrics.countRedisError(operation);
-    this.logger.warn(`Redis ${operation} failed, using Postgres: ${String(error)}`);
   }
 }

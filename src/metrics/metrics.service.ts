@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 
-export type CacheOutcome = 'hit' | 'miss' | 'negative_hit' | 'bypass';
+export type CacheOutcome =
+  'hit' | 'miss' | 'negative_hit' | 'bypass' | 'local_hit' | 'local_negative_hit';
 
 /**
  * The app's Prometheus registry. One registry per app instance (not prom-client's global one), so
@@ -13,7 +14,7 @@ export class MetricsService {
 
   readonly cacheRequests = new Counter({
     name: 'cache_requests_total',
-    help: 'Cache-aside lookups by cache name and outcome (hit, miss, negative_hit, bypass)',
+    help: 'Cache-aside lookups by cache name and outcome (local_hit, local_negative_hit: the in-process tier; hit, miss, negative_hit: Redis; bypass)',
     labelNames: ['cache', 'outcome'] as const,
     registers: [this.registry],
   });
@@ -74,6 +75,19 @@ export class MetricsService {
   readonly reconciliationLastSuccess = new Gauge({
     name: 'reconciliation_last_success_timestamp_seconds',
     help: 'When the last run completed (Unix time)',
+    registers: [this.registry],
+  });
+
+  readonly outboxRelayed = new Counter({
+    name: 'outbox_relayed_total',
+    help: 'Outbox rows applied by a relay because their writer could not confirm them',
+    registers: [this.registry],
+  });
+
+  readonly redisDataLoss = new Counter({
+    name: 'redis_data_loss_total',
+    help: 'Redis data loss detected (reason: flushed = epoch marker missing, server_changed = new run id)',
+    labelNames: ['reason'] as const,
     registers: [this.registry],
   });
 

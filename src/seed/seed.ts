@@ -1,11 +1,13 @@
 import argon2 from 'argon2';
 import pg from 'pg';
-import { createClient } from 'redis';
+import { helpRequested } from '../common/cli.js';
 import { validateEnv } from '../config/env.schema.js';
 import { ensureDatabaseExists, redactUrl, runMigrations } from '../database/ensure-database.js';
 import { loadDotEnv } from '../database/load-dot-env.js';
+import { withRedis } from '../redis/redis.client.js';
+import { redisTopologyOf, type RedisTopology } from '../redis/redis-topology.js';
 import { ProgressBar } from './progress.js';
-import { parseSeedArgs, type SeedPlan } from './seed-plan.js';
+import { parseSeedArgs, SCALES, type SeedPlan } from './seed-plan.js';
 
 /** Every seeded user's password, so benchmarks and people can log in as anyone. */
 export const SEED_PASSWORD = 'seed-password';
@@ -61,7 +63,21 @@ type Step = { label: string; total: number; run: (from: number, to: number) => P
  * authors follow power laws (a few celebrities, a long tail); follows and favorites per user vary.
  * Redis is not warmed: the app's lazy paths or reconciliation rebuild it.
  */
+const USAGE = `usage: npm run seed -- [--scale small|medium|large] [--users N] [--follows-per-user N]
+                       [--articles-per-user N] [--favorites-per-user N] [--reset]
+
+Fills the database in DATABASE_URL (created and migrated if missing) with skewed demo data.
+  --scale              preset sizes: small (default, ${SCALES.small.users} users), medium (${SCALES.medium.users}), large (${SCALES.large.users})
+  --users N            number of users (overrides the scale; at least 2)
+  --follows-per-user N, --articles-per-user N, --favorites-per-user N   averages per user
+  --reset              empty the database and this app's Redis keys first (required when not empty)
+Every seeded user's password is "${SEED_PASSWORD}". Runs the build in dist/ (\`npm run build\` first).`;
+
 async function main(): Promise<void> {
+  if (helpRequested(process.argv.slice(2))) {
+    console.log(USAGE);
+    return;
+  }
   loadDotEnv();
   const options = parseSeedArgs(process.argv.slice(2));
   const env = validateEnv(process.env);
@@ -77,7 +93,7 @@ async function main(): Promise<void> {
         `${redactUrl(env.DATABASE_URL)} already holds ${rows[0].n} users; run with --reset to replace all data`,
       );
     }
-    if (options.reset) await reset(db, env.REDIS_URL, env.REDIS_KEY_PREFIX);
+    if (options.reset) await reset(db, redisTopologyOf(env), env.REDIS_KEY_PREFIX);
     const hash = await argon2.hash(SEED_PASSWORD, {
       type: argon2.argon2id as 2,
       memoryCost: 19_456,
@@ -201,31 +217,30 @@ function plan(db: pg.Client, options: SeedPlan, passwordHash: string): Step[] {
 }
 
 /** Empties every table (ids restart at 1) and the app's Redis keys, which described the old data. */
-async function reset(db: pg.Client, redisUrl: string, prefix: string): Promise<void> {
+async function reset(db: pg.Client, topology: RedisTopology, prefix: string): Promise<void> {
   await db.query(
     `TRUNCATE users, sessions, follows, articles, article_tags, favorites, comments RESTART IDENTITY CASCADE`,
   );
-  const redis = createClient({ url: redisUrl });
-  redis.on('error', () => {});
   try {
-    await redis.connect();
-    let removed = 0;
-    for (const pattern of [`${prefix}*`, `{${prefix}*`]) {
-      for await (const keys of redis.scanIterator({ MATCH: pattern, COUNT: 1000 })) {
-        if (keys.length) removed += await redis.unlink(keys);
-      }
-    }
+    // Every master (a Cluster spreads the keys over several); lease keys are `{prefix...}:lease`.
+    const removed = await withRedis(topology, 2000, async (redis) => {
+      let count = 0;
+      for (const pattern of [`${prefix}*`, `{${prefix}*`])
+        count += await redis.deleteMatching(pattern);
+      return count;
+    });
     console.error(`reset: emptied the database and ${removed} Redis keys under "${prefix}"`);
   } catch (error) {
     console.error(
       `reset: could not clear Redis (${String(error)}); restart the app or run reconciliation`,
     );
-  } finally {
-    if (redis.isOpen) redis.destroy();
   }
 }
 
 main().catch((error: unknown) => {
   console.error(`seed failed: ${error instanceof Error ? error.message : String(error)}`);
+  if (error instanceof Error && error.message.startsWith('unknown option')) {
+    console.error('see `npm run seed -- --help`');
+  }
   process.exit(1);
 });

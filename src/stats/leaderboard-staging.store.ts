@@ -1,12 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { RedisKeys, type UserMetric } from '../redis/keys.js';
-import type { RedisClient } from '../redis/redis.client.js';
-import { InjectRedis } from '../redis/redis.constants.js';
+import { RedisGateway } from '../redis/redis-gateway.js';
 import { diffRemoved, type MetricCorrections } from './reconciliation-report.js';
 
 /** Members starting with `#` are staging sentinels, never user ids. */
 const isSentinel = (member: string): boolean => member.startsWith('#');
 const SCAN_COUNT = 1000;
+/** Background work: bounded by the gateway's longer budget, counted under this operation. */
+const OPERATION = 'reconciliation';
 
 /** What the live structures held for one batch of users, before the batch was rewritten. */
 export interface LiveBatch {
@@ -26,7 +27,7 @@ export interface LiveBatch {
 @Injectable()
 export class LeaderboardStagingStore {
   constructor(
-    @InjectRedis() private readonly redis: RedisClient,
+    private readonly redis: RedisGateway,
     private readonly keys: RedisKeys,
   ) {}
 
@@ -36,32 +37,41 @@ export class LeaderboardStagingStore {
 
   /** Fresh, empty staging boards (expiring, in case this runner dies before the swap). */
   async prepare(metrics: UserMetric[], runToken: string, ttlMs: number): Promise<void> {
-    const multi = this.redis.multi();
-    for (const metric of metrics) {
-      const next = this.keys.leaderboardNext(metric);
-      multi
-        .unlink(next)
-        .zAdd(next, { score: 0, value: this.sentinel(runToken) })
-        .pExpire(next, ttlMs);
-    }
-    await multi.exec();
+    // One MULTI per board: each board is its own hash slot on Cluster.
+    await this.redis.background(OPERATION, (redis) =>
+      Promise.all(
+        metrics.map((metric) => {
+          const next = this.keys.leaderboardNext(metric);
+          return redis
+            .multi()
+            .unlink(next)
+            .zAdd(next, { score: 0, value: this.sentinel(runToken) })
+            .pExpire(next, ttlMs)
+            .exec();
+        }),
+      ),
+    );
   }
 
   async extend(metrics: UserMetric[], ttlMs: number): Promise<void> {
-    const multi = this.redis.multi();
-    for (const metric of metrics) multi.pExpire(this.keys.leaderboardNext(metric), ttlMs);
-    await multi.exec();
+    await this.redis.background(OPERATION, (redis) =>
+      Promise.all(metrics.map((metric) => redis.pExpire(this.keys.leaderboardNext(metric), ttlMs))),
+    );
   }
 
   async readBatch(metrics: UserMetric[], userIds: number[]): Promise<LiveBatch> {
     const members = userIds.map(String);
-    const pipeline = this.redis.multi();
-    for (const metric of metrics) pipeline.zmScore(this.keys.leaderboard(metric), members);
-    for (const id of userIds) pipeline.hGetAll(this.keys.userCounts(id));
-    const replies = (await pipeline.execAsPipeline()) as unknown[];
+    // Plain commands sent together (node-redis pipelines them; on Cluster each goes to its slot's
+    // node, where one MULTI/pipeline object would be bound to a single node).
+    const [boards, hashes] = await this.redis.background(OPERATION, (redis) =>
+      Promise.all([
+        Promise.all(metrics.map((metric) => redis.zmScore(this.keys.leaderboard(metric), members))),
+        Promise.all(userIds.map((id) => redis.hGetAll(this.keys.userCounts(id)))),
+      ]),
+    );
     const scores = new Map<UserMetric, (number | null)[]>();
-    metrics.forEach((metric, i) => scores.set(metric, replies[i] as (number | null)[]));
-    return { scores, hashes: replies.slice(metrics.length) as Record<string, string>[] };
+    metrics.forEach((metric, i) => scores.set(metric, boards[i]));
+    return { scores, hashes };
   }
 
   /**
@@ -74,19 +84,23 @@ export class LeaderboardStagingStore {
     truth: Map<UserMetric, Map<number, number>>,
     hashUserIds: number[],
   ): Promise<void> {
-    const pipeline = this.redis.multi();
-    for (const [metric, counts] of truth) {
-      const entries = userIds
-        .map((id) => ({ score: counts.get(id) ?? 0, value: String(id) }))
-        .filter((entry) => entry.score !== 0);
-      if (entries.length > 0) pipeline.zAdd(this.keys.leaderboardNext(metric), entries);
-    }
-    for (const id of hashUserIds) {
-      const fields: Record<string, string> = {};
-      for (const [metric, counts] of truth) fields[metric] = String(counts.get(id) ?? 0);
-      if (Object.keys(fields).length > 0) pipeline.hSet(this.keys.userCounts(id), fields);
-    }
-    await pipeline.execAsPipeline();
+    // Plain commands sent together, one per key (see readBatch).
+    await this.redis.background(OPERATION, (redis) => {
+      const writes: Promise<unknown>[] = [];
+      for (const [metric, counts] of truth) {
+        const entries = userIds
+          .map((id) => ({ score: counts.get(id) ?? 0, value: String(id) }))
+          .filter((entry) => entry.score !== 0);
+        if (entries.length > 0) writes.push(redis.zAdd(this.keys.leaderboardNext(metric), entries));
+      }
+      for (const id of hashUserIds) {
+        const fields: Record<string, string> = {};
+        for (const [metric, counts] of truth) fields[metric] = String(counts.get(id) ?? 0);
+        if (Object.keys(fields).length > 0)
+          writes.push(redis.hSet(this.keys.userCounts(id), fields));
+      }
+      return Promise.all(writes);
+    });
   }
 
   /**
@@ -94,32 +108,43 @@ export class LeaderboardStagingStore {
    * live board with ZSCAN in chunks: bounded memory whatever its size.
    */
   async sweepRemoved(metric: UserMetric, into: MetricCorrections): Promise<void> {
+    const live = this.keys.leaderboard(metric);
     const next = this.keys.leaderboardNext(metric);
-    for await (const chunk of this.redis.zScanIterator(this.keys.leaderboard(metric), {
-      COUNT: SCAN_COUNT,
-    })) {
+    let cursor = '0';
+    do {
+      const reply = await this.redis.background(OPERATION, (redis) =>
+        redis.zScan(live, cursor, { COUNT: SCAN_COUNT }),
+      );
+      cursor = String(reply.cursor);
+      const chunk = reply.members;
       if (chunk.length === 0) continue;
-      const nextScores = await this.redis.zmScore(
-        next,
-        chunk.map((entry) => entry.value),
+      const nextScores = await this.redis.background(OPERATION, (redis) =>
+        redis.zmScore(
+          next,
+          chunk.map((entry) => entry.value),
+        ),
       );
       diffRemoved(into, chunk, nextScores, isSentinel);
-    }
+    } while (cursor !== '0');
   }
 
   /** Atomically replaces the live board with this run's staging board. False if it is not ours. */
   async swap(metric: UserMetric, runToken: string): Promise<boolean> {
-    return (
-      (await this.redis.swapLeaderboard(
+    const swapped = await this.redis.background(OPERATION, (redis) =>
+      redis.swapLeaderboard(
         this.keys.leaderboardNext(metric),
         this.keys.leaderboard(metric),
+        this.keys.leaderboardBuilt(metric),
         this.sentinel(runToken),
-      )) === 1
+      ),
     );
+    return swapped === 1;
   }
 
   async discard(metrics: UserMetric[]): Promise<void> {
     if (metrics.length === 0) return;
-    await this.redis.unlink(metrics.map((metric) => this.keys.leaderboardNext(metric)));
+    await this.redis.background(OPERATION, (redis) =>
+      Promise.all(metrics.map((metric) => redis.unlink(this.keys.leaderboardNext(metric)))),
+    );
   }
 }

@@ -1,7 +1,9 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { NotFoundError, ServiceUnavailableError } from '../common/domain-error.js';
-import { UserCountersService } from '../counters/user-counters.service.js';
-import { MetricsService } from '../metrics/metrics.service.js';
+import {
+  LeaderboardNotBuiltError,
+  UserCountersService,
+} from '../counters/user-counters.service.js';
 import type { UserMetric } from '../redis/keys.js';
 import { ProfilesService } from '../users/profiles.service.js';
 import type { LeaderboardResponse } from './dto/leaderboard.dto.js';
@@ -10,12 +12,9 @@ import type { UserStatsView } from './dto/user-stats.dto.js';
 /** Leaderboards (admin) and one user's counts (public). */
 @Injectable()
 export class LeaderboardsService {
-  private readonly logger = new Logger(LeaderboardsService.name);
-
   constructor(
     private readonly counters: UserCountersService,
     private readonly profiles: ProfilesService,
-    private readonly metrics: MetricsService,
   ) {}
 
   /**
@@ -28,9 +27,11 @@ export class LeaderboardsService {
     try {
       page = await this.counters.leaderboardPage(metric, offset, limit);
     } catch (error) {
-      this.metrics.countRedisError('leaderboard.page');
-      this.logger.warn(`Redis leaderboard.page failed: ${String(error)}`);
-      // Ranking every user from Postgres per request is what the leaderboards exist to avoid.
+      if (error instanceof LeaderboardNotBuiltError) {
+        // Redis lost the board; a reconciliation is rebuilding it. A partial board would be wrong.
+        throw new ServiceUnavailableError(`the ${metric} leaderboard is being rebuilt`);
+      }
+      // Counted and logged by the gateway. Ranking every user from Postgres per request is what the leaderboards exist to avoid.
       throw new ServiceUnavailableError('leaderboards are unavailable right now');
     }
     const profiles = await this.profiles.getManyByIds(page.entries.map((entry) => entry.userId));

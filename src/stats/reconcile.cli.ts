@@ -1,5 +1,6 @@
 import { NestFactory } from '@nestjs/core';
 import { AppModule } from '../app.module.js';
+import { helpRequested } from '../common/cli.js';
 import { validateEnv } from '../config/env.schema.js';
 import { loadDotEnv } from '../database/load-dot-env.js';
 import { formatReport } from './reconciliation-report.js';
@@ -30,7 +31,24 @@ function progressPrinter(): (progress: ReconciliationProgress) => void {
  * and the report (stdout). It takes the same cluster-wide lock as the scheduled job, so it is safe
  * to run beside live instances. Exit codes: 0 done, 1 failed, 2 another run holds the lock.
  */
+const USAGE = `usage: npm run reconcile
+
+Runs one reconciliation now: recomputes every registered count (articles, followers, following,
+likes, views) from Postgres into the Redis hashes and leaderboards, and prints what it corrected.
+Progress goes to stderr, the report to stdout. Takes the same cluster-wide lock as the scheduled
+job, so it is safe beside running instances. Exit codes: 0 done, 1 failed, 2 another run holds
+the lock or bad arguments.`;
+
 async function main(): Promise<number> {
+  const args = process.argv.slice(2);
+  if (helpRequested(args)) {
+    console.log(USAGE);
+    return 0;
+  }
+  if (args.length > 0) {
+    console.error(`unknown argument ${args[0]}\n${USAGE}`);
+    return 2;
+  }
   loadDotEnv();
   validateEnv(process.env); // fail with the variable's name before booting anything
   const app = await NestFactory.createApplicationContext(

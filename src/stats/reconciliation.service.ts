@@ -6,8 +6,7 @@ import { UserCountersService } from '../counters/user-counters.service.js';
 import { AdvisoryLocks } from '../database/advisory-locks.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { RedisKeys, type UserMetric } from '../redis/keys.js';
-import type { RedisClient } from '../redis/redis.client.js';
-import { InjectRedis } from '../redis/redis.constants.js';
+import { RedisGateway } from '../redis/redis-gateway.js';
 import { RedisLocks, type HeldLock } from '../redis/redis-lock.js';
 import { LeaderboardStagingStore } from './leaderboard-staging.store.js';
 import {
@@ -63,7 +62,7 @@ export class ReconciliationService implements BeforeApplicationShutdown {
     private readonly locks: RedisLocks,
     private readonly metrics: MetricsService,
     private readonly keys: RedisKeys,
-    @InjectRedis() private readonly redis: RedisClient,
+    private readonly redis: RedisGateway,
   ) {}
 
   /**
@@ -106,11 +105,13 @@ export class ReconciliationService implements BeforeApplicationShutdown {
     try {
       const [running, last] = await Promise.all([
         this.locks.isHeld(RECONCILIATION_LOCK),
-        this.redis.get(this.keys.reconciliationLast()),
+        this.redis.run('reconciliation.status', (redis) =>
+          redis.get(this.keys.reconciliationLast()),
+        ),
       ]);
       return { running, lastRun: last ? (JSON.parse(last) as ReconciliationReport) : null };
-    } catch (error) {
-      throw this.redisUnavailable('reconciliation.status', error);
+    } catch {
+      throw this.redisUnavailable();
     }
   }
 
@@ -125,9 +126,9 @@ export class ReconciliationService implements BeforeApplicationShutdown {
         // writers keep dual-writing into) expire soon after its lock does.
         onRenew: () => this.staging.extend(metrics, this.stagingTtlMs()),
       });
-    } catch (error) {
+    } catch {
       // Without Redis there is nothing to reconcile into (and no lock to keep runners apart).
-      throw this.redisUnavailable('reconciliation.lock', error);
+      throw this.redisUnavailable();
     }
     if (!lock) {
       this.metrics.reconciliationRuns.inc({ outcome: 'skipped' });
@@ -184,7 +185,9 @@ export class ReconciliationService implements BeforeApplicationShutdown {
         hashes,
         metrics: Object.fromEntries(corrections),
       };
-      await this.redis.set(this.keys.reconciliationLast(), JSON.stringify(report));
+      await this.redis.background('reconciliation', (redis) =>
+        redis.set(this.keys.reconciliationLast(), JSON.stringify(report)),
+      );
       this.export(report);
       this.logger.log(formatReport(report));
       return report;
@@ -228,9 +231,8 @@ export class ReconciliationService implements BeforeApplicationShutdown {
     );
   }
 
-  private redisUnavailable(operation: string, error: unknown): ServiceUnavailableError {
-    this.metrics.countRedisError(operation);
-    this.logger.warn(`Redis ${operation} failed: ${String(error)}`);
+  /** The failure itself was counted and logged by the gateway. */
+  private redisUnavailable(): ServiceUnavailableError {
     return new ServiceUnavailableError('reconciliation is unavailable while Redis is down');
   }
 

@@ -6,6 +6,7 @@ import { LeaderboardStagingStore } from './leaderboard-staging.store.js';
 import { LeaderboardsService } from './leaderboards.service.js';
 import { ReconciliationScheduler } from './reconciliation.scheduler.js';
 import { ReconciliationService } from './reconciliation.service.js';
+import { RedisDataLossMonitor } from './redis-data-loss.monitor.js';
 import { StatsRepository } from './stats.repository.js';
 import { StatsController } from './stats.controller.js';
 
@@ -19,6 +20,7 @@ import { StatsController } from './stats.controller.js';
     ReconciliationScheduler,
     LeaderboardStagingStore,
     StatsRepository,
+    RedisDataLossMonitor,
   ],
   exports: [ReconciliationService],
 })

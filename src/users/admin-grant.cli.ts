@@ -1,7 +1,6 @@
 import { DataSource } from 'typeorm';
-import { createClient } from 'redis';
-import { type Env, validateEnv } from '../config/env.schema.js';
-import { RedisKeys } from '../redis/keys.js';
+import { helpRequested } from '../common/cli.js';
+import { validateEnv } from '../config/env.schema.js';
 import { loadDotEnv } from '../database/load-dot-env.js';
 import { typeormOptions } from '../database/typeorm-options.js';
 import { User } from './user.entity.js';
@@ -9,13 +8,23 @@ import { UsersRepository } from './users.repository.js';
 
 /**
  * `npm run admin:grant -- EMAIL`: makes an existing user an admin. Postgres is all it needs, so it
- * works on a fresh deployment before the app ever started; it also drops the user's cached role in
- * Redis when it can reach it (otherwise the grant takes effect when that entry expires, ≤ 1 min).
+ * works on a fresh deployment before the app ever started, and the app reads roles from Postgres on
+ * every admin request, so the grant bites on the next request on every instance.
  */
+const USAGE = `usage: npm run admin:grant -- EMAIL
+
+Gives the admin role to the registered user with this email (in the database of DATABASE_URL).
+Needs only Postgres: the app reads roles there on every admin request, so it bites at once.`;
+
 async function main(): Promise<number> {
-  const email = process.argv[2];
-  if (!email || process.argv.length > 3) {
-    console.error('usage: npm run admin:grant -- EMAIL');
+  const args = process.argv.slice(2);
+  if (helpRequested(args)) {
+    console.log(USAGE);
+    return 0;
+  }
+  const email = args[0];
+  if (!email || args.length > 1) {
+    console.error(USAGE);
     return 2;
   }
   loadDotEnv();
@@ -36,29 +45,10 @@ async function main(): Promise<number> {
       console.error(`no user with email ${normalized}: register first, then grant`);
       return 1;
     }
-    await forgetCachedRole(env, promoted[0]);
     console.log(`${normalized} is now an admin`);
     return 0;
   } finally {
     await db.destroy();
-  }
-}
-
-async function forgetCachedRole(env: Env, userId: number): Promise<void> {
-  const redis = createClient({
-    url: env.REDIS_URL,
-    socket: { connectTimeout: env.REDIS_CONNECT_TIMEOUT_MS, reconnectStrategy: false },
-  });
-  redis.on('error', () => {});
-  try {
-    await redis.connect();
-    await redis.del(new RedisKeys(env.REDIS_KEY_PREFIX).userRole(userId));
-  } catch {
-    console.error(
-      'Redis unreachable: the grant takes effect when the cached role expires (≤ 1 min)',
-    );
-  } finally {
-    if (redis.isOpen) redis.destroy();
   }
 }
 

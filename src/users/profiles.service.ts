@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { CacheAsideService } from '../cache/cache-aside.service.js';
 import type { CachePolicy } from '../cache/cache-policy.js';
+import type { WriteEffects } from '../outbox/write-effects.js';
 import { RedisKeys } from '../redis/keys.js';
 import type { PublicProfile } from './dto/profile.dto.js';
 import type { User } from './user.entity.js';
@@ -70,11 +71,16 @@ export class ProfilesService {
     return id === null ? null : this.getById(id);
   }
 
-  /** Drops what a change to this user made stale: the profile and every name involved. */
-  invalidate(userId: number, ...usernames: string[]): Promise<void> {
-    return this.cache.invalidate(
-      this.keys.userProfile(userId),
-      ...usernames.map((name) => this.keys.userIdByName(name)),
-    );
+  /**
+   * What a change to this user makes stale: the profile and every name involved (for the outbox,
+   * recorded in the write's transaction).
+   */
+  staleAfterChange(userId: number, ...usernames: string[]): Partial<WriteEffects> {
+    return {
+      cacheKeys: [
+        this.keys.userProfile(userId),
+        ...usernames.map((name) => this.keys.userIdByName(name)),
+      ],
+    };
   }
 }

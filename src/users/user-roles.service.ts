@@ -1,64 +1,52 @@
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { CacheAsideService } from '../cache/cache-aside.service.js';
-import type { CachePolicy } from '../cache/cache-policy.js';
+import { NotFoundError } from '../common/domain-error.js';
 import { adminEmails, Env } from '../config/env.schema.js';
-import { RedisKeys } from '../redis/keys.js';
 import type { UserRole } from './user.entity.js';
 import { UsersRepository } from './users.repository.js';
 
 /**
  * Who is an admin. The role lives in Postgres, never in the token (a role baked into a 30-day JWT
- * would outlive a demotion). It is cached per user (`user:{id}:role`) with a short TTL: grants made
- * through the app invalidate it at once; the admin:grant CLI, which talks to Postgres only, takes
- * effect within ROLE_CACHE_SECONDS. Without the cache, every leaderboard read paid a SQL query.
+ * would outlive a demotion), and is read from Postgres on every admin request (one primary-key
+ * lookup; admin traffic is small): a grant or demotion, by an admin or by the admin:grant CLI
+ * (which talks to Postgres only), bites on the next request on every instance, with no cache to
+ * invalidate.
+ *
+ * ADMIN_EMAILS only bootstraps a deployment that has no admin at all: at start-up and at
+ * registration, listed emails become admins while nobody is. Once an admin exists it grants
+ * nothing, so a user who changes their (unverified) email to a listed address gains nothing.
  */
-const ROLE_CACHE_SECONDS = 60;
 @Injectable()
 export class UserRolesService implements OnApplicationBootstrap {
   private readonly logger = new Logger(UserRolesService.name);
-  private readonly admins: Set<string>;
-
-  private readonly rolePolicy: CachePolicy;
+  private readonly bootstrapEmails: Set<string>;
 
   constructor(
     private readonly users: UsersRepository,
-    private readonly cache: CacheAsideService,
-    private readonly keys: RedisKeys,
     env: Env,
   ) {
-    this.admins = new Set(adminEmails(env));
-    this.rolePolicy = cache.policy('role', { ttlSeconds: ROLE_CACHE_SECONDS, jitterSeconds: 5 });
+    this.bootstrapEmails = new Set(adminEmails(env));
   }
 
-  /** ADMIN_EMAILS is applied at every start-up, so a deployment converges on its configuration. */
   async onApplicationBootstrap(): Promise<void> {
-    const promoted = await this.users.grantAdmin([...this.admins]);
-    await this.cache.invalidate(...promoted.map((id) => this.keys.userRole(id)));
+    if (this.bootstrapEmails.size === 0 || (await this.users.anyAdmin())) return;
+    const promoted = await this.users.grantAdmin([...this.bootstrapEmails]);
     if (promoted.length > 0) {
-      this.logger.log(`granted admin to ${promoted.length} user(s) listed in ADMIN_EMAILS`);
+      this.logger.log(`no admin yet: granted admin to ${promoted.length} user(s) in ADMIN_EMAILS`);
     }
   }
 
-  /** The role a new account gets: admin when its (normalized) email is in ADMIN_EMAILS. */
-  roleForNewUser(email: string): UserRole {
-    return this.admins.has(email.trim().toLowerCase()) ? 'admin' : 'user';
+  /** The role of a new account: admin only for a listed email while the deployment has no admin. */
+  async roleForNewUser(email: string): Promise<UserRole> {
+    if (!this.bootstrapEmails.has(email.trim().toLowerCase())) return 'user';
+    return (await this.users.anyAdmin()) ? 'user' : 'admin';
   }
 
   async isAdmin(userId: number): Promise<boolean> {
-    const role = await this.cache.get(
-      this.keys.userRole(userId),
-      () => this.users.roleOf(userId),
-      this.rolePolicy,
-    );
-    return role === 'admin';
+    return (await this.users.roleOf(userId)) === 'admin';
   }
 
-  /** Grants admin to an existing user (the admin:grant CLI). Returns false for an unknown email. */
-  async grant(email: string): Promise<'granted' | 'already' | 'unknown'> {
-    const normalized = email.trim().toLowerCase();
-    const promoted = await this.users.grantAdmin([normalized]);
-    await this.cache.invalidate(...promoted.map((id) => this.keys.userRole(id)));
-    if (promoted.length > 0) return 'granted';
-    return (await this.users.findByEmail(normalized)) ? 'already' : 'unknown';
+  /** An admin grants or takes away the admin role (PUT /api/admin/users/:username/role). */
+  async setRole(username: string, role: UserRole): Promise<void> {
+    if (!(await this.users.setRole(username, role))) throw new NotFoundError('user not found');
   }
 }

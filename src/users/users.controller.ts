@@ -1,5 +1,11 @@
 import { Body, Controller, Get, HttpCode, HttpStatus, Post, Put } from '@nestjs/common';
-import { ApiSecurity, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import {
+  ApiCreatedResponse,
+  ApiOkResponse,
+  ApiSecurity,
+  ApiTags,
+  ApiTooManyRequestsResponse,
+} from '@nestjs/swagger';
 import type { AuthContext } from '../auth/auth-context.js';
 import { CurrentUser, RequireAuth } from '../auth/auth.decorators.js';
 import {
@@ -8,6 +14,7 @@ import {
   UpdateUserRequest,
   UserResponse,
 } from './dto/user.dto.js';
+import { ThrottleCredentials } from './credentials-throttle.js';
 import { UsersService } from './users.service.js';
 
 @ApiTags('User and Authentication')
@@ -16,12 +23,20 @@ export class UsersController {
   constructor(private readonly users: UsersService) {}
 
   @Post('users')
+  @ThrottleCredentials()
+  @ApiTooManyRequestsResponse({
+    description: 'Too many attempts from this address or for this email',
+  })
   @ApiCreatedResponse({ type: UserResponse })
   async register(@Body() body: NewUserRequest): Promise<UserResponse> {
     return { user: await this.users.register(body.user) };
   }
 
   @Post('users/login')
+  @ThrottleCredentials()
+  @ApiTooManyRequestsResponse({
+    description: 'Too many attempts from this address or for this email',
+  })
   @HttpCode(HttpStatus.OK)
   @ApiOkResponse({ type: UserResponse })
   async login(@Body() body: LoginUserRequest): Promise<UserResponse> {

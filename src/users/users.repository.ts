@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { In, QueryFailedError, Repository } from 'typeorm';
+import { type EntityManager, In, QueryFailedError, Repository } from 'typeorm';
 import { User, type UserRole } from './user.entity.js';
 import { EmailTakenError, UsernameTakenError } from './users.errors.js';
 
@@ -41,6 +41,18 @@ export class UsersRepository {
     return row?.role ?? null;
   }
 
+  async anyAdmin(): Promise<boolean> {
+    return this.users.exists({ where: { role: 'admin' } });
+  }
+
+  /** Sets the role of the user with this exact username; false when there is no such user. */
+  async setRole(username: string, role: UserRole): Promise<boolean> {
+    const id = await this.findIdByUsername(username);
+    if (id === null) return false;
+    await this.users.update({ id }, { role });
+    return true;
+  }
+
   /** Makes the users with these (lower-cased) emails admins; returns the ids that changed. */
   async grantAdmin(emails: string[]): Promise<number[]> {
     if (emails.length === 0) return [];
@@ -55,23 +67,31 @@ export class UsersRepository {
     return rows.map((row) => row.id);
   }
 
-  async insert(row: NewUserRow): Promise<User> {
+  /** Inserts on `manager` (the caller's transaction) when given. */
+  async insert(row: NewUserRow, manager?: EntityManager): Promise<User> {
+    const users = this.on(manager);
     try {
-      return await this.users.save(this.users.create(row));
+      return await users.save(users.create(row));
     } catch (error) {
       throw translateUniqueViolation(error);
     }
   }
 
-  async update(id: number, changes: UserChanges): Promise<User | null> {
+  /** Updates on `manager` (the caller's transaction) when given; returns the row after it. */
+  async update(id: number, changes: UserChanges, manager?: EntityManager): Promise<User | null> {
+    const users = this.on(manager);
     if (Object.keys(changes).length > 0) {
       try {
-        await this.users.update({ id }, changes);
+        await users.update({ id }, changes);
       } catch (error) {
         throw translateUniqueViolation(error);
       }
     }
-    return this.findById(id);
+    return users.findOneBy({ id });
+  }
+
+  private on(manager: EntityManager | undefined): Repository<User> {
+    return manager ? manager.getRepository(User) : this.users;
   }
 }
 

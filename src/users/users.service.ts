@@ -3,6 +3,7 @@ import { AuthService } from '../auth/auth.service.js';
 import type { AuthContext } from '../auth/auth-context.js';
 import { NotFoundError, UnauthorizedError } from '../common/domain-error.js';
 import type { LoginUser, NewUser, UpdateUser, UserView } from './dto/user.dto.js';
+import { OutboxService } from '../outbox/outbox.service.js';
 import { PasswordHasher } from './password-hasher.js';
 import { ProfilesService } from './profiles.service.js';
 import { UserRolesService } from './user-roles.service.js';
@@ -22,17 +23,27 @@ export class UsersService {
     private readonly passwords: PasswordHasher,
     private readonly auth: AuthService,
     private readonly roles: UserRolesService,
+    private readonly outbox: OutboxService,
   ) {}
 
   async register(input: NewUser): Promise<UserView> {
-    const user = await this.users.insert({
-      email: input.email,
-      username: input.username,
-      passwordHash: await this.passwords.hash(input.password),
-      role: this.roles.roleForNewUser(input.email),
+    const passwordHash = await this.passwords.hash(input.password);
+    const user = await this.outbox.write(async (tx) => {
+      const inserted = await this.users.insert(
+        {
+          email: input.email,
+          username: input.username,
+          passwordHash,
+          role: await this.roles.roleForNewUser(input.email),
+        },
+        tx,
+      );
+      // The name may have been looked up (and cached as unknown) before it was taken.
+      return {
+        result: inserted,
+        effects: this.profiles.staleAfterChange(inserted.id, inserted.username),
+      };
     });
-    // The name may have been looked up (and cached as unknown) before it was taken.
-    await this.profiles.invalidate(user.id, user.username);
     return toUserView(user, await this.auth.issueToken(user.id));
   }
 
@@ -59,9 +70,18 @@ export class UsersService {
       changes.passwordHash = await this.passwords.hash(input.password);
     if (input.bio !== undefined) changes.bio = input.bio === '' ? null : input.bio;
     if (input.image !== undefined) changes.image = input.image === '' ? null : input.image;
-    const after = await this.users.update(auth.userId, changes);
+    const after = await this.outbox.write(async (tx) => {
+      const updated = await this.users.update(auth.userId, changes, tx);
+      return {
+        result: updated,
+        effects: updated
+          ? this.profiles.staleAfterChange(updated.id, before.username, updated.username)
+          : null,
+      };
+    });
     if (!after) throw new NotFoundError('user not found');
-    await this.profiles.invalidate(after.id, before.username, after.username);
+    // Whoever else holds a session (a stolen token, a forgotten device) is out; this one stays.
+    if (changes.passwordHash !== undefined) await this.auth.revokeOtherSessions(auth);
     return toUserView(after, auth.token);
   }
 }

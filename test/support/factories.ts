@@ -49,3 +49,18 @@ export async function userId(testApp: TestApp, username: string): Promise<number
   );
   return rows[0].id;
 }
+
+/** Publishes an article through the public API (tags optional) and returns its slug. */
+export async function createArticle(
+  testApp: TestApp,
+  token: string,
+  article: { title: string; tagList?: string[] },
+): Promise<string> {
+  const response = await testApp
+    .http()
+    .post('/api/articles')
+    .set(authHeader(token))
+    .send({ article: { description: 'd', body: 'b', ...article } })
+    .expect(201);
+  return response.body.article.slug as string;
+}

@@ -13,6 +13,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { LimitField, OffsetField } from '../../common/pagination.js';
+import { OptionalNotNull } from '../../common/optional.js';
 import { IsCleanText } from '../../common/text.js';
 import { ProfileView } from '../../follows/dto/profile.dto.js';
 
@@ -28,7 +29,7 @@ export const MAX_TAGS = 10;
 const TagListField = () =>
   applyDecorators(
     ApiPropertyOptional({ type: [String], maxItems: MAX_TAGS }),
-    IsOptional(),
+    OptionalNotNull(),
     Transform(trimTags),
     IsArray(),
     ArrayMaxSize(MAX_TAGS),
@@ -61,7 +62,7 @@ export class NewArticle {
 
 export class UpdateArticle {
   @ApiPropertyOptional()
-  @IsOptional()
+  @OptionalNotNull()
   @Transform(trim)
   @IsString()
   @IsNotEmpty()
@@ -69,14 +70,19 @@ export class UpdateArticle {
   @IsCleanText()
   title?: string;
   @ApiPropertyOptional()
-  @IsOptional()
+  @OptionalNotNull()
   @Transform(trim)
   @IsString()
   @IsNotEmpty()
   @MaxLength(1000)
   @IsCleanText()
   description?: string;
-  @ApiPropertyOptional() @IsOptional() @IsString() @IsNotEmpty() @MaxLength(100_000) body?: string;
+  @ApiPropertyOptional()
+  @OptionalNotNull()
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(100_000)
+  body?: string;
 
   @TagListField()
   tagList?: string[];

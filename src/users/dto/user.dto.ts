@@ -5,7 +5,6 @@ import {
   IsEmail,
   IsNotEmpty,
   IsObject,
-  IsOptional,
   IsString,
   IsUrl,
   Matches,
@@ -14,6 +13,7 @@ import {
   ValidateIf,
   ValidateNested,
 } from 'class-validator';
+import { OptionalNotNull } from '../../common/optional.js';
 import { IsCleanText } from '../../common/text.js';
 
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
@@ -65,7 +65,7 @@ export class LoginUser {
 
 export class UpdateUser {
   @ApiPropertyOptional()
-  @IsOptional()
+  @OptionalNotNull()
   @Transform(normalizeEmail)
   @IsString()
   @IsEmail({}, { message: 'email must be a valid email address' })
@@ -73,7 +73,7 @@ export class UpdateUser {
   email?: string;
 
   @ApiPropertyOptional()
-  @IsOptional()
+  @OptionalNotNull()
   @Transform(trim)
   @IsString()
   @IsNotEmpty()
@@ -82,21 +82,25 @@ export class UpdateUser {
   username?: string;
 
   @ApiPropertyOptional()
-  @IsOptional()
+  @OptionalNotNull()
   @IsString()
   @MinLength(8)
   @MaxLength(128)
   @IsCleanText()
   password?: string;
 
-  @ApiPropertyOptional({ nullable: true })
+  @ApiPropertyOptional({ type: String, nullable: true })
   @ValidateIf((_, value) => value !== null && value !== undefined)
   @IsString()
   @MaxLength(1000)
   @IsCleanText()
   bio?: string | null;
 
-  @ApiPropertyOptional({ nullable: true, example: 'https://example.com/me.png' })
+  @ApiPropertyOptional({
+    type: String,
+    nullable: true,
+    example: 'https://example.com/me.png',
+  })
   @ValidateIf((_, value) => value !== null && value !== undefined && value !== '')
   @IsString()
   @MaxLength(1000)

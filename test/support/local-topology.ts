@@ -1,0 +1,153 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, expect } from '@jest/globals';
+import { createClient } from 'redis';
+import { RedisConnection } from '../../src/redis/redis-connection.js';
+import { bootApp, resetState, type TestApp } from './test-app.js';
+
+const run = promisify(execFile);
+const SCRIPT = path.resolve('scripts/redis-topology.sh');
+
+/**
+ * A Sentinel set or Cluster of the test's own (scripts/redis-topology.sh on ports 7400-7499 and
+ * a private folder), for tests that kill nodes: the shared topologies the suite passes run on
+ * (7000-7022) are never disturbed.
+ */
+export class LocalTopology {
+  private readonly dir = mkdtempSync(path.join(tmpdir(), 'conduit-topology-'));
+
+  constructor(
+    readonly kind: 'sentinel' | 'cluster',
+    readonly basePort: number,
+  ) {}
+
+  /** The app variables that point at it, once it is up. */
+  readonly env: Record<string, string> = {};
+
+  /** Starts it and returns the app variables that point at it. */
+  async up(): Promise<Record<string, string>> {
+    const { stdout } = await this.script('up', this.kind);
+    for (const pair of stdout.trim().split(/\s+/)) {
+      const at = pair.indexOf('=');
+      if (at > 0) this.env[pair.slice(0, at)] = pair.slice(at + 1);
+    }
+    return this.env;
+  }
+
+  async down(): Promise<void> {
+    await this.script('down', this.kind).catch(() => undefined);
+  }
+
+  /** SIGKILL of one node: no goodbye to replicas or clients. */
+  async kill(port: number): Promise<void> {
+    await this.script('kill', String(port));
+  }
+
+  /** The first sentinel's port (Sentinel sets): sentinels follow the data nodes by 10. */
+  get sentinelPort(): number {
+    return this.basePort + 10;
+  }
+
+  /** Asks a sentinel which node is master now. */
+  async sentinelMaster(name = 'conduit'): Promise<number> {
+    const { stdout } = await run('redis-cli', [
+      '-p',
+      String(this.sentinelPort),
+      'sentinel',
+      'get-master-addr-by-name',
+      name,
+    ]);
+    return Number(stdout.trim().split('\n')[1]);
+  }
+
+  /**
+   * The master the sentinels name once it really is one: right after an earlier drill the
+   * sentinels can still name a node that is gone or not yet promoted (waits up to 20 s).
+   */
+  async liveSentinelMaster(name = 'conduit'): Promise<number> {
+    const deadline = Date.now() + 20_000;
+    for (;;) {
+      const port = await this.sentinelMaster(name);
+      const role = await run('redis-cli', ['-p', String(port), 'role']).then(
+        ({ stdout }) => stdout.split('\n')[0].trim(),
+        () => '',
+      );
+      if (role === 'master' || Date.now() > deadline) return port;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
+  /**
+   * The port of the node that serves `slot` as master now (Clusters), asked of a live node
+   * other than `except`: a failed master still lists itself.
+   */
+  async clusterMasterOf(slot: number, except: number): Promise<number | null> {
+    for (let port = this.basePort; port < this.basePort + 6; port++) {
+      if (port === except) continue;
+      try {
+        const { stdout } = await run('redis-cli', ['-p', String(port), 'cluster', 'nodes']);
+        for (const line of stdout.trim().split('\n')) {
+          const [, address, flags, , , , , , ...slots] = line.split(' ');
+          if (!flags.split(',').includes('master') || flags.includes('fail')) continue;
+          const serves = slots.some((range) => {
+            const [from, to = from] = range.split('-').map(Number);
+            return slot >= from && slot <= to;
+          });
+          if (serves) return Number(address.split('@')[0].split(':')[1]);
+        }
+        return null;
+      } catch {
+        // That node is down too: ask the next one.
+      }
+    }
+    return null;
+  }
+
+  /** A plain client to one node (to look at what a master or replica really holds). */
+  async node(port: number) {
+    const client = createClient({ url: `redis://127.0.0.1:${port}` });
+    client.on('error', () => undefined);
+    await client.connect();
+    return client;
+  }
+
+  private script(...args: string[]) {
+    return run('bash', [SCRIPT, ...args], {
+      env: {
+        ...process.env,
+        REDIS_TOPOLOGY_DIR: this.dir,
+        CLUSTER_BASE_PORT: String(this.basePort),
+        SENTINEL_BASE_PORT: String(this.basePort),
+      },
+    });
+  }
+}
+
+/**
+ * Starts `topology` before the describe block's tests and an app on it with replica reads on
+ * (and a command budget that tolerates a busy CI machine), checks the app uses that topology,
+ * and stops both afterwards. Returns a getter for the app.
+ */
+export function appOnLocalTopology(topology: LocalTopology): () => TestApp {
+  let t: TestApp | undefined;
+  beforeAll(async () => {
+    const env = await topology.up();
+    t = await bootApp({
+      ...env,
+      REDIS_READ_FROM_REPLICAS: 'true',
+      REDIS_COMMAND_TIMEOUT_MS: '500',
+    });
+    const redis = t.app.get(RedisConnection).redis;
+    expect(redis.kind).toBe(topology.kind);
+    expect(redis.reader).not.toBe(redis.primary);
+    await resetState(t);
+  }, 60_000);
+  afterAll(async () => {
+    await t?.close();
+    await topology.down();
+  });
+  return () => t!;
+}
