@@ -1,0 +1,30 @@
+import { jest } from '@jest/globals';
+
+/** Any class, abstract or not (Nest's ModuleRef is abstract): what a dependency is typed as. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- constructor arguments of any shape
+export type Class<T = unknown> = abstract new (...args: any[]) => T;
+
+/** `T` with every method a Jest mock (typed after the real signature). */
+export type Mocked<T extends object> = jest.Mocked<T>;
+
+/**
+ * A stand-in for an instance of `type`: every method on its prototype chain is a named Jest mock
+ * that returns undefined until the test says otherwise. The class is never instantiated (its
+ * constructor may connect, register listeners or start timers). Fields and getters are absent:
+ * a test that needs one sets it on the mock.
+ */
+export function automock<T extends object>(type: Class<T>): Mocked<T> {
+  const mock: Record<string, unknown> = {};
+  for (
+    let proto = type.prototype as object | null;
+    proto && proto !== Object.prototype;
+    proto = Object.getPrototypeOf(proto) as object | null
+  ) {
+    for (const name of Object.getOwnPropertyNames(proto)) {
+      if (name === 'constructor' || name in mock) continue;
+      const value: unknown = Object.getOwnPropertyDescriptor(proto, name)!.value;
+      if (typeof value === 'function') mock[name] = jest.fn().mockName(`${type.name}.${name}`);
+    }
+  }
+  return mock as Mocked<T>;
+}

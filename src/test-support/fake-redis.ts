@@ -1,0 +1,85 @@
+import { jest } from '@jest/globals';
+import type { RedisClient } from '../redis/redis.client.js';
+import { RedisGateway } from '../redis/redis-gateway.js';
+import { automock, type Mocked } from './automock.js';
+
+/**
+ * A Redis command mock. Loosely typed on purpose: node-redis' command signatures are generic over
+ * RESP reply types, which makes `mockResolvedValue` of a precisely typed mock unusable.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- see above
+export type RedisCommandMock = jest.Mock<(...args: any[]) => any>;
+
+/** The command client the fake gateway hands to services: any command, created on first use. */
+export type FakeRedisClient = Record<string, RedisCommandMock>;
+
+/** Properties that must not look like commands (`then` would make the client a thenable). */
+const NOT_COMMANDS = new Set(['then', 'toJSON', 'asymmetricMatch', 'constructor', 'nodeType']);
+
+/**
+ * A client on which every command (and every Lua script of redis.scripts.ts) is a Jest mock
+ * resolving to undefined: a test stubs only the replies its behaviour depends on, e.g.
+ * `redis.hGetAll.mockResolvedValue({...})`, or makes one fail with `mockRejectedValue`.
+ */
+export function fakeRedisClient(): FakeRedisClient {
+  const commands = new Map<string, RedisCommandMock>();
+  return new Proxy<FakeRedisClient>(
+    {},
+    {
+      get(_target, name) {
+        if (typeof name !== 'string' || NOT_COMMANDS.has(name)) return undefined;
+        let command = commands.get(name);
+        if (!command) {
+          command = jest.fn(() => Promise.resolve(undefined)).mockName(`redis.${name}`);
+          commands.set(name, command);
+        }
+        return command;
+      },
+    },
+  );
+}
+
+/**
+ * A RedisGateway that runs each call's commands on `client` and passes their failures through, as
+ * the real one does (without its timeouts, breaker and metrics, which redis-gateway.spec.ts
+ * covers). Its methods stay mocks, so a test can also assert operation names or fail a call.
+ */
+export function fakeRedisGateway(client: FakeRedisClient): Mocked<RedisGateway> {
+  const gateway = automock(RedisGateway);
+  const redis = client as unknown as RedisClient;
+  // Async like the real methods: a command that throws at once becomes a rejection.
+  gateway.run.mockImplementation(async (_operation, command) => command(redis));
+  gateway.read.mockImplementation(async (_operation, command) => command(redis));
+  gateway.background.mockImplementation(async (_operation, command) => command(redis));
+  gateway.fireAndForget.mockImplementation((_operation, command) => {
+    (async () => command(redis))().catch(() => undefined);
+  });
+  return gateway;
+}
+
+/**
+ * A MULTI chain for `redis.multi.mockReturnValue(...)`: every queued command returns the chain
+ * (and is recorded in `queued`); `exec` resolves with `replies`, or rejects with an Error given.
+ */
+export function fakeMulti(replies: unknown[] | Error = []): {
+  chain: unknown;
+  queued: [string, ...unknown[]][];
+} {
+  const queued: [string, ...unknown[]][] = [];
+  const chain: unknown = new Proxy(
+    {},
+    {
+      get(_target, name) {
+        if (typeof name !== 'string' || NOT_COMMANDS.has(name)) return undefined;
+        if (name === 'exec')
+          return () =>
+            replies instanceof Error ? Promise.reject(replies) : Promise.resolve(replies);
+        return (...args: unknown[]) => {
+          queued.push([name, ...args]);
+          return chain;
+        };
+      },
+    },
+  );
+  return { chain, queued };
+}
