@@ -1,0 +1,310 @@
+import type { EntityManager } from 'typeorm';
+import { cachedResponseKey } from '../cache/cached.interceptor.js';
+import { UserCountersService } from '../counters/user-counters.service.js';
+import { AdvisoryLocks } from '../database/advisory-locks.js';
+import { OutboxService } from '../outbox/outbox.service.js';
+import { RedisKeys, type UserMetric } from '../redis/keys.js';
+import { fakeEntityManager } from '../test-support/fake-database.js';
+import type { Mocked } from '../test-support/automock.js';
+import { newTestService, TEST_KEY_PREFIX } from '../test-support/new-test-service.js';
+import { ProfilesService } from '../users/profiles.service.js';
+import { ArticlePresenter } from './article-presenter.js';
+import { ArticleNotFoundError, NotTheAuthorError } from './articles.errors.js';
+import { ArticlesRepository, SlugTakenError } from './articles.repository.js';
+import { ARTICLES_TAG, ArticlesService } from './articles.service.js';
+import type { ArticleView, SharedArticle } from './dto/article.dto.js';
+import { FavoritesStore } from './favorites.store.js';
+
+const keys = new RedisKeys(TEST_KEY_PREFIX);
+const AUTHOR = 1;
+const READER = 2;
+const REF = { id: 10, slug: 'how-to-train', authorId: AUTHOR };
+const SHARED = { id: REF.id, slug: REF.slug, authorId: AUTHOR } as SharedArticle;
+const VIEW = { slug: REF.slug, title: 'How to train' } as ArticleView;
+const responseKey = (slug: string) => cachedResponseKey(keys, 'article', slug);
+const NEW = { title: 'How to Train', description: 'd', body: 'b', tagList: ['x'] };
+
+describe('ArticlesService', () => {
+  let sut: ArticlesService;
+  let articles: Mocked<ArticlesRepository>;
+  let counters: Mocked<UserCountersService>;
+  let favorites: Mocked<FavoritesStore>;
+  let locks: Mocked<AdvisoryLocks>;
+  let outbox: Mocked<OutboxService>;
+  let presenter: Mocked<ArticlePresenter>;
+  let profiles: Mocked<ProfilesService>;
+
+  beforeEach(() => {
+    const service = newTestService(ArticlesService);
+    sut = service.sut;
+    articles = service.mock(ArticlesRepository);
+    counters = service.mock(UserCountersService);
+    favorites = service.mock(FavoritesStore);
+    locks = service.mock(AdvisoryLocks);
+    outbox = service.mock(OutboxService);
+    presenter = service.mock(ArticlePresenter);
+    profiles = service.mock(ProfilesService);
+    articles.findRef.mockResolvedValue(REF);
+    articles.findShared.mockResolvedValue([SHARED]);
+    presenter.present.mockResolvedValue([VIEW]);
+    counters.writerLock.mockImplementation((id) => ({ key: `counts:${id}`, mode: 'shared' }));
+    counters.apply.mockResolvedValue(true);
+    favorites.apply.mockResolvedValue(undefined);
+    favorites.drop.mockResolvedValue(undefined);
+  });
+
+  describe('create', () => {
+    beforeEach(() => articles.insert.mockResolvedValue(REF.id));
+
+    it('inserts under the author’s count lock, records what goes stale and counts the article', async () => {
+      expect(await sut.create(AUTHOR, NEW)).toBe(VIEW);
+
+      expect(locks.run).toHaveBeenCalledWith(
+        [{ key: `counts:${AUTHOR}`, mode: 'shared' }],
+        expect.any(Function),
+      );
+      expect(articles.insert).toHaveBeenCalledWith(expect.anything(), {
+        ...NEW,
+        slug: 'how-to-train',
+        authorId: AUTHOR,
+      });
+      expect(articles.replaceTags).toHaveBeenCalledWith(expect.anything(), REF.id, ['x']);
+      expect(counters.apply).toHaveBeenCalledWith(AUTHOR, { articles: 1 });
+      expect(outbox.complete).toHaveBeenCalledWith(
+        {
+          id: expect.any(String),
+          effects: {
+            // The slug may be cached as unknown (a negative entry); lists and tags change.
+            cacheKeys: [keys.article(REF.id), responseKey('how-to-train')],
+            tags: [ARTICLES_TAG],
+            derivedKeys: [],
+            recountUsers: [AUTHOR],
+          },
+        },
+        true,
+      );
+      expect(presenter.present).toHaveBeenCalledWith([SHARED], AUTHOR, true);
+    });
+
+    it('retries with a suffixed slug while the slug is taken', async () => {
+      articles.insert.mockRejectedValueOnce(new SlugTakenError()).mockResolvedValue(REF.id);
+      await sut.create(AUTHOR, NEW);
+      const slugs = articles.insert.mock.calls.map(([, article]) => article.slug);
+      expect(slugs).toEqual(['how-to-train', expect.stringMatching(/^how-to-train-[0-9a-f]{8}$/)]);
+    });
+
+    it('gives up after five taken slugs, and other errors are not retried', async () => {
+      articles.insert.mockRejectedValue(new SlugTakenError());
+      await expect(sut.create(AUTHOR, NEW)).rejects.toBeInstanceOf(SlugTakenError);
+      expect(articles.insert).toHaveBeenCalledTimes(5);
+
+      articles.insert.mockReset().mockRejectedValue(new Error('deadlock'));
+      await expect(sut.create(AUTHOR, NEW)).rejects.toThrow('deadlock');
+      expect(articles.insert).toHaveBeenCalledTimes(1);
+      expect(outbox.complete).not.toHaveBeenCalled();
+    });
+
+    it('leaves the outbox row to the relay when the count delta did not land', async () => {
+      counters.apply.mockResolvedValue(false);
+      await sut.create(AUTHOR, NEW);
+      expect(outbox.complete).toHaveBeenCalledWith(expect.anything(), false);
+    });
+  });
+
+  describe('update', () => {
+    it('answers 404 for an unknown slug and 403 for someone else’s article, writing nothing', async () => {
+      await expect(sut.update(READER, REF.slug, { body: 'x' })).rejects.toBeInstanceOf(
+        NotTheAuthorError,
+      );
+      articles.findRef.mockResolvedValue(null);
+      await expect(sut.update(AUTHOR, 'gone', { body: 'x' })).rejects.toBeInstanceOf(
+        ArticleNotFoundError,
+      );
+      expect(articles.update).not.toHaveBeenCalled();
+      expect(outbox.transaction).not.toHaveBeenCalled();
+    });
+
+    it('keeps the slug when the title stays, leaves tags alone, and drops the cached copies', async () => {
+      await sut.update(AUTHOR, REF.slug, { body: 'new' });
+      expect(articles.update).toHaveBeenCalledWith(expect.anything(), REF.id, {
+        slug: undefined,
+        title: undefined,
+        description: undefined,
+        body: 'new',
+      });
+      expect(articles.replaceTags).not.toHaveBeenCalled();
+      expect(outbox.complete).toHaveBeenCalledWith({
+        id: expect.any(String),
+        effects: {
+          cacheKeys: [keys.article(REF.id), responseKey(REF.slug)],
+          tags: [ARTICLES_TAG],
+          derivedKeys: [],
+          recountUsers: [],
+        },
+      });
+    });
+
+    it('moves the slug with the title and drops the responses under the old and the new slug', async () => {
+      await sut.update(AUTHOR, REF.slug, { title: 'Brand New', tagList: [] });
+      expect(articles.update).toHaveBeenCalledWith(
+        expect.anything(),
+        REF.id,
+        expect.objectContaining({ slug: 'brand-new', title: 'Brand New' }),
+      );
+      expect(articles.replaceTags).toHaveBeenCalledWith(expect.anything(), REF.id, []);
+      expect(outbox.complete.mock.calls[0][0]!.effects.cacheKeys).toEqual([
+        keys.article(REF.id),
+        responseKey(REF.slug),
+        responseKey('brand-new'),
+      ]);
+    });
+
+    it('treats a slug Postgres could not hold as not found, without a query', async () => {
+      await expect(sut.update(AUTHOR, 'a\u0000b', { body: 'x' })).rejects.toBeInstanceOf(
+        ArticleNotFoundError,
+      );
+      expect(articles.findRef).not.toHaveBeenCalled();
+    });
+  });
+
+  describe('delete', () => {
+    it('answers 403 for someone else’s article', async () => {
+      await expect(sut.delete(READER, REF.slug)).rejects.toBeInstanceOf(NotTheAuthorError);
+      expect(articles.delete).not.toHaveBeenCalled();
+    });
+
+    it('takes back what the article added to its author’s counts and drops its favoriter set', async () => {
+      articles.delete.mockResolvedValue({ favoritesCount: 3, viewsCount: 40 });
+      await sut.delete(AUTHOR, REF.slug);
+
+      expect(counters.apply).toHaveBeenCalledWith(AUTHOR, { articles: -1, likes: -3, views: -40 });
+      expect(favorites.drop).toHaveBeenCalledWith(REF.id);
+      expect(outbox.complete).toHaveBeenCalledWith(
+        {
+          id: expect.any(String),
+          effects: {
+            cacheKeys: [keys.article(REF.id), responseKey(REF.slug)],
+            tags: [ARTICLES_TAG],
+            derivedKeys: [keys.articleFavoriters(REF.id)],
+            recountUsers: [AUTHOR],
+          },
+        },
+        true,
+      );
+    });
+
+    it('does nothing more when a concurrent delete removed the article first', async () => {
+      articles.delete.mockResolvedValue(null);
+      await sut.delete(AUTHOR, REF.slug);
+      expect(counters.apply).not.toHaveBeenCalled();
+      expect(favorites.drop).not.toHaveBeenCalled();
+      expect(outbox.complete).not.toHaveBeenCalled();
+    });
+
+    it('leaves the outbox row to the relay when the favoriter set could not be dropped', async () => {
+      articles.delete.mockResolvedValue({ favoritesCount: 0, viewsCount: 0 });
+      favorites.drop.mockRejectedValue(new Error('connection lost'));
+      await sut.delete(AUTHOR, REF.slug);
+      expect(outbox.complete).toHaveBeenCalledWith(expect.anything(), false);
+    });
+  });
+
+  describe('setFavorite', () => {
+    it('locks the reader’s favorite and the author’s counts, then moves set and likes by +1', async () => {
+      articles.addFavorite.mockResolvedValue(true);
+      expect(await sut.setFavorite(READER, REF.slug, true)).toBe(VIEW);
+
+      expect(locks.run).toHaveBeenCalledWith(
+        [
+          { key: `favorite:${READER}:${REF.id}`, mode: 'exclusive' },
+          { key: `counts:${AUTHOR}`, mode: 'shared' },
+        ],
+        expect.any(Function),
+      );
+      expect(favorites.apply).toHaveBeenCalledWith(REF.id, READER, true);
+      expect(counters.apply).toHaveBeenCalledWith(AUTHOR, { likes: 1 });
+      expect(outbox.complete).toHaveBeenCalledWith(
+        expect.objectContaining({
+          effects: expect.objectContaining({
+            derivedKeys: [keys.articleFavoriters(REF.id)],
+            recountUsers: [AUTHOR],
+          }),
+        }),
+        true,
+      );
+      expect(presenter.present).toHaveBeenCalledWith([SHARED], READER, true);
+    });
+
+    it('moves likes by -1 on an unfavorite', async () => {
+      articles.removeFavorite.mockResolvedValue(true);
+      await sut.setFavorite(READER, REF.slug, false);
+      expect(favorites.apply).toHaveBeenCalledWith(REF.id, READER, false);
+      expect(counters.apply).toHaveBeenCalledWith(AUTHOR, { likes: -1 });
+    });
+
+    it('changes and records nothing on a repeated favorite', async () => {
+      articles.addFavorite.mockResolvedValue(false);
+      await sut.setFavorite(READER, REF.slug, true);
+      expect(favorites.apply).not.toHaveBeenCalled();
+      expect(counters.apply).not.toHaveBeenCalled();
+      expect(outbox.complete).not.toHaveBeenCalled();
+    });
+
+    it('leaves the outbox row to the relay when the favoriter set missed the change', async () => {
+      articles.addFavorite.mockResolvedValue(true);
+      favorites.apply.mockRejectedValue(new Error('connection lost'));
+      await sut.setFavorite(READER, REF.slug, true);
+      expect(outbox.complete).toHaveBeenCalledWith(expect.anything(), false);
+    });
+
+    it('answers 404 for an unknown slug', async () => {
+      articles.findRef.mockResolvedValue(null);
+      await expect(sut.setFavorite(READER, 'gone', true)).rejects.toBeInstanceOf(
+        ArticleNotFoundError,
+      );
+      expect(locks.run).not.toHaveBeenCalled();
+    });
+  });
+
+  describe('listIds', () => {
+    it('answers an empty page for an unknown author without querying articles', async () => {
+      profiles.findIdByUsername.mockResolvedValue(null);
+      expect(await sut.listIds({ author: 'nobody' })).toEqual({ ids: [], articlesCount: 0 });
+      expect(articles.listIds).not.toHaveBeenCalled();
+    });
+
+    it('filters by the ids of the author and the favoriter', async () => {
+      profiles.findIdByUsername.mockImplementation((name) =>
+        Promise.resolve(name === 'ann' ? 5 : 6),
+      );
+      await sut.listIds({ author: 'ann', favorited: 'ben', tag: 't', limit: 5, offset: 10 });
+      expect(articles.listIds).toHaveBeenCalledWith(
+        { tag: 't', authorId: 5, favoritedBy: 6 },
+        5,
+        10,
+      );
+    });
+  });
+
+  describe('author metrics', () => {
+    it('counts articles, likes and views of a batch with one query per connection', async () => {
+      sut.onModuleInit();
+      articles.authorTotalsMany.mockResolvedValue(
+        new Map([[AUTHOR, { articles: 2, likes: 5, views: 9 }]]),
+      );
+      const load = (metric: UserMetric, on: EntityManager) => {
+        const [, , batch] = counters.register.mock.calls.find(([m]) => m === metric)!;
+        return batch!([AUTHOR], on);
+      };
+
+      const manager = fakeEntityManager();
+      expect((await load('articles', manager)).get(AUTHOR)).toBe(2);
+      expect((await load('likes', manager)).get(AUTHOR)).toBe(5);
+      expect((await load('views', manager)).get(AUTHOR)).toBe(9);
+      expect(articles.authorTotalsMany).toHaveBeenCalledTimes(1);
+
+      await load('likes', fakeEntityManager());
+      expect(articles.authorTotalsMany).toHaveBeenCalledTimes(2);
+    });
+  });
+});

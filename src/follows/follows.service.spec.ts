@@ -1,0 +1,228 @@
+import { NotFoundError } from '../common/domain-error.js';
+import { UserCountersService } from '../counters/user-counters.service.js';
+import { AdvisoryLocks } from '../database/advisory-locks.js';
+import { OutboxService } from '../outbox/outbox.service.js';
+import type { PublicProfile } from '../users/dto/profile.dto.js';
+import { ProfilesService } from '../users/profiles.service.js';
+import type { Mocked } from '../test-support/automock.js';
+import { newTestService } from '../test-support/new-test-service.js';
+import { encodeCursor } from './cursor.js';
+import type { FollowEdge } from './follow-direction.js';
+import { FollowGraphStore } from './follow-graph.store.js';
+import { CannotFollowSelfError } from './follows.errors.js';
+import { FollowsRepository } from './follows.repository.js';
+import { FollowsService } from './follows.service.js';
+
+const alice: PublicProfile = { id: 1, username: 'alice', bio: null, image: null };
+const bob: PublicProfile = { id: 2, username: 'bob', bio: 'hi', image: null };
+const carol: PublicProfile = { id: 3, username: 'carol', bio: null, image: null };
+const everyone = [alice, bob, carol];
+/** What FollowsRepository.allEdges streams (its content does not matter here). */
+async function* edgeStream(): AsyncGenerator<FollowEdge[]> {
+  yield await Promise.resolve([]);
+}
+
+const COUNTS = { articles: 4, followers: 10, following: 20, likes: 30, views: 40 };
+
+describe('FollowsService', () => {
+  let sut: FollowsService;
+  let follows: Mocked<FollowsRepository>;
+  let graph: Mocked<FollowGraphStore>;
+  let counters: Mocked<UserCountersService>;
+  let locks: Mocked<AdvisoryLocks>;
+  let outbox: Mocked<OutboxService>;
+
+  beforeEach(() => {
+    const service = newTestService(FollowsService);
+    sut = service.sut;
+    follows = service.mock(FollowsRepository);
+    graph = service.mock(FollowGraphStore);
+    counters = service.mock(UserCountersService);
+    locks = service.mock(AdvisoryLocks);
+    outbox = service.mock(OutboxService);
+    const profiles = service.mock(ProfilesService);
+    profiles.getByUsername.mockImplementation((name) =>
+      Promise.resolve(everyone.find((p) => p.username === name) ?? null),
+    );
+    profiles.getManyByIds.mockImplementation((ids) =>
+      Promise.resolve(new Map(ids.map((id) => [id, everyone.find((p) => p.id === id) ?? null]))),
+    );
+    counters.writerLock.mockImplementation((id) => ({ key: `counts:${id}`, mode: 'shared' }));
+    counters.apply.mockResolvedValue(true);
+    counters.get.mockResolvedValue(COUNTS);
+    graph.zsetKey.mockImplementation((id, direction) => `${direction}:${id}`);
+    graph.applyEdge.mockResolvedValue(undefined);
+    graph.follows.mockImplementation((_viewer, ids) => Promise.resolve(ids.map(() => true)));
+  });
+
+  describe('follow', () => {
+    it('refuses to follow oneself before taking any lock', async () => {
+      await expect(sut.follow(alice.id, 'alice')).rejects.toBeInstanceOf(CannotFollowSelfError);
+      expect(locks.run).not.toHaveBeenCalled();
+      expect(follows.insert).not.toHaveBeenCalled();
+    });
+
+    it('answers 404 for an unknown user', async () => {
+      await expect(sut.follow(alice.id, 'nobody')).rejects.toBeInstanceOf(NotFoundError);
+      expect(follows.insert).not.toHaveBeenCalled();
+    });
+
+    it('locks the pair and both users’ counts, inserts the edge with what the relay must repair', async () => {
+      follows.insert.mockResolvedValue({ followedAt: 1000, outboxId: 'row-1' });
+      await sut.follow(alice.id, 'bob');
+
+      expect(locks.run).toHaveBeenCalledWith(
+        [
+          { key: 'follow:1:2', mode: 'exclusive' },
+          { key: 'counts:1', mode: 'shared' },
+          { key: 'counts:2', mode: 'shared' },
+        ],
+        expect.any(Function),
+      );
+      const fx = {
+        cacheKeys: [],
+        tags: [],
+        derivedKeys: ['following:1', 'followers:2'],
+        recountUsers: [1, 2],
+      };
+      expect(follows.insert).toHaveBeenCalledWith(expect.anything(), 1, 2, fx);
+      expect(outbox.complete).toHaveBeenCalledWith({ id: 'row-1', effects: fx }, true);
+    });
+
+    it('mirrors a new follow into both zsets and moves both users’ counts by +1', async () => {
+      follows.insert.mockResolvedValue({ followedAt: 1000, outboxId: 'row-1' });
+      const profile = await sut.follow(alice.id, 'bob');
+
+      expect(graph.applyEdge).toHaveBeenCalledWith(1, 2, 1000);
+      expect(counters.apply).toHaveBeenCalledWith(1, { following: 1 });
+      expect(counters.apply).toHaveBeenCalledWith(2, { followers: 1 });
+      expect(profile).toEqual({
+        username: 'bob',
+        bio: 'hi',
+        image: null,
+        following: true,
+        followersCount: 10,
+        followingCount: 20,
+        articlesCount: 4,
+        favoritesReceivedCount: 30,
+      });
+    });
+
+    it('changes nothing in Redis and records nothing when the edge already existed', async () => {
+      follows.insert.mockResolvedValue(null);
+      await sut.follow(alice.id, 'bob');
+      expect(graph.applyEdge).not.toHaveBeenCalled();
+      expect(counters.apply).not.toHaveBeenCalled();
+      expect(outbox.complete).not.toHaveBeenCalled();
+    });
+
+    it('leaves the outbox row to the relay when Redis did not take the edge', async () => {
+      follows.insert.mockResolvedValue({ followedAt: 1000, outboxId: 'row-1' });
+      graph.applyEdge.mockRejectedValue(new Error('connection lost'));
+      await sut.follow(alice.id, 'bob');
+      expect(outbox.complete).toHaveBeenCalledWith(expect.objectContaining({ id: 'row-1' }), false);
+    });
+
+    it('leaves the outbox row to the relay when a count delta did not land', async () => {
+      follows.insert.mockResolvedValue({ followedAt: 1000, outboxId: 'row-1' });
+      counters.apply.mockResolvedValueOnce(true).mockResolvedValueOnce(false);
+      await sut.follow(alice.id, 'bob');
+      expect(outbox.complete).toHaveBeenCalledWith(expect.objectContaining({ id: 'row-1' }), false);
+    });
+  });
+
+  describe('unfollow', () => {
+    it('removes the edge from both zsets and moves both users’ counts by -1', async () => {
+      follows.delete.mockResolvedValue('row-2');
+      await sut.unfollow(alice.id, 'bob');
+      expect(graph.applyEdge).toHaveBeenCalledWith(1, 2, null);
+      expect(counters.apply).toHaveBeenCalledWith(1, { following: -1 });
+      expect(counters.apply).toHaveBeenCalledWith(2, { followers: -1 });
+      expect(outbox.complete).toHaveBeenCalledWith(expect.objectContaining({ id: 'row-2' }), true);
+    });
+
+    it('changes nothing when there was no edge', async () => {
+      follows.delete.mockResolvedValue(null);
+      await sut.unfollow(alice.id, 'bob');
+      expect(graph.applyEdge).not.toHaveBeenCalled();
+      expect(counters.apply).not.toHaveBeenCalled();
+      expect(outbox.complete).not.toHaveBeenCalled();
+    });
+
+    it('refuses to unfollow oneself', async () => {
+      await expect(sut.unfollow(alice.id, 'alice')).rejects.toBeInstanceOf(CannotFollowSelfError);
+      expect(follows.delete).not.toHaveBeenCalled();
+    });
+  });
+
+  describe('followingFlags', () => {
+    it('is all false for an anonymous viewer, without asking Redis', async () => {
+      expect(await sut.followingFlags(undefined, [2, 3])).toEqual([false, false]);
+      expect(graph.follows).not.toHaveBeenCalled();
+    });
+
+    it('reads the viewer’s zset when loaded', async () => {
+      graph.follows.mockResolvedValue([true, false]);
+      expect(await sut.followingFlags(1, [2, 3])).toEqual([true, false]);
+      expect(follows.followedAmong).not.toHaveBeenCalled();
+    });
+
+    it('asks Postgres and rebuilds the zset in the background when it is not loaded', async () => {
+      graph.follows.mockResolvedValue(null);
+      graph.rebuild.mockResolvedValue(true);
+      const stored = edgeStream();
+      follows.allEdges.mockReturnValue(stored);
+      follows.followedAmong.mockResolvedValue(new Set([3]));
+      expect(await sut.followingFlags(1, [2, 3])).toEqual([false, true]);
+      expect(follows.allEdges).toHaveBeenCalledWith(1, 'following');
+      expect(graph.rebuild).toHaveBeenCalledWith(1, 'following', stored);
+    });
+
+    it('asks Postgres when Redis fails', async () => {
+      graph.follows.mockRejectedValue(new Error('connection lost'));
+      follows.followedAmong.mockResolvedValue(new Set([2]));
+      expect(await sut.followingFlags(1, [2, 3])).toEqual([true, false]);
+    });
+  });
+
+  describe('list', () => {
+    const edges = [
+      { userId: 3, followedAt: 300 },
+      { userId: 2, followedAt: 200 },
+    ];
+
+    it('returns a page from the zset with a cursor when one more item exists', async () => {
+      graph.page.mockResolvedValue(edges);
+      const page = await sut.list('alice', 'followers', undefined, 1);
+      expect(graph.page).toHaveBeenCalledWith(1, 'followers', 2, undefined);
+      expect(page).toEqual({
+        profiles: [{ username: 'carol', bio: null, image: null, following: false }],
+        nextCursor: encodeCursor(edges[0]),
+      });
+    });
+
+    it('has no cursor on the last page', async () => {
+      graph.page.mockResolvedValue(edges);
+      expect((await sut.list('alice', 'followers', undefined, 2)).nextCursor).toBeNull();
+    });
+
+    it('rebuilds an unloaded zset from Postgres, then reads it', async () => {
+      graph.page.mockResolvedValueOnce(null).mockResolvedValueOnce(edges);
+      graph.rebuild.mockResolvedValue(true);
+      const stored = edgeStream();
+      follows.allEdges.mockReturnValue(stored);
+      const page = await sut.list('alice', 'following', 1, 5);
+      expect(graph.rebuild).toHaveBeenCalledWith(1, 'following', stored);
+      expect(page.profiles.map((p) => p.username)).toEqual(['carol', 'bob']);
+      expect(follows.page).not.toHaveBeenCalled();
+    });
+
+    it('pages from Postgres when Redis fails', async () => {
+      graph.page.mockRejectedValue(new Error('connection lost'));
+      follows.page.mockResolvedValue(edges.slice(1));
+      const page = await sut.list('alice', 'following', undefined, 5);
+      expect(follows.page).toHaveBeenCalledWith(1, 'following', 6, undefined);
+      expect(page.profiles.map((p) => p.username)).toEqual(['bob']);
+    });
+  });
+});
