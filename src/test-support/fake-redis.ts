@@ -1,6 +1,7 @@
 import { jest } from '@jest/globals';
 import type { RedisClient } from '../redis/redis.client.js';
 import { RedisGateway } from '../redis/redis-gateway.js';
+import type { HeldLock } from '../redis/redis-lock.js';
 import { automock, type Mocked } from './automock.js';
 
 /**
@@ -82,4 +83,9 @@ export function fakeMulti(replies: unknown[] | Error = []): {
     },
   );
   return { chain, queued };
+}
+
+/** A RedisLocks lock that is held until a test sets `lost` (as a failed Postgres session would). */
+export function fakeHeldLock(key = 'lock'): HeldLock & { lost: boolean; release: jest.Mock } {
+  return { key, lost: false, release: jest.fn(() => Promise.resolve()).mockName('lock.release') };
 }
