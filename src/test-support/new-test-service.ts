@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { CacheAsideService } from '../cache/cache-aside.service.js';
 import { Env } from '../config/env.schema.js';
@@ -12,6 +13,9 @@ import { fakeCacheAside } from './fake-cache.js';
 import { fakeAdvisoryLocks, fakeEntityManager } from './fake-database.js';
 import { fakeOutbox } from './fake-outbox.js';
 import { fakeRedisClient, fakeRedisGateway, type FakeRedisClient } from './fake-redis.js';
+
+// Services log the failures these tests provoke on purpose: keep the test output to the results.
+Logger.overrideLogger(false);
 
 /** Key prefix of the RedisKeys every test service gets (so expected keys can be built alike). */
 export const TEST_KEY_PREFIX = 'test:';
