@@ -80,6 +80,31 @@ describe('CacheAsideService', () => {
     expect(loads).toBe(1);
   });
 
+  it('bypasses Redis entirely when CACHE_ENABLED is off', async () => {
+    const env = Object.assign(new Env(), { CACHE_ENABLED: false });
+    const metrics = new MetricsService();
+    const gateway = new RedisGateway(
+      redis as unknown as RedisTopologyClient,
+      { commandTimeoutMs: 200 },
+      metrics,
+    );
+    const channel = { publish: () => Promise.resolve() } as unknown as InvalidationChannel;
+    const off = new CacheAsideService(
+      gateway,
+      env,
+      metrics,
+      new LocalTier({ maxBytes: 0, ttlMs: 1000 }),
+      channel,
+    );
+    const gets = jest.spyOn(redis, 'get');
+    let loads = 0;
+    const load = () => Promise.resolve({ n: ++loads });
+    expect(await off.get('k', load, policy())).toEqual({ n: 1 });
+    expect(await off.get('k', load, policy())).toEqual({ n: 2 });
+    expect(gets).not.toHaveBeenCalled();
+    expect(redis.store.size).toBe(0);
+  });
+
   it('remembers a missing row as a negative entry', async () => {
     let loads = 0;
     const load = () => {

@@ -1,0 +1,158 @@
+import { jest } from '@jest/globals';
+import {
+  type CallHandler,
+  type ExecutionContext,
+  Query,
+  UnprocessableEntityException,
+} from '@nestjs/common';
+import { ModuleRef, Reflector } from '@nestjs/core';
+import type { FastifyRequest } from 'fastify';
+import { defer, lastValueFrom } from 'rxjs';
+import { PageQuery } from '../articles/dto/article.dto.js';
+import type { AuthContext } from '../auth/auth-context.js';
+import { NotFoundError } from '../common/domain-error.js';
+import { RedisKeys } from '../redis/keys.js';
+import type { Mocked } from '../test-support/automock.js';
+import { newTestService, provide, TEST_KEY_PREFIX } from '../test-support/new-test-service.js';
+import { CacheAsideService } from './cache-aside.service.js';
+import { CacheTagsService } from './cache-tags.service.js';
+import type { CachedOptions, ResponsePersonalizer } from './cached.decorator.js';
+import { CachedInterceptor, cachedResponseKey } from './cached.interceptor.js';
+
+const keys = new RedisKeys(TEST_KEY_PREFIX);
+
+/** A route with a validated query, as the interceptor finds it through Nest's metadata. */
+class PagesController {
+  list(@Query() query: PageQuery): PageQuery {
+    return query;
+  }
+}
+
+class Personalizer implements ResponsePersonalizer<{ n: number }, unknown> {
+  personalize(shared: { n: number }, viewer: AuthContext | undefined) {
+    return Promise.resolve({ ...shared, viewer: viewer?.userId ?? null });
+  }
+}
+
+/** The error a request failed with (toStrictEqual on it checks class and message). */
+const failureOf = (response: Promise<unknown>): Promise<unknown> =>
+  response.then(
+    () => 'no error',
+    (error: unknown) => error,
+  );
+
+const viewer = (userId: number) => ({ userId, sessionId: 's', token: 't' });
+
+describe('CachedInterceptor', () => {
+  let sut: CachedInterceptor;
+  let cache: Mocked<CacheAsideService>;
+  let tags: Mocked<CacheTagsService>;
+  let options: CachedOptions;
+  let handler: jest.Mock<() => Promise<unknown>>;
+
+  beforeEach(() => {
+    // ModuleRef's methods are abstract (absent at run time): give it the one the interceptor uses.
+    const moduleRef = { get: () => new Personalizer() } as unknown as ModuleRef;
+    const service = newTestService(CachedInterceptor, provide(ModuleRef, moduleRef));
+    sut = service.sut;
+    cache = service.mock(CacheAsideService);
+    tags = service.mock(CacheTagsService);
+    service.mock(Reflector).get.mockImplementation(() => options);
+    tags.versionOf.mockResolvedValue('articles=3');
+    options = { name: 'pages', key: (request) => String(request.url), tags: ['articles'] };
+    handler = jest.fn(() => Promise.resolve<unknown>({ n: 1 }));
+  });
+
+  /** One request through the interceptor and (unless answered from the cache) the handler. */
+  const request = (fields: Partial<FastifyRequest> = {}): Promise<unknown> => {
+    const req = { url: '/pages', query: {}, params: {}, ...fields } as FastifyRequest;
+    const context = {
+      getClass: () => PagesController,
+      getHandler: () => PagesController.prototype.list,
+      switchToHttp: () => ({ getRequest: () => req }),
+    } as unknown as ExecutionContext;
+    const next: CallHandler = { handle: () => defer(() => handler()) };
+    return lastValueFrom(sut.intercept(context, next));
+  };
+
+  it('caches under the route’s key and the generations of its tags', async () => {
+    expect(await request({ url: '/pages?x' })).toEqual({ n: 1 });
+    expect(tags.versionOf).toHaveBeenCalledWith(['articles']);
+    expect(cache.get).toHaveBeenCalledWith(
+      cachedResponseKey(keys, 'pages', '/pages?x', 'articles=3'),
+      expect.any(Function),
+      expect.objectContaining({ name: 'pages' }),
+    );
+  });
+
+  it('answers a warm entry without running the handler', async () => {
+    cache.get.mockResolvedValue({ n: 2 });
+    expect(await request()).toEqual({ n: 2 });
+    expect(handler).not.toHaveBeenCalled();
+  });
+
+  it('passes the route’s TTL to the cache policy', async () => {
+    options = { ...options, ttlSeconds: 60 };
+    await request();
+    expect(cache.policy).toHaveBeenCalledWith('pages', { ttlSeconds: 60 });
+  });
+
+  it('bypasses the cache when the route gives no key for the request', async () => {
+    options = { ...options, key: () => null };
+    expect(await request()).toEqual({ n: 1 });
+    expect(tags.versionOf).not.toHaveBeenCalled();
+    expect(cache.get).not.toHaveBeenCalled();
+  });
+
+  it('bypasses the cache when Redis cannot tell the tags’ generations', async () => {
+    tags.versionOf.mockResolvedValue(null);
+    expect(await request()).toEqual({ n: 1 });
+    expect(handler).toHaveBeenCalled();
+    expect(cache.get).not.toHaveBeenCalled();
+  });
+
+  it('caches one shared value and adds each viewer’s part after the cache', async () => {
+    options = { ...options, personalize: Personalizer };
+    cache.get.mockResolvedValue({ n: 2 });
+    expect(await request({ auth: viewer(7) })).toEqual({ n: 2, viewer: 7 });
+    expect(await request({ auth: viewer(8) })).toEqual({ n: 2, viewer: 8 });
+    expect(await request()).toEqual({ n: 2, viewer: null });
+    // Every viewer reads the same entry: the key carries nothing of the viewer.
+    const [first, ...others] = cache.get.mock.calls.map(([key]) => key);
+    expect(others).toEqual([first, first]);
+  });
+
+  it('remembers a 404 as a negative entry and answers it with the handler’s message', async () => {
+    handler.mockRejectedValue(new NotFoundError('article not found'));
+    expect(await failureOf(request())).toStrictEqual(new NotFoundError('article not found'));
+    const [, load] = cache.get.mock.calls[0];
+    handler.mockRejectedValue(new NotFoundError('article not found'));
+    expect(await load()).toBeNull(); // what the cache stores: the negative marker
+  });
+
+  it('answers a warm negative entry with the route’s not-found message', async () => {
+    options = { ...options, notFoundMessage: 'article not found' };
+    cache.get.mockResolvedValue(null);
+    expect(await failureOf(request())).toStrictEqual(new NotFoundError('article not found'));
+    expect(handler).not.toHaveBeenCalled();
+  });
+
+  it('does not cache other errors', async () => {
+    handler.mockRejectedValue(new Error('database down'));
+    await expect(request()).rejects.toThrow('database down');
+    const [, load] = cache.get.mock.calls[0];
+    await expect(load()).rejects.toThrow('database down');
+  });
+
+  it('validates the query before the lookup, so a warm cache rejects what a cold one would', async () => {
+    cache.get.mockResolvedValue({ n: 2 });
+    await expect(request({ query: { limit: 'many' } })).rejects.toBeInstanceOf(
+      UnprocessableEntityException,
+    );
+    await expect(request({ query: { limit: '5', extra: '1' } })).rejects.toBeInstanceOf(
+      UnprocessableEntityException,
+    );
+    expect(cache.get).not.toHaveBeenCalled();
+    expect(await request({ query: { limit: '5' } })).toEqual({ n: 2 });
+  });
+});
