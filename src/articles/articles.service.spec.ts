@@ -94,7 +94,8 @@ describe('ArticlesService', () => {
     });
 
     it('gives up after five taken slugs, and other errors are not retried', async () => {
-      articles.insert.mockRejectedValue(new SlugTakenError());
+      // A sixth attempt would succeed: giving up must come from the count, not from the mock.
+      for (let i = 0; i < 5; i++) articles.insert.mockRejectedValueOnce(new SlugTakenError());
       await expect(sut.create(AUTHOR, NEW)).rejects.toBeInstanceOf(SlugTakenError);
       expect(articles.insert).toHaveBeenCalledTimes(5);
 

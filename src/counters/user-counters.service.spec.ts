@@ -164,19 +164,20 @@ describe('UserCountersService', () => {
       expect(redis.leaderboardSet).toHaveBeenCalledWith(...board, 0, '2');
     });
 
-    it('counts a batch with the metric’s batch loader when it has one', async () => {
+    it('counts a batch with the metric’s batch loader when it has one; users it leaves out count 0', async () => {
       const batch = jest.fn<MetricBatchLoader>().mockResolvedValue(new Map([[1, 9]]));
       sut.register('likes', likes, batch);
       await sut.recount([1, 2]);
       expect(batch).toHaveBeenCalledWith([1, 2], manager);
       expect(likes).not.toHaveBeenCalled();
-      expect(redis.leaderboardSet).toHaveBeenCalledWith(
+      const board = [
         keys.leaderboard('likes'),
         keys.leaderboardNext('likes'),
         keys.leaderboardBuilt('likes'),
-        9,
-        '1',
-      );
+      ];
+      expect(redis.leaderboardSet).toHaveBeenCalledWith(...board, 9, '1');
+      // A user the batch query left out counts 0.
+      expect(redis.leaderboardSet).toHaveBeenCalledWith(...board, 0, '2');
     });
 
     it('does nothing for no users', async () => {
