@@ -183,19 +183,20 @@ describe('ViewsCounter', () => {
   });
 
   describe('schedule', () => {
-    it('flushes on an interval when VIEWS_FLUSH_INTERVAL_MS > 0, and not at all at 0', () => {
-      const every = newTestService(ViewsCounter);
-      every.sut.onModuleInit();
-      const [[name, timer]] = every.mock(SchedulerRegistry).addInterval.mock.calls;
-      clearInterval(timer as NodeJS.Timeout);
-      expect(name).toBe('views-flush');
-
-      const never = newTestService(
-        ViewsCounter,
-        provide(Env, Object.assign(new Env(), { VIEWS_FLUSH_INTERVAL_MS: 0 })),
+    /** Starts the service and returns the intervals it scheduled (stopped at once). */
+    const scheduledBy = (env: Env): string[] => {
+      const service = newTestService(ViewsCounter, provide(Env, env));
+      const scheduler = service.mock(SchedulerRegistry);
+      scheduler.addInterval.mockImplementation((_name, timer) =>
+        clearInterval(timer as NodeJS.Timeout),
       );
-      never.sut.onModuleInit();
-      expect(never.mock(SchedulerRegistry).addInterval).not.toHaveBeenCalled();
+      service.sut.onModuleInit();
+      return scheduler.addInterval.mock.calls.map(([name]) => name);
+    };
+
+    it('flushes on an interval when VIEWS_FLUSH_INTERVAL_MS > 0, and not at all at 0', () => {
+      expect(scheduledBy(new Env())).toEqual(['views-flush']);
+      expect(scheduledBy(Object.assign(new Env(), { VIEWS_FLUSH_INTERVAL_MS: 0 }))).toEqual([]);
     });
   });
 });
