@@ -1,0 +1,47 @@
+import { Injectable } from '@nestjs/common';
+import { Env } from '../config/env.schema.js';
+import { RedisKeys } from '../redis/keys.js';
+import { ArticlesRepository } from '../articles/articles.repository.js';
+import { newTestService, provide, TEST_KEY_PREFIX } from './new-test-service.js';
+
+@Injectable()
+class Example {
+  constructor(
+    readonly articles: ArticlesRepository,
+    readonly keys: RedisKeys,
+    readonly env: Env,
+  ) {}
+}
+
+interface Settings {
+  size: number;
+}
+
+@Injectable()
+class TakesAnInterface {
+  constructor(readonly settings: Settings) {}
+}
+
+describe('newTestService', () => {
+  it('gives each constructor parameter a fake of its type: mocks, or real pure values', () => {
+    const { sut, mock, get } = newTestService(Example);
+    expect(sut.articles).toBe(mock(ArticlesRepository));
+    expect(jestMockNames(sut.articles)).toContain('ArticlesRepository.findRef');
+    expect(sut.keys.prefix).toBe(TEST_KEY_PREFIX);
+    expect(get(Env)).toBe(sut.env);
+    expect(() => mock(Env)).toThrow(/not a mock/);
+  });
+
+  it('uses what the test provides instead', () => {
+    const env = Object.assign(new Env(), { PORT: 1 });
+    expect(newTestService(Example, provide(Env, env)).sut.env).toBe(env);
+  });
+
+  it('refuses a parameter it cannot fake, naming it', () => {
+    expect(() => newTestService(TakesAnInterface)).toThrow(/TakesAnInterface: parameter 0/);
+  });
+});
+
+function jestMockNames(mock: object): string[] {
+  return Object.values(mock).map((fn: { getMockName(): string }) => fn.getMockName());
+}
