@@ -6,7 +6,8 @@ import { OutboxService } from '../outbox/outbox.service.js';
 import { RedisKeys, type UserMetric } from '../redis/keys.js';
 import { fakeEntityManager } from '../test-support/fake-database.js';
 import type { Mocked } from '../test-support/automock.js';
-import { newTestService, TEST_KEY_PREFIX } from '../test-support/new-test-service.js';
+import { fakeOutbox } from '../test-support/fake-outbox.js';
+import { newTestService, provide, TEST_KEY_PREFIX } from '../test-support/new-test-service.js';
 import { ProfilesService } from '../users/profiles.service.js';
 import { ArticlePresenter } from './article-presenter.js';
 import { ArticleNotFoundError, NotTheAuthorError } from './articles.errors.js';
@@ -35,7 +36,7 @@ describe('ArticlesService', () => {
   let profiles: Mocked<ProfilesService>;
 
   beforeEach(() => {
-    const service = newTestService(ArticlesService);
+    const service = newTestService(ArticlesService, provide(OutboxService, fakeOutbox()));
     sut = service.sut;
     articles = service.mock(ArticlesRepository);
     counters = service.mock(UserCountersService);

@@ -7,6 +7,12 @@ export type Class<T = unknown> = abstract new (...args: any[]) => T;
 /** `T` with every method a Jest mock (typed after the real signature). */
 export type Mocked<T extends object> = jest.Mocked<T>;
 
+/** Marks the objects `automock` made, so a test can tell them from real values. */
+const MOCK = Symbol('automock');
+
+export const isAutomock = (value: unknown): boolean =>
+  typeof value === 'object' && value !== null && MOCK in value;
+
 /**
  * A stand-in for an instance of `type`: every method on its prototype chain is a named Jest mock
  * that returns undefined until the test says otherwise. The class is never instantiated (its
@@ -14,7 +20,7 @@ export type Mocked<T extends object> = jest.Mocked<T>;
  * a test that needs one sets it on the mock.
  */
 export function automock<T extends object>(type: Class<T>): Mocked<T> {
-  const mock: Record<string, unknown> = {};
+  const mock: Record<string | symbol, unknown> = { [MOCK]: type.name };
   for (
     let proto = type.prototype as object | null;
     proto && proto !== Object.prototype;

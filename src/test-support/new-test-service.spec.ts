@@ -1,13 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { Env } from '../config/env.schema.js';
 import { RedisKeys } from '../redis/keys.js';
-import { ArticlesRepository } from '../articles/articles.repository.js';
+import { CacheTagsService } from '../cache/cache-tags.service.js';
 import { newTestService, provide, TEST_KEY_PREFIX } from './new-test-service.js';
 
 @Injectable()
 class Example {
   constructor(
-    readonly articles: ArticlesRepository,
+    readonly tags: CacheTagsService,
     readonly keys: RedisKeys,
     readonly env: Env,
   ) {}
@@ -25,8 +25,8 @@ class TakesAnInterface {
 describe('newTestService', () => {
   it('gives each constructor parameter a fake of its type: mocks, or real pure values', () => {
     const { sut, mock, get } = newTestService(Example);
-    expect(sut.articles).toBe(mock(ArticlesRepository));
-    expect(jestMockNames(sut.articles)).toContain('ArticlesRepository.findRef');
+    expect(sut.tags).toBe(mock(CacheTagsService));
+    expect(jestMockNames(sut.tags)).toContain('CacheTagsService.bump');
     expect(sut.keys.prefix).toBe(TEST_KEY_PREFIX);
     expect(get(Env)).toBe(sut.env);
     expect(() => mock(Env)).toThrow(/not a mock/);

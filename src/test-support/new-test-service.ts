@@ -5,13 +5,11 @@ import { CacheAsideService } from '../cache/cache-aside.service.js';
 import { Env } from '../config/env.schema.js';
 import { AdvisoryLocks } from '../database/advisory-locks.js';
 import { MetricsService } from '../metrics/metrics.service.js';
-import { OutboxService } from '../outbox/outbox.service.js';
 import { RedisKeys } from '../redis/keys.js';
 import { RedisGateway } from '../redis/redis-gateway.js';
-import { automock, type Class, type Mocked } from './automock.js';
+import { automock, isAutomock, type Class, type Mocked } from './automock.js';
 import { fakeCacheAside } from './fake-cache.js';
 import { fakeAdvisoryLocks, fakeEntityManager } from './fake-database.js';
-import { fakeOutbox } from './fake-outbox.js';
 import { fakeRedisClient, fakeRedisGateway, type FakeRedisClient } from './fake-redis.js';
 
 // Services log the failures these tests provoke on purpose: keep the test output to the results.
@@ -32,13 +30,13 @@ export const provide = <T>(type: Class<T>, value: T): Provided => ({ type, value
 export interface TestService<S> {
   /** The service under test, built with a fake for each constructor parameter. */
   sut: S;
-  /** The mock given for the parameter of type `type` (throws for real or provided values). */
+  /** The mock given for the parameter of type `type` (throws for real values). */
   mock<T extends object>(type: Class<T>): Mocked<T>;
   /** The value given for the parameter of type `type`, mock or not. */
   get<T>(type: Class<T>): T;
   /** The commands behind the fake RedisGateway. */
   redis: FakeRedisClient;
-  /** The connection the fake AdvisoryLocks and OutboxService run work on. */
+  /** The connection the fake AdvisoryLocks run work on. */
   manager: EntityManager;
 }
 
@@ -57,12 +55,13 @@ const REAL = new Map<Class, () => unknown>([
 /**
  * Infrastructure whose mock behaves like a healthy, empty system by default, so a spec states
  * only what its behaviour depends on. Everything else (repositories, stores, other services) is a
- * plain `automock` returning undefined.
+ * plain `automock` returning undefined. The outbox is not here: importing it loads TypeORM's Nest
+ * integration, about half a second per spec file; a spec that relies on its transactions passes
+ * `provide(OutboxService, fakeOutbox())`.
  */
 const FAKES = new Map<Class, (context: Context) => object>([
   [RedisGateway, ({ redis }) => fakeRedisGateway(redis)],
   [AdvisoryLocks, ({ manager }) => fakeAdvisoryLocks(manager)],
-  [OutboxService, ({ manager }) => fakeOutbox(manager)],
   [CacheAsideService, () => fakeCacheAside()],
 ]);
 
@@ -77,7 +76,6 @@ export function newTestService<S>(
 ): TestService<S> {
   const context: Context = { redis: fakeRedisClient(), manager: fakeEntityManager() };
   const values = new Map<Class, unknown>(provided.map(({ type, value }) => [type, value]));
-  const mocks = new Set<unknown>();
   const types = (Reflect.getMetadata('design:paramtypes', Service) ?? []) as (Class | undefined)[];
   if (types.length < Service.length)
     throw new Error(`${Service.name}: no constructor parameter types (is it @Injectable()?)`);
@@ -88,14 +86,8 @@ export function newTestService<S>(
           'primitive); construct this service by hand',
       );
     if (values.has(type)) return values.get(type);
-    const real = REAL.get(type);
-    if (real) {
-      values.set(type, real());
-    } else {
-      const mock = FAKES.get(type)?.(context) ?? automock(type as Class<object>);
-      mocks.add(mock);
-      values.set(type, mock);
-    }
+    const make = REAL.get(type) ?? FAKES.get(type);
+    values.set(type, make ? make(context) : automock(type as Class<object>));
     return values.get(type);
   });
   const sut = new Service(...(args as never[]));
@@ -108,7 +100,7 @@ export function newTestService<S>(
     },
     mock: <T extends object>(type: Class<T>): Mocked<T> => {
       const value = values.get(type);
-      if (!mocks.has(value)) throw new Error(`${Service.name}'s ${type.name} is not a mock`);
+      if (!isAutomock(value)) throw new Error(`${Service.name}'s ${type.name} is not a mock`);
       return value as Mocked<T>;
     },
   };
