@@ -7,8 +7,8 @@ import {
 } from '@nestjs/common';
 import { ModuleRef, Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
+import { IsNumberString, IsOptional } from 'class-validator';
 import { defer, lastValueFrom } from 'rxjs';
-import { PageQuery } from '../articles/dto/article.dto.js';
 import type { AuthContext } from '../auth/auth-context.js';
 import { NotFoundError } from '../common/domain-error.js';
 import { RedisKeys } from '../redis/keys.js';
@@ -20,6 +20,10 @@ import type { CachedOptions, ResponsePersonalizer } from './cached.decorator.js'
 import { CachedInterceptor, cachedResponseKey } from './cached.interceptor.js';
 
 const keys = new RedisKeys(TEST_KEY_PREFIX);
+
+class PageQuery {
+  @IsOptional() @IsNumberString() limit?: string;
+}
 
 /** A route with a validated query, as the interceptor finds it through Nest's metadata. */
 class PagesController {
