@@ -1,5 +1,20 @@
 import { defineScript } from 'redis';
 
+type CommandParser = Parameters<Parameters<typeof defineScript>[0]['parseCommand']>[0];
+
+/** KEYS live, next, built (one hash tag); ARGV a number (delta or score) and the member. */
+function pushBoardMemberCommand(
+  parser: CommandParser,
+  liveKey: string,
+  nextKey: string,
+  builtKey: string,
+  value: number,
+  member: string,
+): void {
+  parser.pushKeys([liveKey, nextKey, builtKey]);
+  parser.push(String(value), member);
+}
+
 /** The membership changes `applyIfLoaded` performs (command and its arguments after the key). */
 export type MembershipChange =
   | ['ZADD', score: string, member: string]
@@ -111,17 +126,7 @@ export const redisScripts = {
         redis.call('ZREM', KEYS[2], ARGV[2])
       end
       return 1`,
-    parseCommand(
-      parser,
-      liveKey: string,
-      nextKey: string,
-      builtKey: string,
-      delta: number,
-      member: string,
-    ) {
-      parser.pushKeys([liveKey, nextKey, builtKey]);
-      parser.push(String(delta), member);
-    },
+    parseCommand: pushBoardMemberCommand,
     transformReply: (reply: unknown) => reply as number,
   }),
 
@@ -139,17 +144,7 @@ export const redisScripts = {
       if redis.call('EXISTS', KEYS[3]) == 1 then set(KEYS[1]) end
       if redis.call('EXISTS', KEYS[2]) == 1 then set(KEYS[2]) end
       return 1`,
-    parseCommand(
-      parser,
-      liveKey: string,
-      nextKey: string,
-      builtKey: string,
-      score: number,
-      member: string,
-    ) {
-      parser.pushKeys([liveKey, nextKey, builtKey]);
-      parser.push(String(score), member);
-    },
+    parseCommand: pushBoardMemberCommand,
     transformReply: (reply: unknown) => reply as number,
   }),
 
