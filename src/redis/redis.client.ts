@@ -69,6 +69,9 @@ function createSentinelClient(
     replicaPoolSize: replicaReads ? 1 : 0,
     // Between sentinel notifications, how often the client re-reads the topology.
     scanInterval: 2000,
+    // node-redis retries a failed discovery once a second, 16 times by default: a one-shot client
+    // (start-up probe, CLIs) with no sentinel reachable would take ~20 s to say so. One retry.
+    ...(settings.reconnect === false ? { maxCommandRediscovers: 1 } : {}),
     passthroughClientErrorEvents: true,
   });
 }
