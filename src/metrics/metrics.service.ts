@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
+import type { QueryOrigin } from '../database/query-origin.js';
 
 export type CacheOutcome =
   'hit' | 'miss' | 'negative_hit' | 'bypass' | 'local_hit' | 'local_negative_hit';
@@ -28,7 +29,8 @@ export class MetricsService {
 
   readonly dbQueries = new Counter({
     name: 'db_queries_total',
-    help: 'SQL statements sent to Postgres',
+    help: 'SQL statements sent to Postgres, by origin (request, or background work)',
+    labelNames: ['origin'] as const,
     registers: [this.registry],
   });
 
@@ -91,20 +93,21 @@ export class MetricsService {
     registers: [this.registry],
   });
 
-  /** Plain mirror of db_queries_total, cheap to read synchronously (tests, diagnostics). */
-  private queryCount = 0;
+  /** Plain mirror of db_queries_total{origin="request"}, cheap to read synchronously (tests). */
+  private requestQueryCount = 0;
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });
   }
 
-  countQuery(): void {
-    this.queryCount += 1;
-    this.dbQueries.inc();
+  countQuery(origin: QueryOrigin): void {
+    if (origin === 'request') this.requestQueryCount += 1;
+    this.dbQueries.inc({ origin });
   }
 
+  /** SQL statements sent on behalf of requests (and CLIs), background work left out. */
   get queriesIssued(): number {
-    return this.queryCount;
+    return this.requestQueryCount;
   }
 
   countCache(cache: string, outcome: CacheOutcome): void {

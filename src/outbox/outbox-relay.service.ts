@@ -8,6 +8,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import pg from 'pg';
 import type { DataSource } from 'typeorm';
 import { Env } from '../config/env.schema.js';
+import { inBackground } from '../database/query-origin.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { RedisGateway } from '../redis/redis-gateway.js';
 import { OUTBOX_CHANNEL, OutboxRepository } from './outbox.repository.js';
@@ -77,7 +78,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
       this.drainAgain = true;
       return this.draining;
     }
-    this.draining = this.drain().finally(() => {
+    this.draining = inBackground(() => this.drain()).finally(() => {
       this.draining = undefined;
       if (this.drainAgain) {
         this.drainAgain = false;

@@ -4,6 +4,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { CacheAsideService } from '../cache/cache-aside.service.js';
 import { CacheTagsService } from '../cache/cache-tags.service.js';
 import { UserCountersService } from '../counters/user-counters.service.js';
+import { inBackground } from '../database/query-origin.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { OutboxRepository } from './outbox.repository.js';
 import { effects, type WriteEffects } from './write-effects.js';
@@ -130,8 +131,8 @@ export class OutboxService implements BeforeApplicationShutdown {
     if (this.deleting || this.confirmed.length === 0) return;
     const ids = this.confirmed;
     this.confirmed = [];
-    this.deleting = this.outbox
-      .deleteConfirmed(ids)
+    // Started from a writer's request (or its timer): background work, not the request's SQL.
+    this.deleting = inBackground(() => this.outbox.deleteConfirmed(ids))
       .catch((error: unknown) => {
         // Left behind, the rows are applied once more by a relay: harmless (idempotent).
         this.logger.warn(`could not delete ${ids.length} confirmed outbox rows: ${String(error)}`);
