@@ -2,7 +2,13 @@ import { Injectable } from '@nestjs/common';
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 
 export type CacheOutcome =
-  'hit' | 'miss' | 'negative_hit' | 'bypass' | 'local_hit' | 'local_negative_hit';
+  | 'hit'
+  | 'miss'
+  | 'negative_hit'
+  | 'bypass'
+  | 'unconfirmed_bypass'
+  | 'local_hit'
+  | 'local_negative_hit';
 
 /**
  * The app's Prometheus registry. One registry per app instance (not prom-client's global one), so
@@ -14,7 +20,7 @@ export class MetricsService {
 
   readonly cacheRequests = new Counter({
     name: 'cache_requests_total',
-    help: 'Cache-aside lookups by cache name and outcome (local_hit, local_negative_hit: the in-process tier; hit, miss, negative_hit: Redis; bypass)',
+    help: 'Cache-aside lookups by cache name and outcome (local_hit, local_negative_hit: the in-process tier; hit, miss, negative_hit: Redis; bypass; unconfirmed_bypass: a key whose invalidation may not survive a failover, read from Postgres)',
     labelNames: ['cache', 'outcome'] as const,
     registers: [this.registry],
   });

@@ -95,6 +95,8 @@ type AnyClient = RedisClient | SentinelClient | ClusterClient;
 const CLUSTER_MASTERS_CHECK_MS = 500;
 /** At most one slot-map refresh per this interval while a Cluster node fails. */
 const CLUSTER_REDISCOVER_MS = 1000;
+/** How long a master seen without any replica skips WAIT (which would only run out its time). */
+const REPLICA_LESS_MEMO_MS = 1000;
 
 /**
  * The app's Redis, whatever the topology: `primary` (every write, script, lock, lease, and the
@@ -110,7 +112,10 @@ export class RedisTopologyClient extends EventEmitter {
   readonly reader: RedisClient;
   private readonly clients: AnyClient[];
   private mastersTimer: NodeJS.Timeout | undefined;
-  private knownMasters = '';
+  /** Per Cluster client: the masters array node-redis last built, and its addresses. */
+  private readonly knownMasters = new Map<ClusterClient, { list: unknown; addresses: string }>();
+  /** Masters (by address) seen with no replica at all, until when. */
+  private readonly replicaLessUntil = new Map<string, number>();
 
   constructor(
     readonly topology: RedisTopology,
@@ -247,23 +252,48 @@ export class RedisTopologyClient extends EventEmitter {
    * with its master. Always true standalone (nothing to fail over to).
    */
   async waitForReplica(keys: string[], timeoutMs: number): Promise<boolean> {
-    const wait = ['WAIT', '1', String(timeoutMs)];
     if (this.topology.kind === 'standalone' || keys.length === 0) return true;
     if (this.topology.kind === 'sentinel') {
       // One master connection (masterPoolSize 1): the one that sent the writes.
-      const acked = await (this.clients[0] as SentinelClient).sendCommand<number>(false, wait);
-      return acked >= 1;
+      const sentinel = this.clients[0] as SentinelClient;
+      return this.replicatedOn('master', timeoutMs, (command) =>
+        sentinel.sendCommand(false, command),
+      );
     }
     const cluster = this.clients[0] as ClusterClient;
+    this.noticeFailover();
     const oneKeyPerMaster = new Map<string, string>();
     for (const key of keys) {
       const master = cluster.getSlotMaster(calculateSlot(key));
       oneKeyPerMaster.set(`${master.host}:${master.port}`, key);
     }
     const acked = await Promise.all(
-      [...oneKeyPerMaster.values()].map((key) => cluster.sendCommand<number>(key, false, wait)),
+      [...oneKeyPerMaster].map(([address, key]) =>
+        this.replicatedOn(address, timeoutMs, (command) => cluster.sendCommand(key, false, command)),
+      ),
     );
-    return acked.every((count) => count >= 1);
+    return acked.every(Boolean);
+  }
+
+  /**
+   * WAIT 1 on one master; when no replica acknowledged, ROLE tells whether it has any replica at
+   * all. A master without replicas (a promoted replica whose old master is gone) has nothing a
+   * failover could promote, so its own acknowledgement is final: WAIT there would only run out
+   * its time on every write, and the outbox would retry its rows forever. Remembered for a
+   * second, so such a shard costs one ROLE per second instead of a WAIT timeout per write.
+   */
+  private async replicatedOn(
+    address: string,
+    timeoutMs: number,
+    send: (command: string[]) => Promise<unknown>,
+  ): Promise<boolean> {
+    if ((this.replicaLessUntil.get(address) ?? 0) > Date.now()) return true;
+    const acked = (await send(['WAIT', '1', String(timeoutMs)])) as number;
+    if (acked >= 1) return true;
+    const role = (await send(['ROLE'])) as [string, number, unknown[]];
+    if (role[0] !== 'master' || role[2].length > 0) return false;
+    this.replicaLessUntil.set(address, Date.now() + REPLICA_LESS_MEMO_MS);
+    return true;
   }
 
   /**
@@ -307,23 +337,33 @@ export class RedisTopologyClient extends EventEmitter {
 
   /**
    * node-redis' Cluster client has no failover event: it re-reads the slot map when a node fails
-   * or answers MOVED. Its list of masters is local state, so comparing it is free.
+   * or answers MOVED, building a new `masters` array each time. `noticeFailover` compares that
+   * array by identity (free), and only when it is a new one, the addresses in it. The gateway
+   * calls it before every command, so the failover listeners run (synchronously) before any
+   * command of this process reaches a promoted replica; a timer covers idle periods.
    */
   private watchClusterMasters(): void {
-    const cluster = this.clients[0] as ClusterClient;
-    const addresses = () =>
-      cluster.masters
+    this.noticeFailover();
+    this.mastersTimer = setInterval(() => this.noticeFailover(), CLUSTER_MASTERS_CHECK_MS);
+    this.mastersTimer.unref();
+  }
+
+  /** Emits `failover` if a Cluster client's masters changed since last asked (see above). */
+  noticeFailover(): void {
+    if (this.topology.kind !== 'cluster') return;
+    for (const client of this.clients as ClusterClient[]) {
+      const known = this.knownMasters.get(client);
+      const list = client.masters;
+      if (known?.list === list) continue;
+      const addresses = list
         .map((master) => `${master.host}:${master.port}`)
         .sort()
         .join(',');
-    this.knownMasters = addresses();
-    this.mastersTimer = setInterval(() => {
-      const now = addresses();
-      if (now === this.knownMasters) return;
-      this.knownMasters = now;
-      this.emit('failover', `masters now ${now}`);
-    }, CLUSTER_MASTERS_CHECK_MS);
-    this.mastersTimer.unref();
+      this.knownMasters.set(client, { list, addresses });
+      // The first look, or an empty map (a discovery that failed midway): nothing to compare.
+      if (!known || known.addresses === addresses || addresses === '') continue;
+      this.emit('failover', `masters now ${addresses}`);
+    }
   }
 
   private lastRediscover = 0;
@@ -335,7 +375,10 @@ export class RedisTopologyClient extends EventEmitter {
     // From a seed node (then the others): a live node's CLUSTER SLOTS names the promoted replica.
     const seed = { options: { url: (this.topology as ClusterTopology).nodes[0] } } as never;
     for (const client of this.clients as ClusterClient[])
-      void client._slots.rediscover(seed).catch(() => undefined);
+      void client._slots.rediscover(seed).then(
+        () => this.noticeFailover(),
+        () => undefined,
+      );
   }
 
   private stopWatching(): void {
