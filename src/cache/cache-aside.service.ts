@@ -313,7 +313,8 @@ export class CacheAsideService implements OnApplicationShutdown {
     this.unconfirmed.releaseAll('replay:');
     const keys = this.recentInvalidations.since();
     const chunks: string[][] = [];
-    for (let i = 0; i < keys.length; i += REPLAY_CHUNK) chunks.push(keys.slice(i, i + REPLAY_CHUNK));
+    for (let i = 0; i < keys.length; i += REPLAY_CHUNK)
+      chunks.push(keys.slice(i, i + REPLAY_CHUNK));
     chunks.forEach((chunk, i) => this.unconfirmed.hold(`${holder}${i}`, chunk));
     const replay = async () => {
       await this.replaying; // one replay at a time: the older one stops at its next chunk

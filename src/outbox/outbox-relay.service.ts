@@ -157,7 +157,9 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
    */
   private async holdKeysOf(ids: string[]): Promise<void> {
     const unknown = ids.filter((id) => !this.unconfirmed.isHolding(OutboxService.holder(id)));
-    const keys = await this.outbox.pendingCacheKeys(unknown).catch(() => new Map<string, string[]>());
+    const keys = await this.outbox
+      .pendingCacheKeys(unknown)
+      .catch(() => new Map<string, string[]>());
     for (const [id, cacheKeys] of keys)
       // Not wanted any more: a relay pass applied it while we asked.
       if (this.wanted.has(id)) this.unconfirmed.hold(OutboxService.holder(id), cacheKeys);

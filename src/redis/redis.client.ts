@@ -269,7 +269,9 @@ export class RedisTopologyClient extends EventEmitter {
     }
     const acked = await Promise.all(
       [...oneKeyPerMaster].map(([address, key]) =>
-        this.replicatedOn(address, timeoutMs, (command) => cluster.sendCommand(key, false, command)),
+        this.replicatedOn(address, timeoutMs, (command) =>
+          cluster.sendCommand(key, false, command),
+        ),
       ),
     );
     return acked.every(Boolean);
