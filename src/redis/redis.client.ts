@@ -10,6 +10,8 @@ export interface RedisClientSettings {
   reconnect?: boolean;
   /** Give cache reads a second client that reads from replicas (Sentinel and Cluster only). */
   readFromReplicas?: boolean;
+  /** True once the owner closed: no connection may reconnect after that (see RedisTopologyClient). */
+  stopped?: () => boolean;
 }
 
 /**
@@ -30,7 +32,9 @@ function nodeOptions(settings: RedisClientSettings) {
         settings.reconnect === false
           ? (false as const)
           : (retries: number) =>
-              Math.min(100 * 2 ** retries, 5000) + Math.floor(Math.random() * 100),
+              settings.stopped?.() === true
+                ? (false as const)
+                : Math.min(100 * 2 ** retries, 5000) + Math.floor(Math.random() * 100),
     },
   };
 }
@@ -117,26 +121,35 @@ export class RedisTopologyClient extends EventEmitter {
   /** Masters (by address) seen with no replica at all, until when. */
   private readonly replicaLessUntil = new Map<string, number>();
 
+  /** Set by close/destroy: see `stopped` in RedisClientSettings. */
+  private closed = false;
+  private readonly settings: RedisClientSettings;
+
   constructor(
     readonly topology: RedisTopology,
-    private readonly settings: RedisClientSettings,
+    settings: RedisClientSettings,
   ) {
     super();
+    // node-redis' Sentinel client can leave a node connection it opened during a failover (a
+    // replica that is gone) reconnecting after close(): its 5 s backoff timer then keeps the
+    // process alive forever (seen: Jest never exiting after the Sentinel drill). Once closed, every
+    // connection of ours gives up instead of reconnecting.
+    this.settings = { ...settings, stopped: () => this.closed };
     const replicas = settings.readFromReplicas === true && topology.kind !== 'standalone';
     let primary: AnyClient;
     let reader: AnyClient | undefined;
     if (topology.kind === 'sentinel') {
-      primary = createSentinelClient(topology, settings, false);
-      if (replicas) reader = createSentinelClient(topology, settings, true);
+      primary = createSentinelClient(topology, this.settings, false);
+      if (replicas) reader = createSentinelClient(topology, this.settings, true);
       // Either client may notice first (the reader's replica list changes with the master).
       for (const client of reader ? [primary, reader] : [primary])
         client.on('topology-change', (event: { type: string; node?: { port: number } }) => {
           if (event.type === 'MASTER_CHANGE') this.emit('failover', describeNode(event.node));
         });
     } else if (topology.kind === 'cluster') {
-      primary = createClusterClient(topology, settings, false);
+      primary = createClusterClient(topology, this.settings, false);
       if (replicas) {
-        reader = createClusterClient(topology, settings, true);
+        reader = createClusterClient(topology, this.settings, true);
         reader.on('node-error', () => this.rediscoverCluster());
       }
       primary.on('node-ready', () => this.emit('ready'));
@@ -145,7 +158,7 @@ export class RedisTopologyClient extends EventEmitter {
       primary.on('node-error', () => this.rediscoverCluster());
       primary.on('node-reconnecting', () => this.rediscoverCluster());
     } else {
-      primary = createStandalone(topology.url, settings);
+      primary = createStandalone(topology.url, this.settings);
     }
     primary.on('error', (error: unknown) => this.emit('error', asError(error)));
     if (topology.kind !== 'cluster') primary.on('ready', () => this.emit('ready'));
@@ -204,12 +217,14 @@ export class RedisTopologyClient extends EventEmitter {
 
   /** Waits for the replies of commands in flight, then closes every connection. */
   async close(): Promise<void> {
+    this.closed = true;
     this.stopWatching();
     await Promise.all(this.clients.map((client) => client.close()));
   }
 
   /** Drops every connection at once (commands in flight fail). */
   destroy(): void {
+    this.closed = true;
     this.stopWatching();
     for (const client of this.clients) {
       try {
