@@ -2,6 +2,8 @@ import calculateSlot from 'cluster-key-slot';
 import { failOverUnderTraffic } from './support/failover-traffic.js';
 import { appOnLocalTopology, LocalTopology } from './support/local-topology.js';
 
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
 /** A key of the test prefix whose hash slot the first master (slots 0-5460) serves. */
 function keyInFirstShard(): string {
   for (let i = 0; ; i++) {
@@ -23,9 +25,22 @@ describe('Redis Cluster: failover under traffic', () => {
     const probe = keyInFirstShard();
     const slot = calculateSlot(probe);
     const killed = (await topology.clusterMasterOf(slot, -1))!;
+    const replica = await topology.replicaOf(killed);
+    expect(replica).not.toBeNull();
     await failOverUnderTraffic(app(), {
       label: 'cluster, a killed master',
-      trigger: () => topology.kill(killed),
+      // The worst case for invalidations: the replica that will be promoted is frozen while the
+      // master takes writes (their WAIT 1 times out), and the master dies before it caught up.
+      // Without the unconfirmed-key hold, authors read old versions from the promoted replica.
+      trigger: async () => {
+        topology.freeze(replica!);
+        try {
+          await sleep(1000);
+          await topology.kill(killed);
+        } finally {
+          topology.freeze(replica!, false);
+        }
+      },
       currentMaster: () => topology.clusterMasterOf(slot, killed),
       probeKey: () => probe,
       node: (port) => topology.node(port),

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -57,6 +57,22 @@ export class LocalTopology {
   /** SIGKILL of one node: no goodbye to replicas or clients. */
   async kill(port: number): Promise<void> {
     await this.script('kill', String(port));
+  }
+
+  /**
+   * SIGSTOP (`frozen` true) or SIGCONT of one node: a frozen replica stops applying its master's
+   * stream, so what the master acknowledges meanwhile is lost if the master dies then.
+   */
+  freeze(port: number, frozen = true): void {
+    const pid = Number(readFileSync(path.join(this.dir, String(port), 'redis.pid'), 'utf8').trim());
+    process.kill(pid, frozen ? 'SIGSTOP' : 'SIGCONT');
+  }
+
+  /** The port of a replica of the master on `port` (ROLE), or null when it has none. */
+  async replicaOf(port: number): Promise<number | null> {
+    const { stdout } = await run('redis-cli', ['-p', String(port), 'role']);
+    const lines = stdout.trim().split('\n');
+    return lines[0] === 'master' && lines.length >= 5 ? Number(lines[3]) : null;
   }
 
   /** The first sentinel's port (Sentinel sets): sentinels follow the data nodes by 10. */
