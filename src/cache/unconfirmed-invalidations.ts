@@ -1,3 +1,6 @@
+/** Upper bound of holders (a long Redis outage under heavy writes): the oldest are dropped first. */
+const MAX_HOLDERS = 100_000;
+
 /**
  * Cache keys whose latest invalidation is not known to survive a Redis failover, with who holds
  * them: an outbox row a writer could not confirm (`outbox:<id>`, until some relay applied and
@@ -26,6 +29,7 @@ export class UnconfirmedInvalidations {
     const unique = [...new Set(keys)];
     this.held.set(holder, { keys: unique, at: now });
     for (const key of unique) this.holders.set(key, (this.holders.get(key) ?? 0) + 1);
+    if (this.held.size > MAX_HOLDERS) this.release(this.held.keys().next().value!);
   }
 
   release(holder: string): void {
