@@ -149,6 +149,11 @@ export class CacheAsideService implements OnApplicationShutdown {
       await loadAll(remote);
       return result;
     }
+    if (remote.some((id) => this.heldSinceRead(keyOf(id)))) {
+      this.metrics.countCache(policy.name, 'unconfirmed_bypass');
+      await loadAll(remote);
+      return result;
+    }
     const missing: K[] = [];
     remote.forEach((id, index) => {
       const entry = decodeEntry<T>(raws[index]);
@@ -239,6 +244,10 @@ export class CacheAsideService implements OnApplicationShutdown {
     } catch {
       return load();
     }
+    if (this.heldSinceRead(key)) {
+      this.metrics.countCache(policy.name, 'unconfirmed_bypass');
+      return load();
+    }
     const cached = decodeEntry<T>(raw);
     if (cached.found) {
       this.metrics.countCache(policy.name, cached.value === null ? 'negative_hit' : 'hit');
@@ -297,6 +306,16 @@ export class CacheAsideService implements OnApplicationShutdown {
       }
     }
     return { found: false };
+  }
+
+  /**
+   * Whether `key` became held while its read was in flight: node-redis may route a command that
+   * waited for a slot-map discovery to the promoted replica, and the failover is then noticed only
+   * here, after the answer. Such an answer is not trusted.
+   */
+  private heldSinceRead(key: string): boolean {
+    this.redis.noticeFailover();
+    return this.unconfirmed.covers(key);
   }
 
   /**
