@@ -3,7 +3,13 @@ import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import type { QueryOrigin } from '../database/query-origin.js';
 
 export type CacheOutcome =
-  'hit' | 'miss' | 'negative_hit' | 'bypass' | 'local_hit' | 'local_negative_hit';
+  | 'hit'
+  | 'miss'
+  | 'negative_hit'
+  | 'bypass'
+  | 'unconfirmed_bypass'
+  | 'local_hit'
+  | 'local_negative_hit';
 
 /**
  * The app's Prometheus registry. One registry per app instance (not prom-client's global one), so
@@ -15,7 +21,7 @@ export class MetricsService {
 
   readonly cacheRequests = new Counter({
     name: 'cache_requests_total',
-    help: 'Cache-aside lookups by cache name and outcome (local_hit, local_negative_hit: the in-process tier; hit, miss, negative_hit: Redis; bypass)',
+    help: 'Cache-aside lookups by cache name and outcome (local_hit, local_negative_hit: the in-process tier; hit, miss, negative_hit: Redis; bypass; unconfirmed_bypass: a key whose invalidation may not survive a failover, read from Postgres)',
     labelNames: ['cache', 'outcome'] as const,
     registers: [this.registry],
   });

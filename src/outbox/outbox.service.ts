@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import { CacheAsideService } from '../cache/cache-aside.service.js';
 import { CacheTagsService } from '../cache/cache-tags.service.js';
+import { UnconfirmedInvalidations } from '../cache/unconfirmed-invalidations.js';
 import { UserCountersService } from '../counters/user-counters.service.js';
 import { inBackground } from '../database/query-origin.js';
 import { MetricsService } from '../metrics/metrics.service.js';
@@ -39,7 +40,13 @@ export class OutboxService implements BeforeApplicationShutdown {
     private readonly tags: CacheTagsService,
     private readonly counters: UserCountersService,
     private readonly metrics: MetricsService,
+    private readonly unconfirmed: UnconfirmedInvalidations,
   ) {}
+
+  /** The name under which a pending row holds its keys in UnconfirmedInvalidations. */
+  static holder(id: string): string {
+    return `outbox:${id}`;
+  }
 
   /** Records `e` on the caller's transaction (the one that changes the rows). */
   async record(tx: EntityManager, e: Partial<WriteEffects>): Promise<RecordedEffects> {
@@ -87,6 +94,10 @@ export class OutboxService implements BeforeApplicationShutdown {
       return;
     }
     this.metrics.countRedisError('outbox.apply');
+    // Before answering the writer: its next read (on this instance) must not find what the
+    // invalidation should have removed, if the master that took it dies before replicating it.
+    // Held until a relay applied and deleted the row (OutboxRelay releases it).
+    this.unconfirmed.hold(OutboxService.holder(recorded.id), cacheKeys);
     await this.outbox.notify([recorded.id]).catch((error: unknown) => {
       // The relay's safety poll picks the row up after the grace period.
       this.logger.warn(`could not notify the outbox relay: ${String(error)}`);

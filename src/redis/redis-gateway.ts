@@ -69,6 +69,15 @@ export class RedisGateway {
     this.redis.on('failover', (description: string) => this.failedOver(description));
   }
 
+  /**
+   * Runs the failover listeners now if the client's view of the masters changed since the last
+   * call (see RedisTopologyClient.noticeFailover): callers that decide from their own state
+   * whether to trust Redis for a key call it before deciding.
+   */
+  noticeFailover(): void {
+    this.redis.noticeFailover();
+  }
+
   /** Whether a call would be attempted now (connected, circuit closed). Does not take a trial. */
   get usable(): boolean {
     return this.redis.isReady && !this.breaker.isOpen;
@@ -76,6 +85,7 @@ export class RedisGateway {
 
   /** A call on a request path: bounded, breaker-guarded, counted. Rejects on any failure. */
   async run<T>(operation: string, command: (redis: RedisClient) => Promise<T>): Promise<T> {
+    this.redis.noticeFailover();
     if (!this.redis.isReady || !this.breaker.admit()) {
       this.metrics.countRedisError(operation);
       throw UNAVAILABLE;
@@ -97,6 +107,7 @@ export class RedisGateway {
    * fine); the caller falls back to Postgres either way.
    */
   async read<T>(operation: string, command: (redis: RedisClient) => Promise<T>): Promise<T> {
+    this.redis.noticeFailover();
     if (!this.readsReplica()) return this.run(operation, command);
     try {
       return await withTimeout(command(this.redis.reader), this.timeoutMs);
@@ -137,6 +148,7 @@ export class RedisGateway {
    * circuit is open (it is not what a request waits on), and counted, without feeding the breaker.
    */
   async background<T>(operation: string, command: (redis: RedisClient) => Promise<T>): Promise<T> {
+    this.redis.noticeFailover();
     try {
       return await withTimeout(command(this.redis.primary), this.backgroundTimeoutMs);
     } catch (error) {
