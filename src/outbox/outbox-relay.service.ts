@@ -176,7 +176,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
     client.on('notification', (message) => {
       const ids = (message.payload ?? '').split(',').filter((id) => id !== '');
       for (const id of ids) this.wanted.add(id);
-      void this.holdKeysOf(ids).finally(() => void this.wake());
+      void inBackground(() => this.holdKeysOf(ids)).finally(() => void this.wake());
     });
     client.on('error', (error) => {
       this.logger.warn(`outbox listener lost its connection: ${error.message}`);
