@@ -107,8 +107,8 @@ export class MetricsService {
     return this.queryCount;
   }
 
-  countCache(cache: string, outcome: CacheOutcome): void {
-    this.cacheRequests.inc({ cache, outcome });
+  countCache(cache: string, outcome: CacheOutcome, count = 1): void {
+    if (count > 0) this.cacheRequests.inc({ cache, outcome }, count);
   }
 
   countRedisError(operation: string): void {
