@@ -260,7 +260,7 @@ describe('articles, comments, favorites, tags and feed (RealWorld)', () => {
       following: true,
     });
     // viewsCount moves with every GET of the article; every other field is the same.
-    const sameAsSingle = { ...single, viewsCount: expect.any(Number) };
+    const sameAsSingle: Record<string, unknown> = { ...single, viewsCount: expect.any(Number) };
     delete sameAsSingle.body;
     expect(await listItem()).toEqual(sameAsSingle);
     // Structures Redis does not hold (evicted, lost) read as "not loaded": Postgres answers.
