@@ -80,7 +80,7 @@ export class CacheAsideService implements OnApplicationShutdown {
       this.metrics.countCache(policy.name, 'unconfirmed_bypass');
       return load();
     }
-    const local = decodeEntry<T>(this.local.get(key));
+    const local = this.local.getDecoded<T>(key);
     if (local.found) {
       this.metrics.countCache(
         policy.name,
@@ -120,22 +120,27 @@ export class CacheAsideService implements OnApplicationShutdown {
     this.redis.noticeFailover();
     const remote: K[] = [];
     const unconfirmed: K[] = [];
+    // Counted once per outcome, not per id: a page of 100 ids would otherwise cost 100 updates.
+    let localHits = 0;
+    let localNegativeHits = 0;
     for (const id of ids) {
       if (this.unconfirmed.covers(keyOf(id))) {
-        this.metrics.countCache(policy.name, 'unconfirmed_bypass');
         unconfirmed.push(id);
         continue;
       }
-      const entry = decodeEntry<T>(this.local.get(keyOf(id)));
+      const entry = this.local.getDecoded<T>(keyOf(id));
       if (entry.found) {
-        this.metrics.countCache(
-          policy.name,
-          entry.value === null ? 'local_negative_hit' : 'local_hit',
-        );
+        if (entry.value === null) localNegativeHits += 1;
+        else localHits += 1;
         result.set(id, entry.value);
       } else remote.push(id);
     }
-    if (unconfirmed.length > 0) await loadAll(unconfirmed);
+    this.metrics.countCache(policy.name, 'local_hit', localHits);
+    this.metrics.countCache(policy.name, 'local_negative_hit', localNegativeHits);
+    if (unconfirmed.length > 0) {
+      this.metrics.countCache(policy.name, 'unconfirmed_bypass', unconfirmed.length);
+      await loadAll(unconfirmed);
+    }
     if (remote.length === 0) return result;
     const began = this.local.begin();
     let raws: (string | null)[];

@@ -51,6 +51,7 @@ function exportLocalTier(tier: LocalTier, metrics: MetricsService): void {
         const tier = new LocalTier({
           maxBytes: env.CACHE_ENABLED ? env.LOCAL_CACHE_MAX_BYTES : 0,
           ttlMs: env.LOCAL_CACHE_TTL_MS,
+          freezeDecoded: env.NODE_ENV !== 'production',
         });
         channel.listen(tier);
         exportLocalTier(tier, metrics);

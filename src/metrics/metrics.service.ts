@@ -116,8 +116,8 @@ export class MetricsService {
     return this.requestQueryCount;
   }
 
-  countCache(cache: string, outcome: CacheOutcome): void {
-    this.cacheRequests.inc({ cache, outcome });
+  countCache(cache: string, outcome: CacheOutcome, count = 1): void {
+    if (count > 0) this.cacheRequests.inc({ cache, outcome }, count);
   }
 
   countRedisError(operation: string): void {

@@ -4,6 +4,7 @@ import { MetricsService } from '../metrics/metrics.service.js';
 import { CircuitBreaker } from './circuit-breaker.js';
 import { readsPinnedToMaster } from './read-routing.js';
 import type { RedisClient, RedisTopologyClient } from './redis.client.js';
+import type { MemberFlag, MembershipProbe } from './redis.scripts.js';
 import { RedisTimeoutError, withTimeout } from './with-timeout.js';
 
 /** Thrown without contacting Redis: the client is disconnected or the circuit is open. */
@@ -120,6 +121,14 @@ export class RedisGateway {
   /** MGET of cached entries, valid on every topology (one MGET per slot on Cluster), as `read`. */
   mGet(operation: string, keys: string[]): Promise<(string | null)[]> {
     return this.read(operation, (redis) => this.redis.mGet(redis, keys));
+  }
+
+  /**
+   * Membership of many members in many sets/zsets in one command (one per slot on Cluster), as
+   * `run` (on the master: a viewer's flags must reflect the viewer's own last write).
+   */
+  memberFlags(operation: string, probes: MembershipProbe[]): Promise<MemberFlag[]> {
+    return this.run(operation, (redis) => this.redis.memberFlags(redis, probes));
   }
 
   /**

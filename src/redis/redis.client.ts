@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import calculateSlot from 'cluster-key-slot';
 import { createClient, createCluster, createSentinel } from 'redis';
 import type { RedisTopology } from './redis-topology.js';
-import { redisScripts } from './redis.scripts.js';
+import { type MemberFlag, type MembershipProbe, redisScripts } from './redis.scripts.js';
 
 export interface RedisClientSettings {
   connectTimeoutMs: number;
@@ -245,18 +245,29 @@ export class RedisTopologyClient extends EventEmitter {
    */
   async mGet(client: RedisClient, keys: string[]): Promise<(string | null)[]> {
     if (this.topology.kind !== 'cluster' || keys.length < 2) return client.mGet(keys);
-    const bySlot = new Map<number, number[]>();
-    keys.forEach((key, index) => {
-      const slot = calculateSlot(key);
-      const indexes = bySlot.get(slot);
-      if (indexes) indexes.push(index);
-      else bySlot.set(slot, [index]);
-    });
     const result = new Array<string | null>(keys.length).fill(null);
     await Promise.all(
-      [...bySlot.values()].map(async (indexes) => {
+      [...groupBySlot(keys).values()].map(async (indexes) => {
         const values = await client.mGet(indexes.map((index) => keys[index]));
         indexes.forEach((index, i) => (result[index] = values[i]));
+      }),
+    );
+    return result;
+  }
+
+  /**
+   * The `memberFlags` script valid on every topology: one call on a standalone or Sentinel master;
+   * on Cluster one call per hash slot (a script's keys must share a slot), sent in parallel (so
+   * still one round trip per node), with the answers put back in the order of `probes`.
+   */
+  async memberFlags(client: RedisClient, probes: MembershipProbe[]): Promise<MemberFlag[]> {
+    if (probes.length === 0) return [];
+    if (this.topology.kind !== 'cluster') return client.memberFlags(probes);
+    const result = new Array<MemberFlag>(probes.length);
+    await Promise.all(
+      [...groupBySlot(probes.map((probe) => probe.key)).values()].map(async (indexes) => {
+        const flags = await client.memberFlags(indexes.map((index) => probes[index]));
+        indexes.forEach((index, i) => (result[index] = flags[i]));
       }),
     );
     return result;
@@ -405,6 +416,18 @@ export class RedisTopologyClient extends EventEmitter {
     if (this.mastersTimer) clearInterval(this.mastersTimer);
     this.mastersTimer = undefined;
   }
+}
+
+/** Indexes of `keys` grouped by hash slot, in order within each slot. */
+function groupBySlot(keys: string[]): Map<number, number[]> {
+  const bySlot = new Map<number, number[]>();
+  keys.forEach((key, index) => {
+    const slot = calculateSlot(key);
+    const indexes = bySlot.get(slot);
+    if (indexes) indexes.push(index);
+    else bySlot.set(slot, [index]);
+  });
+  return bySlot;
 }
 
 function describeNode(node: { host?: string; port: number } | undefined): string {
