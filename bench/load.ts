@@ -12,6 +12,8 @@ export interface LoadResult {
   p99: number;
   errors: number;
   total: number;
+  /** What the errors were: client timeouts, connection errors, 4xx and 5xx answers. */
+  errorKinds?: string;
 }
 
 /**
@@ -48,5 +50,6 @@ export async function drive(
     p99: result.latency.p99,
     errors: result.errors + result.timeouts + result.non2xx,
     total: result.requests.total,
+    errorKinds: `timeouts ${result.timeouts}, errors ${result.errors}, 4xx ${result['4xx']}, 5xx ${result['5xx']}`,
   };
 }

@@ -21,6 +21,23 @@ export function peakRssMb(pid: number): number {
   }
 }
 
+/**
+ * CPU time (user + system) a live process has used so far, in ms; undefined once it is gone.
+ * Per request, this is what a route costs the app whatever else loads the machine.
+ */
+export function cpuMs(pid: number): number | undefined {
+  try {
+    // Fields after the command name (which may hold spaces): utime and stime are 14th and 15th.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
+  } catch {
+    return undefined;
+  }
+}
+/** USER_HZ: 100 on every Linux we run on (`getconf CLK_TCK`). */
+const CLOCK_TICKS_PER_SECOND = 100;
+
 export interface RunningApp {
   url: string;
   /** Undefined for a server this process did not start (--url). */

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { drive, type LoadRequest, type LoadResult } from './load.js';
 import { paced } from './paced.js';
-import { peakRssMb, runNodeScript, startApp, type RunningApp } from './processes.js';
+import { cpuMs, peakRssMb, runNodeScript, startApp, type RunningApp } from './processes.js';
 
 /**
  * `npm run bench`: the built app in production mode against the seeded database, driven from this
@@ -13,7 +13,10 @@ import { peakRssMb, runNodeScript, startApp, type RunningApp } from './processes
  * number; the bytes of that checked response are printed with it.
  * Options: --seconds N (per run, default 8), --connections N (default 50), --skip-reconcile (skips
  * the medium seed and its growth ratio; the large reconciliation always runs),
- * --url URL [--uncached-url URL] to drive servers you started instead of starting them.
+ * --url URL [--uncached-url URL] to drive servers you started instead of starting them,
+ * --app-dir DIR to start the build in DIR/dist instead of this checkout's (a before/after pair),
+ * --only a,b to measure only the scenarios whose names contain one of these words (the baseline
+ * always runs; every scenario's data is still checked).
  */
 const args = process.argv.slice(2);
 const flag = (name: string) => args.includes(name);
@@ -24,6 +27,13 @@ const option = (name: string, fallback: number) => {
 const SECONDS = option('--seconds', 8);
 const CONNECTIONS = option('--connections', 50);
 const SEED_PASSWORD = 'seed-password';
+const APP_DIR = args.includes('--app-dir') ? args[args.indexOf('--app-dir') + 1] : '.';
+const ONLY = args.includes('--only')
+  ? args[args.indexOf('--only') + 1].split(',').filter(Boolean)
+  : undefined;
+/** Whether `--only` selects the scenario (the baseline is always measured). */
+const selected = (name: string) =>
+  !ONLY || name.startsWith('baseline') || ONLY.some((word) => name.includes(word));
 
 try {
   process.loadEnvFile('.env');
@@ -39,6 +49,8 @@ interface Row {
   ratioToBaseline?: number;
   /** Bytes of one checked response body of the scenario (its data verified before the run). */
   bytes?: number;
+  /** The app's CPU time per request during the max-throughput run, in microseconds. */
+  cpuUsPerRequest?: number;
   note?: string;
 }
 
@@ -73,22 +85,38 @@ async function measure(
   url: string,
   next: () => LoadRequest,
   bytes?: number,
-): Promise<Row> {
+): Promise<Row | undefined> {
+  if (!selected(name)) return undefined;
   process.stderr.write(`bench: ${name} ...\n`);
+  const pid = appPids.get(url);
+  const cpuBefore = pid === undefined ? undefined : cpuMs(pid);
   const max = await drive(url, next, { seconds: SECONDS, connections: CONNECTIONS });
+  const cpuAfter = pid === undefined ? undefined : cpuMs(pid);
+  const cpuUsPerRequest =
+    cpuBefore !== undefined && cpuAfter !== undefined && max.total > 0
+      ? Math.round(((cpuAfter - cpuBefore) * 1000) / max.total)
+      : undefined;
   await new Promise((resolve) => setTimeout(resolve, 1000)); // let the saturated run drain
   // Latency at half the maximum rate, paced open-loop (see paced.ts for why not autocannon's rate).
   const half = await paced(url, next, {
     seconds: SECONDS,
     rate: Math.max(1, Math.round(max.requestsPerSecond / 2)),
   });
-  if (max.errors > 0 && !name.startsWith('mixed')) {
-    throw new Error(
-      `${name}: ${max.errors} errors under load (the numbers would not mean anything)`,
-    );
-  }
-  return { scenario: name, max, half, bytes };
+  // Errors under load make the row meaningless: it is printed (with what the errors were) and the
+  // bench fails at the end, so the other rows of this run are not lost.
+  const note =
+    max.errors > 0 && !name.startsWith('mixed')
+      ? `${max.errors} errors under load (${max.errorKinds}): not a valid measurement`
+      : undefined;
+  if (note) failures.push(`${name}: ${note}`);
+  return { scenario: name, max, half, bytes, note, cpuUsPerRequest };
 }
+
+/** The pid of each app this bench started, by URL (for its CPU time per request). */
+const appPids = new Map<string, number>();
+
+/** Scenarios whose run had errors under load (reported after the table). */
+const failures: string[] = [];
 
 /** A scenario's data was not what it claims to measure: the bench stops instead of printing it. */
 class WrongDataError extends Error {}
@@ -217,11 +245,16 @@ async function main(): Promise<void> {
       ? { url: args[i + 1], child: undefined, stop: () => Promise.resolve() }
       : undefined;
   };
-  const cached = given('--url') ?? (await startApp({ ...common, CACHE_ENABLED: 'true' }));
+  const cached = given('--url') ?? (await startApp({ ...common, CACHE_ENABLED: 'true' }, APP_DIR));
   const uncached = given('--url')
     ? given('--uncached-url')
-    : await startApp({ ...common, CACHE_ENABLED: 'false' });
-  const rows: Row[] = [];
+    : selected('cache off')
+      ? await startApp({ ...common, CACHE_ENABLED: 'false' }, APP_DIR)
+      : undefined;
+  for (const app of [cached, uncached])
+    if (app?.child?.pid !== undefined) appPids.set(app.url, app.child.pid);
+  /** Undefined for a scenario `--only` left out. */
+  const measured: (Row | undefined)[] = [];
   let peakRss: number | undefined;
   try {
     const tokens = await Promise.all(viewers.map((email) => login(cached, email)));
@@ -300,19 +333,18 @@ async function main(): Promise<void> {
     await warm(cached, articlePaths);
     await warm(cached, [listPath, tagPath, followersPath, boardPath], adminToken);
 
-    const baseline = await measure('baseline GET /health/live', cached.url, () => ({
-      path: '/health/live',
-    }));
-    rows.push(baseline);
+    measured.push(
+      await measure('baseline GET /health/live', cached.url, () => ({ path: '/health/live' })),
+    );
     const anonymous = (paths: string[]) => () => ({ path: random(paths) });
     const authenticated = (paths: string[]) => () => ({
       path: random(paths),
       token: random(tokens),
     });
-    rows.push(
+    measured.push(
       await measure('profile, anonymous', cached.url, anonymous(profilePaths), bytes.profileAnon),
     );
-    rows.push(
+    measured.push(
       await measure(
         'profile, authenticated',
         cached.url,
@@ -321,7 +353,7 @@ async function main(): Promise<void> {
       ),
     );
     if (uncached) {
-      rows.push(
+      measured.push(
         await measure(
           'profile, cache off',
           uncached.url,
@@ -330,10 +362,10 @@ async function main(): Promise<void> {
         ),
       );
     }
-    rows.push(
+    measured.push(
       await measure('article, anonymous', cached.url, anonymous(articlePaths), bytes.articleAnon),
     );
-    rows.push(
+    measured.push(
       await measure(
         'article, authenticated',
         cached.url,
@@ -341,7 +373,7 @@ async function main(): Promise<void> {
         bytes.articleAuth,
       ),
     );
-    rows.push(
+    measured.push(
       await measure(
         'articles?limit=20, anonymous',
         cached.url,
@@ -349,7 +381,7 @@ async function main(): Promise<void> {
         bytes.listAnon,
       ),
     );
-    rows.push(
+    measured.push(
       await measure(
         'articles?limit=20, authenticated',
         cached.url,
@@ -357,7 +389,7 @@ async function main(): Promise<void> {
         bytes.listAuth,
       ),
     );
-    rows.push(
+    measured.push(
       await measure(
         'articles?tag&limit=20, authenticated',
         cached.url,
@@ -365,7 +397,7 @@ async function main(): Promise<void> {
         bytes.tagList,
       ),
     );
-    rows.push(
+    measured.push(
       await measure(
         'followers?limit=20, authenticated',
         cached.url,
@@ -373,7 +405,7 @@ async function main(): Promise<void> {
         bytes.followers,
       ),
     );
-    rows.push(
+    measured.push(
       await measure(
         'articles/feed',
         cached.url,
@@ -381,7 +413,7 @@ async function main(): Promise<void> {
         bytes.feed,
       ),
     );
-    rows.push(
+    measured.push(
       await measure(
         'leaderboard followers top 100',
         cached.url,
@@ -389,7 +421,7 @@ async function main(): Promise<void> {
         bytes.leaderboard,
       ),
     );
-    rows.push(
+    measured.push(
       await measure('mixed 90% read / 10% write', cached.url, () => {
         const roll = Math.random();
         if (roll < 0.45) return { path: random(profilePaths), token: random(tokens) };
@@ -405,9 +437,10 @@ async function main(): Promise<void> {
     await cached.stop();
     await uncached?.stop();
   }
-  for (const row of rows)
+  const rowsMeasured = measured.filter((row): row is Row => row !== undefined);
+  for (const row of rowsMeasured)
     row.ratioToBaseline = Number(
-      (row.max.requestsPerSecond / rows[0].max.requestsPerSecond).toFixed(2),
+      (row.max.requestsPerSecond / rowsMeasured[0].max.requestsPerSecond).toFixed(2),
     );
 
   let reconciliation: Record<string, unknown> | undefined = { large };
@@ -432,7 +465,7 @@ async function main(): Promise<void> {
         : { skipped: 'dist/stats/reconcile.cli.js not built' };
   }
 
-  printTable(rows, reconciliation);
+  printTable(rowsMeasured, reconciliation);
   if (peakRss !== undefined) console.log(`peak RSS of the app under the bench: ${peakRss} MB`);
   mkdirSync('bench/results', { recursive: true });
   const file = `bench/results/${new Date().toISOString().replace(/[:.]/g, '-')}.json`;
@@ -444,7 +477,9 @@ async function main(): Promise<void> {
         seconds: SECONDS,
         connections: CONNECTIONS,
         data: counts,
-        rows,
+        appDir: APP_DIR,
+        only: ONLY,
+        rows: rowsMeasured,
         reconciliation,
         peakRssMb: peakRss,
       },
@@ -453,6 +488,7 @@ async function main(): Promise<void> {
     ),
   );
   console.log(`\nresults written to ${file}`);
+  if (failures.length) throw new Error(`invalid rows:\n  ${failures.join('\n  ')}`);
 }
 
 function printTable(rows: Row[], reconciliation: Record<string, unknown> | undefined): void {
@@ -466,6 +502,7 @@ function printTable(rows: Row[], reconciliation: Record<string, unknown> | undef
     'p99 ms @50%',
     'errors @50%',
     'bytes',
+    'app CPU µs/req',
   ];
   const lines = rows.map((row) => [
     row.scenario,
@@ -476,7 +513,8 @@ function printTable(rows: Row[], reconciliation: Record<string, unknown> | undef
     String(row.ratioToBaseline),
     String(row.half?.p99 ?? '-'),
     String(row.half?.errors ?? '-'),
-    String(row.bytes ?? '-'),
+    String(row.bytes ?? '-') + (row.note ? ` (${row.note})` : ''),
+    String(row.cpuUsPerRequest ?? '-'),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((line) => line[i].length)));
   const format = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;

@@ -1,6 +1,7 @@
 import type { Test } from 'supertest';
 import { ViewsCounter } from '../src/articles/views-counter.service.js';
-import { authHeader, registerUser, type RegisteredUser } from './support/factories.js';
+import { RedisKeys } from '../src/redis/keys.js';
+import { authHeader, registerUser, userId, type RegisteredUser } from './support/factories.js';
 import { bootApp, resetState, type TestApp } from './support/test-app.js';
 
 describe('articles, comments, favorites, tags and feed (RealWorld)', () => {
@@ -19,6 +20,12 @@ describe('articles, comments, favorites, tags and feed (RealWorld)', () => {
   });
 
   const as = (user: RegisteredUser, request: Test): Test => request.set(authHeader(user.token));
+  const articleIdOf = async (slug: string): Promise<number> => {
+    const rows: { id: number }[] = await t.db.query(`SELECT id FROM articles WHERE slug = $1`, [
+      slug,
+    ]);
+    return rows[0].id;
+  };
   const create = (user: RegisteredUser, article: Record<string, unknown>) =>
     as(user, t.http().post('/api/articles')).send({ article });
 
@@ -223,6 +230,52 @@ describe('articles, comments, favorites, tags and feed (RealWorld)', () => {
     expect(
       (await t.http().get(`/api/profiles/${author.username}`)).body.profile.articlesCount,
     ).toBe(0);
+  });
+
+  it("lists show each article as GET /articles/:slug does minus the body, with the viewer's flags from Redis or Postgres", async () => {
+    const author = await registerUser(t);
+    const viewer = await registerUser(t);
+    const { slug } = (
+      await create(author, {
+        title: 'Flags check',
+        description: 'd',
+        body: 'the body',
+        tagList: ['f'],
+      })
+    ).body.article as { slug: string };
+    await as(viewer, t.http().post(`/api/profiles/${author.username}/follow`)).expect(200);
+    await as(viewer, t.http().post(`/api/articles/${slug}/favorite`)).expect(200);
+    const keys = t.app.get(RedisKeys);
+    const listItem = async () =>
+      (await as(viewer, t.http().get(`/api/articles?author=${author.username}`)).expect(200)).body
+        .articles[0] as Record<string, unknown>;
+
+    const single = (await as(viewer, t.http().get(`/api/articles/${slug}`)).expect(200)).body
+      .article as Record<string, unknown>;
+    expect(single).toMatchObject({ body: 'the body', favorited: true, favoritesCount: 1 });
+    expect(single.author).toEqual({
+      username: author.username,
+      bio: null,
+      image: null,
+      following: true,
+    });
+    // viewsCount moves with every GET of the article; every other field is the same.
+    const sameAsSingle: Record<string, unknown> = { ...single, viewsCount: expect.any(Number) };
+    delete sameAsSingle.body;
+    expect(await listItem()).toEqual(sameAsSingle);
+    // Structures Redis does not hold (evicted, lost) read as "not loaded": Postgres answers.
+    // One key per DEL: they live in different hash slots on Cluster.
+    await t.redis.del(keys.following(await userId(t, viewer.username)));
+    await t.redis.del(keys.articleFavoriters(await articleIdOf(slug)));
+    expect(await listItem()).toEqual(sameAsSingle);
+    // And the viewer's unfollow and unfavorite show at once, loaded or not.
+    await as(viewer, t.http().delete(`/api/profiles/${author.username}/follow`)).expect(200);
+    await as(viewer, t.http().delete(`/api/articles/${slug}/favorite`)).expect(200);
+    expect(await listItem()).toMatchObject({
+      favorited: false,
+      favoritesCount: 0,
+      author: { username: author.username, following: false },
+    });
   });
 
   it('feed shows articles of followed authors, and follows/unfollows change it', async () => {

@@ -33,8 +33,15 @@ describe('fuzzing every route from the OpenAPI document', () => {
   };
   let checksumSql = '';
 
+  /** One md5 per table, in one statement: a mismatch then names the tables that changed. */
   const checksum = async (): Promise<string> =>
     (await t.db.query<{ sum: string }[]>(checksumSql))[0].sum;
+  const changedTables = (before: string, after: string): string[] => {
+    const a = before.split('|');
+    const b = after.split('|');
+    return checksumTables.filter((_, i) => a[i] !== b[i]);
+  };
+  let checksumTables: string[] = [];
 
   const tokenFor = (auth: AuthChoice): string | undefined => {
     const secret = process.env.JWT_SECRET ?? '';
@@ -66,6 +73,14 @@ describe('fuzzing every route from the OpenAPI document', () => {
     }
   };
 
+  /**
+   * Fixture users whose password a successful PUT /api/user changed: a hostile string can be a
+   * valid password (8+ characters, valid Unicode), and the user could then never log in again
+   * once its session ends (seed 172935019: the reader's password became 10 random code points,
+   * a later logout, and the re-login answered 401).
+   */
+  const passwordChanged = new Set<AuthChoice>();
+
   /** Puts back what successful requests took away (a deleted article, an ended session). */
   const restoreFixtures = async (): Promise<void> => {
     for (const role of ['author', 'reader', 'admin'] as const) {
@@ -73,6 +88,13 @@ describe('fuzzing every route from the OpenAPI document', () => {
       const me = await t.http().get('/api/user').set(authHeader(user.token));
       if (me.status === 200) {
         Object.assign(user, { email: me.body.user.email, username: me.body.user.username });
+        if (passwordChanged.delete(role))
+          await t
+            .http()
+            .put('/api/user')
+            .set(authHeader(user.token))
+            .send({ user: { password: fixtures.password } })
+            .expect(200);
         continue;
       }
       const login = await t
@@ -128,12 +150,13 @@ describe('fuzzing every route from the OpenAPI document', () => {
       .map((meta) => meta.tableName)
       .filter((table) => table !== 'cache_outbox')
       .sort();
-    checksumSql = `SELECT md5(${tables
+    checksumTables = tables;
+    checksumSql = `SELECT ${tables
       .map(
         (table) =>
-          `coalesce((SELECT string_agg(t::text, ',' ORDER BY t::text) FROM "${table}" t), '')`,
+          `md5(coalesce((SELECT string_agg(t::text, ',' ORDER BY t::text) FROM "${table}" t), ''))`,
       )
-      .join(` || '|' || `)}) AS sum`;
+      .join(` || '|' || `)} AS sum`;
   });
   afterAll(async () => {
     await t.close();
@@ -173,9 +196,14 @@ describe('fuzzing every route from the OpenAPI document', () => {
           }
           if (!isRealWorldError(response.body))
             throw new Error(`error not in the RealWorld shape: ${label}`);
-          if ((await checksum()) !== before)
-            throw new Error(`a rejected request changed data: ${label}`);
+          const after = await checksum();
+          if (after !== before)
+            throw new Error(
+              `a rejected request changed data (${changedTables(before, after).join(', ')}): ${label}`,
+            );
         } else if (request.operation.method !== 'get') {
+          // Whatever the body was (JSON or raw), a successful update may have set a password.
+          if (request.operation.path === '/api/user') passwordChanged.add(request.auth);
           await restoreFixtures();
         }
       },

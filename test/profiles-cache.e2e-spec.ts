@@ -191,6 +191,6 @@ describe('cached profiles (GET /api/profiles/:username)', () => {
       /cache_requests_total\{cache="username",outcome="(local_)?negative_hit"\} [1-9]/,
     );
     expect(response.text).toMatch(/process_cpu_seconds_total/);
-    expect(response.text).toMatch(/db_queries_total [1-9]/);
+    expect(response.text).toMatch(/db_queries_total\{origin="request"\} [1-9]/);
   });
 });

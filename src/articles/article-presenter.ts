@@ -4,10 +4,13 @@ import { CacheAsideService } from '../cache/cache-aside.service.js';
 import type { ResponsePersonalizer } from '../cache/cached.decorator.js';
 import { FollowsService } from '../follows/follows.service.js';
 import { RedisKeys } from '../redis/keys.js';
+import { RedisGateway } from '../redis/redis-gateway.js';
+import type { MemberFlag } from '../redis/redis.scripts.js';
 import { ProfilesService } from '../users/profiles.service.js';
 import { ArticlesRepository } from './articles.repository.js';
 import type {
   ArticleIdPage,
+  ArticleSummary,
   ArticleView,
   MultipleArticlesResponse,
   SharedArticle,
@@ -23,7 +26,7 @@ import { ViewsCounter } from './views-counter.service.js';
  */
 @Injectable()
 export class ArticlePresenter {
-  private readonly articlePolicy;
+  private readonly summaryPolicy;
 
   constructor(
     private readonly articles: ArticlesRepository,
@@ -33,45 +36,52 @@ export class ArticlePresenter {
     private readonly follows: FollowsService,
     private readonly favorites: FavoritesStore,
     private readonly views: ViewsCounter,
+    private readonly redis: RedisGateway,
   ) {
-    this.articlePolicy = cache.policy('article');
+    this.summaryPolicy = cache.policy('article-summary');
   }
 
-  /** Shared articles by id, from the article cache (one pipelined round trip + one query for misses). */
-  async sharedByIds(ids: number[]): Promise<SharedArticle[]> {
+  /**
+   * Article summaries (no body) by id, from the summary cache: one MGET (or the in-process tier)
+   * plus one query for the misses. Lists never carry bodies, so they neither fetch nor decode them.
+   */
+  async summariesByIds(ids: number[]): Promise<ArticleSummary[]> {
     const found = await this.cache.getMany(
       ids,
-      (id) => this.keys.article(id),
+      (id) => this.keys.articleSummary(id),
       async (missing) =>
-        new Map((await this.articles.findShared({ ids: missing })).map((a) => [a.id, a])),
-      this.articlePolicy,
+        new Map((await this.articles.findSummaries(missing)).map((a) => [a.id, a])),
+      this.summaryPolicy,
     );
-    return ids.map((id) => found.get(id)).filter((article): article is SharedArticle => !!article);
+    return ids.map((id) => found.get(id)).filter((article): article is ArticleSummary => !!article);
   }
 
+  /**
+   * Responses for one viewer, with the body (whole articles: `articles` must then be
+   * SharedArticles) or without (list items).
+   */
   async present(
-    shared: SharedArticle[],
+    articles: (ArticleSummary | SharedArticle)[],
     viewerId: number | undefined,
     withBody: boolean,
   ): Promise<ArticleView[]> {
-    const authorIds = [...new Set(shared.map((article) => article.authorId))];
-    const articleIds = shared.map((article) => article.id);
-    const [authors, following, favorited, pending] = await Promise.all([
+    const authorIds = [...new Set(articles.map((article) => article.authorId))];
+    const articleIds = articles.map((article) => article.id);
+    const [authors, { following, favorited }, pending] = await Promise.all([
       this.profiles.getManyByIds(authorIds),
-      this.follows.followingFlags(viewerId, authorIds),
-      this.favoritedFlags(viewerId, articleIds),
+      this.viewerFlags(viewerId, authorIds, articleIds),
       this.views.pending(articleIds),
     ]);
     const followingByAuthor = new Map(authorIds.map((id, i) => [id, following[i]]));
     const views: ArticleView[] = [];
-    shared.forEach((article, i) => {
+    articles.forEach((article, i) => {
       const author = authors.get(article.authorId);
       if (!author) return; // deleted between the two reads
       views.push({
         slug: article.slug,
         title: article.title,
         description: article.description,
-        ...(withBody ? { body: article.body } : {}),
+        ...(withBody ? { body: (article as SharedArticle).body } : {}),
         tagList: article.tagList,
         createdAt: article.createdAt,
         updatedAt: article.updatedAt,
@@ -89,21 +99,45 @@ export class ArticlePresenter {
     return views;
   }
 
-  async favoritedFlags(viewerId: number | undefined, articleIds: number[]): Promise<boolean[]> {
-    if (viewerId === undefined || articleIds.length === 0) return articleIds.map(() => false);
-    let flags: (boolean | undefined)[];
-    try {
-      flags = await this.favorites.flags(viewerId, articleIds);
-    } catch {
-      // Counted and logged by the gateway: Postgres answers, and no rebuild is tried.
-      const fromDb = await this.articles.favoritedAmong(viewerId, articleIds);
-      return articleIds.map((id) => fromDb.has(id));
+  /**
+   * The viewer's `following` (per author) and `favorited` (per article) flags of a whole page in
+   * one Redis command (one per slot on Cluster): the viewer's following zset and every favoriter
+   * set. Structures not loaded yet (and a Redis failure) are answered by Postgres.
+   */
+  async viewerFlags(
+    viewerId: number | undefined,
+    authorIds: number[],
+    articleIds: number[],
+  ): Promise<{ following: boolean[]; favorited: boolean[] }> {
+    if (viewerId === undefined) {
+      return { following: authorIds.map(() => false), favorited: articleIds.map(() => false) };
     }
-    const unknown = articleIds.filter((_, i) => flags[i] === undefined);
-    if (unknown.length === 0) return flags as boolean[];
+    const probes = [
+      ...this.follows.followingProbes(viewerId, authorIds),
+      ...this.favorites.probes(viewerId, articleIds),
+    ];
+    // Counted and logged by the gateway on failure: every flag then comes from Postgres.
+    const answers = await this.redis.memberFlags('viewer.flags', probes).catch(() => undefined);
+    const [following, favorited] = await Promise.all([
+      this.follows.followingFrom(viewerId, authorIds, answers?.slice(0, authorIds.length)),
+      this.favoritedFrom(viewerId, articleIds, answers?.slice(authorIds.length)),
+    ]);
+    return { following, favorited };
+  }
+
+  /** `favorited` flags from the favoriter sets' answers; sets not loaded are rebuilt meanwhile. */
+  private async favoritedFrom(
+    viewerId: number,
+    articleIds: number[],
+    answers: MemberFlag[] | undefined,
+  ): Promise<boolean[]> {
+    const unknown = articleIds.filter((_, i) => answers === undefined || answers[i] === -1);
+    if (unknown.length === 0) return answers!.map((answer) => answer === 1);
     const fromDb = await this.articles.favoritedAmong(viewerId, unknown);
-    for (const id of unknown) this.rebuildInBackground(id);
-    return articleIds.map((id, i) => flags[i] ?? fromDb.has(id));
+    if (answers) for (const id of unknown) this.rebuildInBackground(id);
+    return articleIds.map((id, i) =>
+      answers === undefined || answers[i] === -1 ? fromDb.has(id) : answers[i] === 1,
+    );
   }
 
   private rebuildInBackground(articleId: number): void {
@@ -145,9 +179,9 @@ export class ArticleListPersonalizer implements ResponsePersonalizer<
     page: ArticleIdPage,
     viewer: AuthContext | undefined,
   ): Promise<MultipleArticlesResponse> {
-    const shared = await this.presenter.sharedByIds(page.ids);
+    const summaries = await this.presenter.summariesByIds(page.ids);
     return {
-      articles: await this.presenter.present(shared, viewer?.userId, false),
+      articles: await this.presenter.present(summaries, viewer?.userId, false),
       articlesCount: page.articlesCount,
     };
   }

@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, QueryFailedError, type EntityManager } from 'typeorm';
 import { isForeignKeyViolation } from '../common/domain-error.js';
 import { ArticleNotFoundError } from './articles.errors.js';
-import type { ArticleIdPage, SharedArticle } from './dto/article.dto.js';
+import type { ArticleIdPage, ArticleSummary, SharedArticle } from './dto/article.dto.js';
 
 export interface ArticleRef {
   id: number;
@@ -17,12 +17,11 @@ export interface ArticleFilter {
   favoritedBy?: number;
 }
 
-type SharedRow = {
+type SummaryRow = {
   id: number;
   slug: string;
   title: string;
   description: string;
-  body: string;
   author_id: number;
   favorites_count: number;
   views_count: string;
@@ -30,19 +29,22 @@ type SharedRow = {
   updated_at: Date;
   tag_list: string[];
 };
+type SharedRow = SummaryRow & { body: string };
 
-const SHARED_SELECT = `
-  SELECT a.id, a.slug, a.title, a.description, a.body, a.author_id, a.favorites_count,
-         a.views_count, a.created_at, a.updated_at,
+/** The article's columns and tags; with the body (one article) or without (list summaries). */
+const selectArticles = (withBody: boolean) => `
+  SELECT a.id, a.slug, a.title, a.description,${withBody ? ' a.body,' : ''} a.author_id,
+         a.favorites_count, a.views_count, a.created_at, a.updated_at,
          COALESCE(array_agg(t.tag ORDER BY t.tag) FILTER (WHERE t.tag IS NOT NULL), '{}') AS tag_list
   FROM articles a LEFT JOIN article_tags t ON t.article_id = a.id`;
+const SHARED_SELECT = selectArticles(true);
+const SUMMARY_SELECT = selectArticles(false);
 
-const toShared = (row: SharedRow): SharedArticle => ({
+const toSummary = (row: SummaryRow): ArticleSummary => ({
   id: row.id,
   slug: row.slug,
   title: row.title,
   description: row.description,
-  body: row.body,
   tagList: row.tag_list,
   createdAt: row.created_at.toISOString(),
   updatedAt: row.updated_at.toISOString(),
@@ -50,6 +52,9 @@ const toShared = (row: SharedRow): SharedArticle => ({
   favoritesCount: row.favorites_count,
   viewsCount: Number(row.views_count),
 });
+
+// Key order as the summary's, then the body: the cached JSON reads like the response.
+const toShared = (row: SharedRow): SharedArticle => ({ ...toSummary(row), body: row.body });
 
 export class SlugTakenError extends Error {}
 
@@ -65,6 +70,15 @@ export class ArticlesRepository {
       param,
     ]);
     return rows.map(toShared);
+  }
+
+  /** Articles without their bodies, for list pages. */
+  async findSummaries(ids: number[]): Promise<ArticleSummary[]> {
+    const rows: SummaryRow[] = await this.db.query(
+      `${SUMMARY_SELECT} WHERE a.id = ANY($1::int[]) GROUP BY a.id`,
+      [ids],
+    );
+    return rows.map(toSummary);
   }
 
   async findRef(slug: string): Promise<ArticleRef | null> {

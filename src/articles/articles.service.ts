@@ -261,10 +261,10 @@ export class ArticlesService implements OnModuleInit {
     }
   }
 
-  /** The cached object and the cached response under each slug. */
+  /** The cached summary and the cached response under each slug. */
   private cachedKeysOf(articleId: number, ...slugs: string[]): string[] {
     return [
-      this.keys.article(articleId),
+      this.keys.articleSummary(articleId),
       ...[...new Set(slugs)].map((slug) => cachedResponseKey(this.keys, 'article', slug)),
     ];
   }

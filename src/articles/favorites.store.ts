@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { Env } from '../config/env.schema.js';
 import { RedisKeys } from '../redis/keys.js';
 import { RedisGateway } from '../redis/redis-gateway.js';
+import type { MembershipProbe } from '../redis/redis.scripts.js';
 import {
   idMember,
   LOADED_SENTINEL,
@@ -34,17 +35,13 @@ export class FavoritesStore {
     );
   }
 
-  /** Per article: true/false when its set is loaded, undefined when it is not. */
-  async flags(userId: number, articleIds: number[]): Promise<(boolean | undefined)[]> {
-    const replies = await this.redis.run('favorites.flags', (redis) =>
-      Promise.all(
-        articleIds.flatMap((id) => {
-          const key = this.keys.articleFavoriters(id);
-          return [redis.exists(key), redis.sIsMember(key, idMember(userId))];
-        }),
-      ),
-    );
-    return articleIds.map((_, i) => (replies[2 * i] ? replies[2 * i + 1] === 1 : undefined));
+  /**
+   * "Did the user favorite each article?" as membership probes, for one `memberFlags` call with
+   * the other flags of a page (RedisGateway.memberFlags). -1 answers: the set is not loaded.
+   */
+  probes(userId: number, articleIds: number[]): MembershipProbe[] {
+    const member = idMember(userId);
+    return articleIds.map((id) => ({ key: this.keys.articleFavoriters(id), kind: 'set', member }));
   }
 
   async rebuild(articleId: number, userIds: AsyncIterable<number[]>): Promise<boolean> {

@@ -127,7 +127,7 @@ export class ViewsCounter implements OnModuleInit {
     // The cached articles carry the flushed total: move the delta into them (pending no longer
     // holds it). Bumped in place, not deleted, so a flush never causes a wave of cache misses.
     const cachedCopies = updated.flatMap((row) => [
-      this.keys.article(row.id),
+      this.keys.articleSummary(row.id),
       cachedResponseKey(this.keys, 'article', row.slug),
     ]);
     const copyDeltas = updated.flatMap((row) => [row.delta, row.delta]);

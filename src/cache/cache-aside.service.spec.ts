@@ -7,6 +7,7 @@ import type { InvalidationChannel } from '../redis/invalidation-channel.js';
 import { FakeStandaloneTopology } from '../redis/standalone-topology.fake.js';
 import { CacheAsideService } from './cache-aside.service.js';
 import { LocalTier } from './local-tier.js';
+import { UnconfirmedInvalidations } from './unconfirmed-invalidations.js';
 
 /** A minimal in-memory stand-in for the topology client and the few calls the service makes. */
 class FakeRedis extends FakeStandaloneTopology {
@@ -43,6 +44,7 @@ class FakeRedis extends FakeStandaloneTopology {
 describe('CacheAsideService', () => {
   let redis: FakeRedis;
   let service: CacheAsideService;
+  let unconfirmed: UnconfirmedInvalidations;
   const policy = () => service.policy('test');
 
   beforeEach(() => {
@@ -54,13 +56,18 @@ describe('CacheAsideService', () => {
       metrics,
     );
     // The in-process tier is off here (local-tier.spec.ts covers it): these tests are about Redis.
-    const channel = { publish: () => Promise.resolve() } as unknown as InvalidationChannel;
+    const channel = {
+      publish: () => Promise.resolve(),
+      listen: () => undefined,
+    } as unknown as InvalidationChannel;
+    unconfirmed = new UnconfirmedInvalidations(60_000);
     service = new CacheAsideService(
       gateway,
       new Env(),
       metrics,
       new LocalTier({ maxBytes: 0, ttlMs: 1000 }),
       channel,
+      unconfirmed,
     );
   });
 
@@ -135,5 +142,31 @@ describe('CacheAsideService', () => {
     redis.failing = false;
     expect(await service.invalidate('stale')).toBe(true);
     expect(redis.store.has('stale')).toBe(false);
+  });
+
+  it('reads a key held as unconfirmed from the loader, and from Redis again once released', async () => {
+    await service.get('k', () => Promise.resolve('old'), policy());
+    unconfirmed.hold('outbox:1', ['k']);
+    expect(await service.get('k', () => Promise.resolve('new'), policy())).toBe('new');
+    expect(redis.store.has('k')).toBe(true); // still the old entry: nothing was filled
+    unconfirmed.release('outbox:1');
+    expect(await service.get('k', () => Promise.resolve('new'), policy())).toBe('old');
+  });
+
+  it('after a failover, reads recently invalidated keys from the loader until the replay is confirmed', async () => {
+    await service.get('k', () => Promise.resolve('v1'), policy());
+    await service.invalidate('k');
+    // The promoted replica never got the DEL: it still has v1.
+    redis.store.set('k', JSON.stringify('v1'));
+    redis.replicates = false;
+    redis.emit('failover', 'test');
+    // Synchronously held: the very next read does not trust Redis.
+    expect(await service.get('k', () => Promise.resolve('v2'), policy())).toBe('v2');
+    expect(unconfirmed.size).toBeGreaterThan(0);
+    redis.replicates = true;
+    await service.replayed();
+    expect(unconfirmed.size).toBe(0);
+    expect(redis.store.has('k')).toBe(false);
+    expect(await service.get('k', () => Promise.resolve('v2'), policy())).toBe('v2');
   });
 });

@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { Env } from '../config/env.schema.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { RedisKeys } from '../redis/keys.js';
@@ -7,8 +7,13 @@ import { RedisGateway } from '../redis/redis-gateway.js';
 import { CachePolicy, decodeEntry, encodeEntry, ttlWithJitterMs } from './cache-policy.js';
 import { LocalTier } from './local-tier.js';
 import { RecentWrites } from './recent-writes.js';
+import { UnconfirmedInvalidations } from './unconfirmed-invalidations.js';
 
 const LEASE_POLL_MS = 15;
+/** A failover replay re-invalidates this many keys per round trip (and releases them per chunk). */
+const REPLAY_CHUNK = 500;
+/** Pause before a replay chunk the new master did not confirm is tried again. */
+const REPLAY_RETRY_MS = 250;
 
 /**
  * Cache-aside over Redis for viewer-independent data, with the protections a hot read path needs:
@@ -24,10 +29,13 @@ const LEASE_POLL_MS = 15;
  * Values must be JSON-serialisable; `null` from a loader means "no such row".
  */
 @Injectable()
-export class CacheAsideService {
+export class CacheAsideService implements OnApplicationShutdown {
   private readonly inflight = new Map<string, Promise<unknown>>();
 
   private readonly recentInvalidations: RecentWrites;
+  /** Bumped by every failover: a replay still retrying for an older one stops. */
+  private failovers = 0;
+  private replaying: Promise<void> | undefined;
 
   constructor(
     private readonly redis: RedisGateway,
@@ -35,9 +43,17 @@ export class CacheAsideService {
     private readonly metrics: MetricsService,
     private readonly local: LocalTier,
     private readonly channel: InvalidationChannel,
+    private readonly unconfirmed: UnconfirmedInvalidations,
   ) {
     this.recentInvalidations = new RecentWrites(env.REDIS_FAILOVER_REPLAY_SECONDS * 1000);
-    this.redis.onFailover(() => void this.replayRecentInvalidations());
+    this.redis.onFailover(() => this.replayRecentInvalidations());
+    // Keys other instances invalidated join the journal too: after a failover this instance then
+    // also skips (and re-invalidates) what they wrote, not only its own writes.
+    channel.listen({
+      invalidated: (keys) => this.recentInvalidations.record(keys),
+      dropped: () => undefined,
+      synced: () => undefined,
+    });
   }
 
   /** The configured default policy (CACHE_* variables) under a metric name, with overrides. */
@@ -58,7 +74,13 @@ export class CacheAsideService {
       this.metrics.countCache(policy.name, 'bypass');
       return load();
     }
-    const local = decodeEntry<T>(this.local.get(key));
+    this.redis.noticeFailover();
+    if (this.unconfirmed.covers(key)) {
+      // Its invalidation may have died with a failed master: neither tier may answer for it.
+      this.metrics.countCache(policy.name, 'unconfirmed_bypass');
+      return load();
+    }
+    const local = this.local.getDecoded<T>(key);
     if (local.found) {
       this.metrics.countCache(
         policy.name,
@@ -95,16 +117,29 @@ export class CacheAsideService {
       await loadAll(ids);
       return result;
     }
+    this.redis.noticeFailover();
     const remote: K[] = [];
+    const unconfirmed: K[] = [];
+    // Counted once per outcome, not per id: a page of 100 ids would otherwise cost 100 updates.
+    let localHits = 0;
+    let localNegativeHits = 0;
     for (const id of ids) {
-      const entry = decodeEntry<T>(this.local.get(keyOf(id)));
+      if (this.unconfirmed.covers(keyOf(id))) {
+        unconfirmed.push(id);
+        continue;
+      }
+      const entry = this.local.getDecoded<T>(keyOf(id));
       if (entry.found) {
-        this.metrics.countCache(
-          policy.name,
-          entry.value === null ? 'local_negative_hit' : 'local_hit',
-        );
+        if (entry.value === null) localNegativeHits += 1;
+        else localHits += 1;
         result.set(id, entry.value);
       } else remote.push(id);
+    }
+    this.metrics.countCache(policy.name, 'local_hit', localHits);
+    this.metrics.countCache(policy.name, 'local_negative_hit', localNegativeHits);
+    if (unconfirmed.length > 0) {
+      this.metrics.countCache(policy.name, 'unconfirmed_bypass', unconfirmed.length);
+      await loadAll(unconfirmed);
     }
     if (remote.length === 0) return result;
     const began = this.local.begin();
@@ -116,6 +151,11 @@ export class CacheAsideService {
       // sends one MGET per slot (node-redis' cluster client does not split MGET by itself).
       raws = await this.redis.mGet('mget', remote.map(keyOf));
     } catch {
+      await loadAll(remote);
+      return result;
+    }
+    if (remote.some((id) => this.heldSinceRead(keyOf(id)))) {
+      this.metrics.countCache(policy.name, 'unconfirmed_bypass');
       await loadAll(remote);
       return result;
     }
@@ -209,6 +249,10 @@ export class CacheAsideService {
     } catch {
       return load();
     }
+    if (this.heldSinceRead(key)) {
+      this.metrics.countCache(policy.name, 'unconfirmed_bypass');
+      return load();
+    }
     const cached = decodeEntry<T>(raw);
     if (cached.found) {
       this.metrics.countCache(policy.name, cached.value === null ? 'negative_hit' : 'hit');
@@ -270,12 +314,61 @@ export class CacheAsideService {
   }
 
   /**
-   * After a failover: the promoted replica may lack invalidations the old master acknowledged
-   * (before `replicated` existed for them, or in flight). Every instance applies its recent ones
-   * again; together they cover every acknowledged invalidation. Extra DELs only cost misses.
+   * Whether `key` became held while its read was in flight: node-redis may route a command that
+   * waited for a slot-map discovery to the promoted replica, and the failover is then noticed only
+   * here, after the answer. Such an answer is not trusted.
    */
-  private async replayRecentInvalidations(): Promise<void> {
+  private heldSinceRead(key: string): boolean {
+    this.redis.noticeFailover();
+    return this.unconfirmed.covers(key);
+  }
+
+  /**
+   * After a failover: the promoted replica may lack invalidations the old master acknowledged
+   * (in flight, or WAIT-confirmed by a replica that was not the one promoted, as in a SENTINEL
+   * FAILOVER). Every key invalidated within the replay window (by this instance or heard from
+   * others on the channel) is read from Postgres from this moment (synchronously, before any
+   * read reaches the new master through this client), and invalidated again on the new master,
+   * chunk by chunk, retried until confirmed; each confirmed chunk is cached again at once.
+   */
+  private replayRecentInvalidations(): void {
+    const failover = ++this.failovers;
+    const holder = `replay:${failover}:`;
+    this.unconfirmed.releaseAll('replay:');
     const keys = this.recentInvalidations.since();
-    if (keys.length > 0) await this.invalidate(...keys);
+    const chunks: string[][] = [];
+    for (let i = 0; i < keys.length; i += REPLAY_CHUNK)
+      chunks.push(keys.slice(i, i + REPLAY_CHUNK));
+    chunks.forEach((chunk, i) => this.unconfirmed.hold(`${holder}${i}`, chunk));
+    const replay = async () => {
+      await this.replaying; // one replay at a time: the older one stops at its next chunk
+      let pending = chunks.map((chunk, i) => ({ chunk, holder: `${holder}${i}` }));
+      while (pending.length > 0 && failover === this.failovers) {
+        const failed: typeof pending = [];
+        for (const entry of pending) {
+          if (failover !== this.failovers) return;
+          // Held past REDIS_FAILOVER_REPLAY_SECONDS (Redis away that long): given up on.
+          if (!this.unconfirmed.isHolding(entry.holder)) continue;
+          if (await this.invalidate(...entry.chunk)) this.unconfirmed.release(entry.holder);
+          else failed.push(entry);
+        }
+        pending = failed;
+        if (pending.length > 0)
+          await new Promise((resolve) => setTimeout(resolve, REPLAY_RETRY_MS).unref());
+      }
+    };
+    const running: Promise<void> = replay().finally(() => {
+      if (this.replaying === running) this.replaying = undefined;
+    });
+    this.replaying = running;
+  }
+
+  onApplicationShutdown(): void {
+    this.failovers += 1; // a replay still retrying stops at its next chunk
+  }
+
+  /** Resolves once no failover replay is running (tests, shutdown). */
+  async replayed(): Promise<void> {
+    while (this.replaying) await this.replaying;
   }
 }

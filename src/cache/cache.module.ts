@@ -7,6 +7,7 @@ import { CacheAsideService } from './cache-aside.service.js';
 import { CacheTagsService } from './cache-tags.service.js';
 import { CachedInterceptor } from './cached.interceptor.js';
 import { LocalTier } from './local-tier.js';
+import { UnconfirmedInvalidations } from './unconfirmed-invalidations.js';
 
 /** The tier's size and state at scrape time (hits are counted as cache_requests_total{local_hit}). */
 function exportLocalTier(tier: LocalTier, metrics: MetricsService): void {
@@ -50,16 +51,39 @@ function exportLocalTier(tier: LocalTier, metrics: MetricsService): void {
         const tier = new LocalTier({
           maxBytes: env.CACHE_ENABLED ? env.LOCAL_CACHE_MAX_BYTES : 0,
           ttlMs: env.LOCAL_CACHE_TTL_MS,
+          freezeDecoded: env.NODE_ENV !== 'production',
         });
         channel.listen(tier);
         exportLocalTier(tier, metrics);
         return tier;
       },
     },
+    {
+      provide: UnconfirmedInvalidations,
+      inject: [Env, MetricsService],
+      useFactory: (env: Env, metrics: MetricsService) => {
+        const unconfirmed = new UnconfirmedInvalidations(env.REDIS_FAILOVER_REPLAY_SECONDS * 1000);
+        new Gauge({
+          name: 'cache_unconfirmed_invalidations',
+          help: 'Invalidations (outbox rows, failover replay chunks) not yet known to survive a Redis failover; their keys are read from Postgres meanwhile',
+          registers: [metrics.registry],
+          collect() {
+            this.set(unconfirmed.size);
+          },
+        });
+        return unconfirmed;
+      },
+    },
     CacheAsideService,
     CacheTagsService,
     CachedInterceptor,
   ],
-  exports: [CacheAsideService, CacheTagsService, CachedInterceptor, LocalTier],
+  exports: [
+    CacheAsideService,
+    CacheTagsService,
+    CachedInterceptor,
+    LocalTier,
+    UnconfirmedInvalidations,
+  ],
 })
 export class AppCacheModule {}

@@ -60,4 +60,32 @@ describe('LocalTier', () => {
     expect(tier.active).toBe(false);
     expect(tier.get('k')).toBeUndefined();
   });
+
+  it('decodes an entry once and serves that value to every later hit', () => {
+    const tier = synced();
+    tier.set('k', '{"tags":["a"]}', tier.begin());
+    const first = tier.getDecoded<{ tags: string[] }>('k');
+    const second = tier.getDecoded<{ tags: string[] }>('k');
+    expect(first).toEqual({ found: true, value: { tags: ['a'] } });
+    expect(second.found && first.found && second.value === first.value).toBe(true);
+    tier.invalidated(['k']);
+    expect(tier.getDecoded('k')).toEqual({ found: false });
+  });
+
+  it('freezes shared decoded values when asked, so a mutation throws instead of spreading', () => {
+    const tier = new LocalTier({ maxBytes: 1_000_000, ttlMs: 60_000, freezeDecoded: true });
+    tier.synced();
+    tier.set('k', '{"author":{"username":"a"},"tagList":["x"]}', tier.begin());
+    const entry = tier.getDecoded<{ author: { username: string }; tagList: string[] }>('k');
+    if (!entry.found || !entry.value) throw new Error('expected a decoded value');
+    const { author, tagList } = entry.value;
+    expect(() => (author.username = 'b')).toThrow(TypeError);
+    expect(() => tagList.push('y')).toThrow(TypeError);
+  });
+
+  it('remembers a negative entry decoded as null', () => {
+    const tier = synced();
+    tier.set('k', '~nil', tier.begin());
+    expect(tier.getDecoded('k')).toEqual({ found: true, value: null });
+  });
 });

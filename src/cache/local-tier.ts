@@ -1,16 +1,35 @@
 import { LRUCache } from 'lru-cache';
 import type { InvalidationListener } from '../redis/invalidation-channel.js';
+import { type Decoded, decodeEntry } from './cache-policy.js';
 
 /** Invalidated keys remembered to refuse a racing fill; past this, every older fill is refused. */
 const MAX_RECENT_INVALIDATIONS = 10_000;
-/** Per-entry bookkeeping of the LRU and the Map, counted into the byte cap. */
-const ENTRY_OVERHEAD_BYTES = 96;
+/** Per-entry bookkeeping of the LRU, the Map and the entry object, counted into the byte cap. */
+const ENTRY_OVERHEAD_BYTES = 128;
+/**
+ * Bytes counted per character of an encoded entry: 2 for the string (V8 strings take 1 or 2 bytes
+ * a character) and 2 for its decoded copy (objects decoded from our JSON take about 1.5 to 2 times
+ * the JSON's length), so the cap bounds both.
+ */
+const BYTES_PER_ENCODED_CHAR = 4;
+
+/** An entry: the encoded string as Redis holds it, and its decoded value once someone asked. */
+interface TierEntry {
+  raw: string;
+  decoded?: Decoded<unknown>;
+}
 
 export interface LocalTierSettings {
   /** LOCAL_CACHE_MAX_BYTES: 0 turns the tier off. */
   maxBytes: number;
   /** LOCAL_CACHE_TTL_MS: a bound on staleness should an invalidation be lost while synced. */
   ttlMs: number;
+  /**
+   * Deep-freeze decoded values (development and tests): one decoded value is shared by every
+   * request that hits the entry, so code that mutated one would corrupt the others; frozen, such
+   * code throws in tests instead. Off in production (freezing costs a walk of the value).
+   */
+  freezeDecoded?: boolean;
 }
 
 /**
@@ -23,7 +42,7 @@ export interface LocalTierSettings {
  *   key was invalidated since (the lookup may have read the old value) or the channel dropped since.
  */
 export class LocalTier implements InvalidationListener {
-  private readonly entries: LRUCache<string, string> | undefined;
+  private readonly entries: LRUCache<string, TierEntry> | undefined;
   private readonly recent = new Map<string, number>();
   private sequence = 0;
   /** Fills that began before this are refused (the channel dropped, or `recent` was trimmed). */
@@ -35,11 +54,10 @@ export class LocalTier implements InvalidationListener {
   constructor(readonly settings: LocalTierSettings) {
     this.entries =
       settings.maxBytes > 0
-        ? new LRUCache<string, string>({
+        ? new LRUCache<string, TierEntry>({
             maxSize: settings.maxBytes,
-            sizeCalculation: (value, key) =>
-              // V8 strings are 1 or 2 bytes a character: count 2, an honest upper bound.
-              2 * (key.length + value.length) + ENTRY_OVERHEAD_BYTES,
+            sizeCalculation: (entry, key) =>
+              2 * key.length + BYTES_PER_ENCODED_CHAR * entry.raw.length + ENTRY_OVERHEAD_BYTES,
             ttl: settings.ttlMs,
             ttlAutopurge: false,
           })
@@ -61,11 +79,29 @@ export class LocalTier implements InvalidationListener {
 
   /** The encoded entry, or undefined (absent, expired, or the tier is off). */
   get(key: string): string | undefined {
+    return this.entry(key)?.raw;
+  }
+
+  /**
+   * The entry decoded (cache-policy's `decodeEntry`), decoding it only on the first hit: every
+   * later hit returns the same value, which callers must treat as read-only (see freezeDecoded).
+   */
+  getDecoded<T>(key: string): Decoded<T> {
+    const entry = this.entry(key);
+    if (entry === undefined) return { found: false };
+    if (entry.decoded === undefined) {
+      entry.decoded = decodeEntry(entry.raw);
+      if (this.settings.freezeDecoded && entry.decoded.found) deepFreeze(entry.decoded.value);
+    }
+    return entry.decoded as Decoded<T>;
+  }
+
+  private entry(key: string): TierEntry | undefined {
     if (!this.active) return undefined;
-    const raw = this.entries!.get(key);
-    if (raw === undefined) this.misses += 1;
+    const entry = this.entries!.get(key);
+    if (entry === undefined) this.misses += 1;
     else this.hits += 1;
-    return raw;
+    return entry;
   }
 
   /** Call before the Redis lookup whose result may be stored with `set`. */
@@ -78,7 +114,7 @@ export class LocalTier implements InvalidationListener {
     if (!this.active || began < this.floor) return;
     const invalidatedAt = this.recent.get(key);
     if (invalidatedAt !== undefined && invalidatedAt > began) return;
-    this.entries!.set(key, raw);
+    this.entries!.set(key, { raw });
   }
 
   invalidated(keys: string[]): void {
@@ -109,4 +145,10 @@ export class LocalTier implements InvalidationListener {
     this.sequence += 1;
     this.floor = this.sequence;
   }
+}
+
+function deepFreeze(value: unknown): void {
+  if (value === null || typeof value !== 'object' || Object.isFrozen(value)) return;
+  Object.freeze(value);
+  for (const child of Object.values(value)) deepFreeze(child);
 }

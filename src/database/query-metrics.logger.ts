@@ -1,10 +1,12 @@
 import { Logger as NestLogger } from '@nestjs/common';
 import type { Logger } from 'typeorm';
 import type { MetricsService } from '../metrics/metrics.service.js';
+import { currentQueryOrigin } from './query-origin.js';
 
 /**
- * TypeORM logger that counts every SQL statement (Prometheus `db_queries_total`; the e2e tests use
- * the count to prove that a cached read never reaches Postgres) and logs failed or slow queries.
+ * TypeORM logger that counts every SQL statement by origin (Prometheus `db_queries_total{origin}`;
+ * the e2e tests use the request count to prove that a cached read never reaches Postgres) and logs
+ * failed or slow queries.
  */
 export class QueryMetricsLogger implements Logger {
   private readonly logger = new NestLogger('SQL');
@@ -12,7 +14,7 @@ export class QueryMetricsLogger implements Logger {
   constructor(private readonly metrics: MetricsService) {}
 
   logQuery(): void {
-    this.metrics.countQuery();
+    this.metrics.countQuery(currentQueryOrigin());
   }
 
   logQueryError(error: string | Error, query: string): void {

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { Env } from '../config/env.schema.js';
 import { RedisKeys } from '../redis/keys.js';
 import { RedisGateway } from '../redis/redis-gateway.js';
+import type { MembershipProbe } from '../redis/redis.scripts.js';
 import type { PageCursor } from './cursor.js';
 import type { FollowDirection, FollowEdge } from './follow-direction.js';
 import {
@@ -94,6 +95,12 @@ export class FollowGraphStore {
     );
     if (!exists) return null;
     return scores.map((score) => score !== null);
+  }
+
+  /** "Does the viewer follow each user?" as membership probes of the viewer's following zset. */
+  probes(viewerId: number, userIds: number[]): MembershipProbe[] {
+    const key = this.keys.following(viewerId);
+    return userIds.map((id) => ({ key, kind: 'zset', member: idMember(id) }));
   }
 
   /**

@@ -4,6 +4,7 @@ import { UserCountersService } from '../counters/user-counters.service.js';
 import { AdvisoryLocks } from '../database/advisory-locks.js';
 import { OutboxService } from '../outbox/outbox.service.js';
 import { effects, type WriteEffects } from '../outbox/write-effects.js';
+import type { MemberFlag, MembershipProbe } from '../redis/redis.scripts.js';
 import type { PublicProfile } from '../users/dto/profile.dto.js';
 import { ProfilesService } from '../users/profiles.service.js';
 import { decodeCursor, encodeCursor, type PageCursor } from './cursor.js';
@@ -81,6 +82,29 @@ export class FollowsService implements OnModuleInit {
     } catch {
       // Counted and logged by the gateway: Postgres answers.
     }
+    const followed = await this.follows.followedAmong(viewerId, userIds);
+    return userIds.map((id) => followed.has(id));
+  }
+
+  /**
+   * The probes answering "does the viewer follow each of `userIds`", for a caller that asks them
+   * in one Redis command with its own (RedisGateway.memberFlags); it then calls `followingFrom`.
+   */
+  followingProbes(viewerId: number, userIds: number[]): MembershipProbe[] {
+    return this.graph.probes(viewerId, userIds);
+  }
+
+  /**
+   * Flags from the answers to `followingProbes` (undefined: Redis failed, already counted): the
+   * viewer's zset when it is loaded, else Postgres (and the zset is rebuilt in the background).
+   */
+  async followingFrom(
+    viewerId: number,
+    userIds: number[],
+    answers: readonly MemberFlag[] | undefined,
+  ): Promise<boolean[]> {
+    if (answers?.every((answer) => answer !== -1)) return answers.map((answer) => answer === 1);
+    if (answers) this.rebuildInBackground(viewerId, 'following');
     const followed = await this.follows.followedAmong(viewerId, userIds);
     return userIds.map((id) => followed.has(id));
   }

@@ -1,8 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
+import type { QueryOrigin } from '../database/query-origin.js';
 
 export type CacheOutcome =
-  'hit' | 'miss' | 'negative_hit' | 'bypass' | 'local_hit' | 'local_negative_hit';
+  | 'hit'
+  | 'miss'
+  | 'negative_hit'
+  | 'bypass'
+  | 'unconfirmed_bypass'
+  | 'local_hit'
+  | 'local_negative_hit';
 
 /**
  * The app's Prometheus registry. One registry per app instance (not prom-client's global one), so
@@ -14,7 +21,7 @@ export class MetricsService {
 
   readonly cacheRequests = new Counter({
     name: 'cache_requests_total',
-    help: 'Cache-aside lookups by cache name and outcome (local_hit, local_negative_hit: the in-process tier; hit, miss, negative_hit: Redis; bypass)',
+    help: 'Cache-aside lookups by cache name and outcome (local_hit, local_negative_hit: the in-process tier; hit, miss, negative_hit: Redis; bypass; unconfirmed_bypass: a key whose invalidation may not survive a failover, read from Postgres)',
     labelNames: ['cache', 'outcome'] as const,
     registers: [this.registry],
   });
@@ -28,7 +35,8 @@ export class MetricsService {
 
   readonly dbQueries = new Counter({
     name: 'db_queries_total',
-    help: 'SQL statements sent to Postgres',
+    help: 'SQL statements sent to Postgres, by origin (request, or background work)',
+    labelNames: ['origin'] as const,
     registers: [this.registry],
   });
 
@@ -91,24 +99,25 @@ export class MetricsService {
     registers: [this.registry],
   });
 
-  /** Plain mirror of db_queries_total, cheap to read synchronously (tests, diagnostics). */
-  private queryCount = 0;
+  /** Plain mirror of db_queries_total{origin="request"}, cheap to read synchronously (tests). */
+  private requestQueryCount = 0;
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });
   }
 
-  countQuery(): void {
-    this.queryCount += 1;
-    this.dbQueries.inc();
+  countQuery(origin: QueryOrigin): void {
+    if (origin === 'request') this.requestQueryCount += 1;
+    this.dbQueries.inc({ origin });
   }
 
+  /** SQL statements sent on behalf of requests (and CLIs), background work left out. */
   get queriesIssued(): number {
-    return this.queryCount;
+    return this.requestQueryCount;
   }
 
-  countCache(cache: string, outcome: CacheOutcome): void {
-    this.cacheRequests.inc({ cache, outcome });
+  countCache(cache: string, outcome: CacheOutcome, count = 1): void {
+    if (count > 0) this.cacheRequests.inc({ cache, outcome }, count);
   }
 
   countRedisError(operation: string): void {

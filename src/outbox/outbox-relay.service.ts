@@ -7,7 +7,9 @@ import {
 import { InjectDataSource } from '@nestjs/typeorm';
 import pg from 'pg';
 import type { DataSource } from 'typeorm';
+import { UnconfirmedInvalidations } from '../cache/unconfirmed-invalidations.js';
 import { Env } from '../config/env.schema.js';
+import { inBackground } from '../database/query-origin.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { RedisGateway } from '../redis/redis-gateway.js';
 import { OUTBOX_CHANNEL, OutboxRepository } from './outbox.repository.js';
@@ -49,6 +51,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
     private readonly outbox: OutboxRepository,
     private readonly service: OutboxService,
     private readonly metrics: MetricsService,
+    private readonly unconfirmed: UnconfirmedInvalidations,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -77,7 +80,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
       this.drainAgain = true;
       return this.draining;
     }
-    this.draining = this.drain().finally(() => {
+    this.draining = inBackground(() => this.drain()).finally(() => {
       this.draining = undefined;
       if (this.drainAgain) {
         this.drainAgain = false;
@@ -104,14 +107,14 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
 
   /** One transaction: claim, apply, delete. Throws (rolling back) unless Redis confirmed all. */
   private async applyBatch(): Promise<number> {
-    return this.db.transaction(async (tx) => {
+    const applied = await this.db.transaction(async (tx) => {
       const rows = await this.outbox.claim(
         tx,
         [...this.wanted],
         this.env.OUTBOX_GRACE_MS,
         CLAIM_BATCH,
       );
-      if (rows.length === 0) return 0;
+      if (rows.length === 0) return [];
       if (!(await this.service.applyAsRelay(mergeEffects(rows), tx))) {
         throw new Error(`Redis did not confirm the effects of ${rows.length} outbox rows`);
       }
@@ -122,8 +125,11 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
       for (const row of rows) this.wanted.delete(row.id);
       this.metrics.outboxRelayed.inc(rows.length);
       this.logger.log(`applied ${rows.length} outbox rows their writers could not confirm`);
-      return rows.length;
+      return rows.map((row) => row.id);
     });
+    // Committed: those invalidations are confirmed, their keys may be cached again here.
+    for (const id of applied) this.unconfirmed.release(OutboxService.holder(id));
+    return applied.length;
   }
 
   /**
@@ -133,11 +139,31 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
   private async retryWantedLater(): Promise<void> {
     if (this.wanted.size === 0 || this.stopped) return;
     const pending = new Set(await this.outbox.stillPending([...this.wanted]).catch(() => []));
-    for (const id of this.wanted) if (!pending.has(id)) this.wanted.delete(id);
+    for (const id of this.wanted)
+      if (!pending.has(id)) {
+        // Applied by another instance's relay.
+        this.wanted.delete(id);
+        this.unconfirmed.release(OutboxService.holder(id));
+      }
     if (this.wanted.size === 0) return;
     clearTimeout(this.retryTimer);
     this.retryTimer = setTimeout(() => void this.wake(), RETRY_MS);
     this.retryTimer.unref();
+  }
+
+  /**
+   * Another instance could not confirm these rows' invalidations: their keys are read from
+   * Postgres here too until the rows are gone (the writer's own instance held them already).
+   * Best effort: a read arriving before this notification does not know yet.
+   */
+  private async holdKeysOf(ids: string[]): Promise<void> {
+    const unknown = ids.filter((id) => !this.unconfirmed.isHolding(OutboxService.holder(id)));
+    const keys = await this.outbox
+      .pendingCacheKeys(unknown)
+      .catch(() => new Map<string, string[]>());
+    for (const [id, cacheKeys] of keys)
+      // Not wanted any more: a relay pass applied it while we asked.
+      if (this.wanted.has(id)) this.unconfirmed.hold(OutboxService.holder(id), cacheKeys);
   }
 
   /** LISTEN on a dedicated connection (a pooled one would be returned and lose it); reconnects. */
@@ -148,8 +174,9 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
       application_name: 'conduit-outbox-relay',
     });
     client.on('notification', (message) => {
-      for (const id of (message.payload ?? '').split(',')) if (id) this.wanted.add(id);
-      void this.wake();
+      const ids = (message.payload ?? '').split(',').filter((id) => id !== '');
+      for (const id of ids) this.wanted.add(id);
+      void inBackground(() => this.holdKeysOf(ids)).finally(() => void this.wake());
     });
     client.on('error', (error) => {
       this.logger.warn(`outbox listener lost its connection: ${error.message}`);

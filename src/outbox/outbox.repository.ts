@@ -91,6 +91,16 @@ export class OutboxRepository {
     return rows.map((row) => String(row.id));
   }
 
+  /** The cache keys of those of these rows still pending, by row id. */
+  async pendingCacheKeys(ids: string[]): Promise<Map<string, string[]>> {
+    if (ids.length === 0) return new Map();
+    const rows: { id: string; cache_keys: string[] }[] = await this.db.query(
+      `SELECT id, cache_keys FROM cache_outbox WHERE id = ANY($1::bigint[])`,
+      [ids],
+    );
+    return new Map(rows.map((row) => [String(row.id), row.cache_keys]));
+  }
+
   /** Wakes the relay of every instance (LISTEN/NOTIFY) for these rows. */
   async notify(ids: string[]): Promise<void> {
     await this.db.query(`SELECT pg_notify($1, $2)`, [OUTBOX_CHANNEL, ids.join(',')]);

@@ -3,7 +3,9 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import { CacheAsideService } from '../cache/cache-aside.service.js';
 import { CacheTagsService } from '../cache/cache-tags.service.js';
+import { UnconfirmedInvalidations } from '../cache/unconfirmed-invalidations.js';
 import { UserCountersService } from '../counters/user-counters.service.js';
+import { inBackground } from '../database/query-origin.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { OutboxRepository } from './outbox.repository.js';
 import { effects, type WriteEffects } from './write-effects.js';
@@ -38,7 +40,13 @@ export class OutboxService implements BeforeApplicationShutdown {
     private readonly tags: CacheTagsService,
     private readonly counters: UserCountersService,
     private readonly metrics: MetricsService,
+    private readonly unconfirmed: UnconfirmedInvalidations,
   ) {}
+
+  /** The name under which a pending row holds its keys in UnconfirmedInvalidations. */
+  static holder(id: string): string {
+    return `outbox:${id}`;
+  }
 
   /** Records `e` on the caller's transaction (the one that changes the rows). */
   async record(tx: EntityManager, e: Partial<WriteEffects>): Promise<RecordedEffects> {
@@ -86,6 +94,10 @@ export class OutboxService implements BeforeApplicationShutdown {
       return;
     }
     this.metrics.countRedisError('outbox.apply');
+    // Before answering the writer: its next read (on this instance) must not find what the
+    // invalidation should have removed, if the master that took it dies before replicating it.
+    // Held until a relay applied and deleted the row (OutboxRelay releases it).
+    this.unconfirmed.hold(OutboxService.holder(recorded.id), cacheKeys);
     await this.outbox.notify([recorded.id]).catch((error: unknown) => {
       // The relay's safety poll picks the row up after the grace period.
       this.logger.warn(`could not notify the outbox relay: ${String(error)}`);
@@ -130,8 +142,8 @@ export class OutboxService implements BeforeApplicationShutdown {
     if (this.deleting || this.confirmed.length === 0) return;
     const ids = this.confirmed;
     this.confirmed = [];
-    this.deleting = this.outbox
-      .deleteConfirmed(ids)
+    // Started from a writer's request (or its timer): background work, not the request's SQL.
+    this.deleting = inBackground(() => this.outbox.deleteConfirmed(ids))
       .catch((error: unknown) => {
         // Left behind, the rows are applied once more by a relay: harmless (idempotent).
         this.logger.warn(`could not delete ${ids.length} confirmed outbox rows: ${String(error)}`);

@@ -41,8 +41,12 @@ export class RedisKeys {
     return `${this.prefix}count:{user:${metric}}`;
   }
 
-  /** Viewer-independent article (JSON, body included), or the negative marker. */
-  article(articleId: number): string {
+  /**
+   * Viewer-independent article without its body (JSON), for list pages, or the negative marker.
+   * (Earlier versions stored the body too under this key; lists never showed it, so entries of
+   * either version serve both.) Whole articles are cached as GET /articles/:slug responses.
+   */
+  articleSummary(articleId: number): string {
     return `${this.prefix}article:{${articleId}}`;
   }
 

@@ -4,6 +4,7 @@ import { MetricsService } from '../metrics/metrics.service.js';
 import { CircuitBreaker } from './circuit-breaker.js';
 import { readsPinnedToMaster } from './read-routing.js';
 import type { RedisClient, RedisTopologyClient } from './redis.client.js';
+import type { MemberFlag, MembershipProbe } from './redis.scripts.js';
 import { RedisTimeoutError, withTimeout } from './with-timeout.js';
 
 /** Thrown without contacting Redis: the client is disconnected or the circuit is open. */
@@ -69,6 +70,15 @@ export class RedisGateway {
     this.redis.on('failover', (description: string) => this.failedOver(description));
   }
 
+  /**
+   * Runs the failover listeners now if the client's view of the masters changed since the last
+   * call (see RedisTopologyClient.noticeFailover): callers that decide from their own state
+   * whether to trust Redis for a key call it before deciding.
+   */
+  noticeFailover(): void {
+    this.redis.noticeFailover();
+  }
+
   /** Whether a call would be attempted now (connected, circuit closed). Does not take a trial. */
   get usable(): boolean {
     return this.redis.isReady && !this.breaker.isOpen;
@@ -76,6 +86,7 @@ export class RedisGateway {
 
   /** A call on a request path: bounded, breaker-guarded, counted. Rejects on any failure. */
   async run<T>(operation: string, command: (redis: RedisClient) => Promise<T>): Promise<T> {
+    this.redis.noticeFailover();
     if (!this.redis.isReady || !this.breaker.admit()) {
       this.metrics.countRedisError(operation);
       throw UNAVAILABLE;
@@ -97,6 +108,7 @@ export class RedisGateway {
    * fine); the caller falls back to Postgres either way.
    */
   async read<T>(operation: string, command: (redis: RedisClient) => Promise<T>): Promise<T> {
+    this.redis.noticeFailover();
     if (!this.readsReplica()) return this.run(operation, command);
     try {
       return await withTimeout(command(this.redis.reader), this.timeoutMs);
@@ -109,6 +121,14 @@ export class RedisGateway {
   /** MGET of cached entries, valid on every topology (one MGET per slot on Cluster), as `read`. */
   mGet(operation: string, keys: string[]): Promise<(string | null)[]> {
     return this.read(operation, (redis) => this.redis.mGet(redis, keys));
+  }
+
+  /**
+   * Membership of many members in many sets/zsets in one command (one per slot on Cluster), as
+   * `run` (on the master: a viewer's flags must reflect the viewer's own last write).
+   */
+  memberFlags(operation: string, probes: MembershipProbe[]): Promise<MemberFlag[]> {
+    return this.run(operation, (redis) => this.redis.memberFlags(redis, probes));
   }
 
   /**
@@ -137,6 +157,7 @@ export class RedisGateway {
    * circuit is open (it is not what a request waits on), and counted, without feeding the breaker.
    */
   async background<T>(operation: string, command: (redis: RedisClient) => Promise<T>): Promise<T> {
+    this.redis.noticeFailover();
     try {
       return await withTimeout(command(this.redis.primary), this.backgroundTimeoutMs);
     } catch (error) {

@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import calculateSlot from 'cluster-key-slot';
 import { createClient, createCluster, createSentinel } from 'redis';
 import type { RedisTopology } from './redis-topology.js';
-import { redisScripts } from './redis.scripts.js';
+import { type MemberFlag, type MembershipProbe, redisScripts } from './redis.scripts.js';
 
 export interface RedisClientSettings {
   connectTimeoutMs: number;
@@ -10,6 +10,8 @@ export interface RedisClientSettings {
   reconnect?: boolean;
   /** Give cache reads a second client that reads from replicas (Sentinel and Cluster only). */
   readFromReplicas?: boolean;
+  /** True once the owner closed: no connection may reconnect after that (see RedisTopologyClient). */
+  stopped?: () => boolean;
 }
 
 /**
@@ -30,7 +32,9 @@ function nodeOptions(settings: RedisClientSettings) {
         settings.reconnect === false
           ? (false as const)
           : (retries: number) =>
-              Math.min(100 * 2 ** retries, 5000) + Math.floor(Math.random() * 100),
+              settings.stopped?.() === true
+                ? (false as const)
+                : Math.min(100 * 2 ** retries, 5000) + Math.floor(Math.random() * 100),
     },
   };
 }
@@ -69,6 +73,9 @@ function createSentinelClient(
     replicaPoolSize: replicaReads ? 1 : 0,
     // Between sentinel notifications, how often the client re-reads the topology.
     scanInterval: 2000,
+    // node-redis retries a failed discovery once a second, 16 times by default: a one-shot client
+    // (start-up probe, CLIs) with no sentinel reachable would take ~20 s to say so. One retry.
+    ...(settings.reconnect === false ? { maxCommandRediscovers: 1 } : {}),
     passthroughClientErrorEvents: true,
   });
 }
@@ -95,6 +102,8 @@ type AnyClient = RedisClient | SentinelClient | ClusterClient;
 const CLUSTER_MASTERS_CHECK_MS = 500;
 /** At most one slot-map refresh per this interval while a Cluster node fails. */
 const CLUSTER_REDISCOVER_MS = 1000;
+/** How long a master seen without any replica skips WAIT (which would only run out its time). */
+const REPLICA_LESS_MEMO_MS = 1000;
 
 /**
  * The app's Redis, whatever the topology: `primary` (every write, script, lock, lease, and the
@@ -110,28 +119,40 @@ export class RedisTopologyClient extends EventEmitter {
   readonly reader: RedisClient;
   private readonly clients: AnyClient[];
   private mastersTimer: NodeJS.Timeout | undefined;
-  private knownMasters = '';
+  /** Per Cluster client: the masters array node-redis last built, and its addresses. */
+  private readonly knownMasters = new Map<ClusterClient, { list: unknown; addresses: string }>();
+  /** Masters (by address) seen with no replica at all, until when. */
+  private readonly replicaLessUntil = new Map<string, number>();
+
+  /** Set by close/destroy: see `stopped` in RedisClientSettings. */
+  private closed = false;
+  private readonly settings: RedisClientSettings;
 
   constructor(
     readonly topology: RedisTopology,
-    private readonly settings: RedisClientSettings,
+    settings: RedisClientSettings,
   ) {
     super();
+    // node-redis' Sentinel client can leave a node connection it opened during a failover (a
+    // replica that is gone) reconnecting after close(): its 5 s backoff timer then keeps the
+    // process alive forever (seen: Jest never exiting after the Sentinel drill). Once closed, every
+    // connection of ours gives up instead of reconnecting.
+    this.settings = { ...settings, stopped: () => this.closed };
     const replicas = settings.readFromReplicas === true && topology.kind !== 'standalone';
     let primary: AnyClient;
     let reader: AnyClient | undefined;
     if (topology.kind === 'sentinel') {
-      primary = createSentinelClient(topology, settings, false);
-      if (replicas) reader = createSentinelClient(topology, settings, true);
+      primary = createSentinelClient(topology, this.settings, false);
+      if (replicas) reader = createSentinelClient(topology, this.settings, true);
       // Either client may notice first (the reader's replica list changes with the master).
       for (const client of reader ? [primary, reader] : [primary])
         client.on('topology-change', (event: { type: string; node?: { port: number } }) => {
           if (event.type === 'MASTER_CHANGE') this.emit('failover', describeNode(event.node));
         });
     } else if (topology.kind === 'cluster') {
-      primary = createClusterClient(topology, settings, false);
+      primary = createClusterClient(topology, this.settings, false);
       if (replicas) {
-        reader = createClusterClient(topology, settings, true);
+        reader = createClusterClient(topology, this.settings, true);
         reader.on('node-error', () => this.rediscoverCluster());
       }
       primary.on('node-ready', () => this.emit('ready'));
@@ -140,7 +161,7 @@ export class RedisTopologyClient extends EventEmitter {
       primary.on('node-error', () => this.rediscoverCluster());
       primary.on('node-reconnecting', () => this.rediscoverCluster());
     } else {
-      primary = createStandalone(topology.url, settings);
+      primary = createStandalone(topology.url, this.settings);
     }
     primary.on('error', (error: unknown) => this.emit('error', asError(error)));
     if (topology.kind !== 'cluster') primary.on('ready', () => this.emit('ready'));
@@ -199,12 +220,14 @@ export class RedisTopologyClient extends EventEmitter {
 
   /** Waits for the replies of commands in flight, then closes every connection. */
   async close(): Promise<void> {
+    this.closed = true;
     this.stopWatching();
     await Promise.all(this.clients.map((client) => client.close()));
   }
 
   /** Drops every connection at once (commands in flight fail). */
   destroy(): void {
+    this.closed = true;
     this.stopWatching();
     for (const client of this.clients) {
       try {
@@ -222,18 +245,29 @@ export class RedisTopologyClient extends EventEmitter {
    */
   async mGet(client: RedisClient, keys: string[]): Promise<(string | null)[]> {
     if (this.topology.kind !== 'cluster' || keys.length < 2) return client.mGet(keys);
-    const bySlot = new Map<number, number[]>();
-    keys.forEach((key, index) => {
-      const slot = calculateSlot(key);
-      const indexes = bySlot.get(slot);
-      if (indexes) indexes.push(index);
-      else bySlot.set(slot, [index]);
-    });
     const result = new Array<string | null>(keys.length).fill(null);
     await Promise.all(
-      [...bySlot.values()].map(async (indexes) => {
+      [...groupBySlot(keys).values()].map(async (indexes) => {
         const values = await client.mGet(indexes.map((index) => keys[index]));
         indexes.forEach((index, i) => (result[index] = values[i]));
+      }),
+    );
+    return result;
+  }
+
+  /**
+   * The `memberFlags` script valid on every topology: one call on a standalone or Sentinel master;
+   * on Cluster one call per hash slot (a script's keys must share a slot), sent in parallel (so
+   * still one round trip per node), with the answers put back in the order of `probes`.
+   */
+  async memberFlags(client: RedisClient, probes: MembershipProbe[]): Promise<MemberFlag[]> {
+    if (probes.length === 0) return [];
+    if (this.topology.kind !== 'cluster') return client.memberFlags(probes);
+    const result = new Array<MemberFlag>(probes.length);
+    await Promise.all(
+      [...groupBySlot(probes.map((probe) => probe.key)).values()].map(async (indexes) => {
+        const flags = await client.memberFlags(indexes.map((index) => probes[index]));
+        indexes.forEach((index, i) => (result[index] = flags[i]));
       }),
     );
     return result;
@@ -247,23 +281,50 @@ export class RedisTopologyClient extends EventEmitter {
    * with its master. Always true standalone (nothing to fail over to).
    */
   async waitForReplica(keys: string[], timeoutMs: number): Promise<boolean> {
-    const wait = ['WAIT', '1', String(timeoutMs)];
     if (this.topology.kind === 'standalone' || keys.length === 0) return true;
     if (this.topology.kind === 'sentinel') {
       // One master connection (masterPoolSize 1): the one that sent the writes.
-      const acked = await (this.clients[0] as SentinelClient).sendCommand<number>(false, wait);
-      return acked >= 1;
+      const sentinel = this.clients[0] as SentinelClient;
+      return this.replicatedOn('master', timeoutMs, (command) =>
+        sentinel.sendCommand(false, command),
+      );
     }
     const cluster = this.clients[0] as ClusterClient;
+    this.noticeFailover();
     const oneKeyPerMaster = new Map<string, string>();
     for (const key of keys) {
       const master = cluster.getSlotMaster(calculateSlot(key));
       oneKeyPerMaster.set(`${master.host}:${master.port}`, key);
     }
     const acked = await Promise.all(
-      [...oneKeyPerMaster.values()].map((key) => cluster.sendCommand<number>(key, false, wait)),
+      [...oneKeyPerMaster].map(([address, key]) =>
+        this.replicatedOn(address, timeoutMs, (command) =>
+          cluster.sendCommand(key, false, command),
+        ),
+      ),
     );
-    return acked.every((count) => count >= 1);
+    return acked.every(Boolean);
+  }
+
+  /**
+   * WAIT 1 on one master; when no replica acknowledged, ROLE tells whether it has any replica at
+   * all. A master without replicas (a promoted replica whose old master is gone) has nothing a
+   * failover could promote, so its own acknowledgement is final: WAIT there would only run out
+   * its time on every write, and the outbox would retry its rows forever. Remembered for a
+   * second, so such a shard costs one ROLE per second instead of a WAIT timeout per write.
+   */
+  private async replicatedOn(
+    address: string,
+    timeoutMs: number,
+    send: (command: string[]) => Promise<unknown>,
+  ): Promise<boolean> {
+    if ((this.replicaLessUntil.get(address) ?? 0) > Date.now()) return true;
+    const acked = (await send(['WAIT', '1', String(timeoutMs)])) as number;
+    if (acked >= 1) return true;
+    const role = (await send(['ROLE'])) as [string, number, unknown[]];
+    if (role[0] !== 'master' || role[2].length > 0) return false;
+    this.replicaLessUntil.set(address, Date.now() + REPLICA_LESS_MEMO_MS);
+    return true;
   }
 
   /**
@@ -307,23 +368,33 @@ export class RedisTopologyClient extends EventEmitter {
 
   /**
    * node-redis' Cluster client has no failover event: it re-reads the slot map when a node fails
-   * or answers MOVED. Its list of masters is local state, so comparing it is free.
+   * or answers MOVED, building a new `masters` array each time. `noticeFailover` compares that
+   * array by identity (free), and only when it is a new one, the addresses in it. The gateway
+   * calls it before every command, so the failover listeners run (synchronously) before any
+   * command of this process reaches a promoted replica; a timer covers idle periods.
    */
   private watchClusterMasters(): void {
-    const cluster = this.clients[0] as ClusterClient;
-    const addresses = () =>
-      cluster.masters
+    this.noticeFailover();
+    this.mastersTimer = setInterval(() => this.noticeFailover(), CLUSTER_MASTERS_CHECK_MS);
+    this.mastersTimer.unref();
+  }
+
+  /** Emits `failover` if a Cluster client's masters changed since last asked (see above). */
+  noticeFailover(): void {
+    if (this.topology.kind !== 'cluster') return;
+    for (const client of this.clients as ClusterClient[]) {
+      const known = this.knownMasters.get(client);
+      const list = client.masters;
+      if (known?.list === list) continue;
+      const addresses = list
         .map((master) => `${master.host}:${master.port}`)
         .sort()
         .join(',');
-    this.knownMasters = addresses();
-    this.mastersTimer = setInterval(() => {
-      const now = addresses();
-      if (now === this.knownMasters) return;
-      this.knownMasters = now;
-      this.emit('failover', `masters now ${now}`);
-    }, CLUSTER_MASTERS_CHECK_MS);
-    this.mastersTimer.unref();
+      this.knownMasters.set(client, { list, addresses });
+      // The first look, or an empty map (a discovery that failed midway): nothing to compare.
+      if (!known || known.addresses === addresses || addresses === '') continue;
+      this.emit('failover', `masters now ${addresses}`);
+    }
   }
 
   private lastRediscover = 0;
@@ -335,13 +406,28 @@ export class RedisTopologyClient extends EventEmitter {
     // From a seed node (then the others): a live node's CLUSTER SLOTS names the promoted replica.
     const seed = { options: { url: (this.topology as ClusterTopology).nodes[0] } } as never;
     for (const client of this.clients as ClusterClient[])
-      void client._slots.rediscover(seed).catch(() => undefined);
+      void client._slots.rediscover(seed).then(
+        () => this.noticeFailover(),
+        () => undefined,
+      );
   }
 
   private stopWatching(): void {
     if (this.mastersTimer) clearInterval(this.mastersTimer);
     this.mastersTimer = undefined;
   }
+}
+
+/** Indexes of `keys` grouped by hash slot, in order within each slot. */
+function groupBySlot(keys: string[]): Map<number, number[]> {
+  const bySlot = new Map<number, number[]>();
+  keys.forEach((key, index) => {
+    const slot = calculateSlot(key);
+    const indexes = bySlot.get(slot);
+    if (indexes) indexes.push(index);
+    else bySlot.set(slot, [index]);
+  });
+  return bySlot;
 }
 
 function describeNode(node: { host?: string; port: number } | undefined): string {

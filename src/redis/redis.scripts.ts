@@ -1,5 +1,20 @@
 import { defineScript } from 'redis';
 
+type CommandParser = Parameters<Parameters<typeof defineScript>[0]['parseCommand']>[0];
+
+/** KEYS live, next, built (one hash tag); ARGV a number (delta or score) and the member. */
+function pushBoardMemberCommand(
+  parser: CommandParser,
+  liveKey: string,
+  nextKey: string,
+  builtKey: string,
+  value: number,
+  member: string,
+): void {
+  parser.pushKeys([liveKey, nextKey, builtKey]);
+  parser.push(String(value), member);
+}
+
 /** The membership changes `applyIfLoaded` performs (command and its arguments after the key). */
 export type MembershipChange =
   | ['ZADD', score: string, member: string]
@@ -7,9 +22,20 @@ export type MembershipChange =
   | ['SADD', member: string]
   | ['SREM', member: string];
 
+/** One membership question: is `member` in the set or zset `key`? */
+export interface MembershipProbe {
+  key: string;
+  kind: 'set' | 'zset';
+  member: string;
+}
+
+/** `memberFlags`' answer per probe: 1 member, 0 not a member, -1 the structure is not loaded. */
+export type MemberFlag = 1 | 0 | -1;
+
 /**
  * Lua scripts, loaded once per connection and called by SHA (EVALSHA). Every script touches keys
- * of one hash slot only, so the same code runs on Redis Cluster.
+ * of one hash slot only on Redis Cluster: `memberFlags`, the one script that takes keys of many
+ * slots, is split per slot by RedisTopologyClient there.
  */
 export const redisScripts = {
   /**
@@ -111,17 +137,7 @@ export const redisScripts = {
         redis.call('ZREM', KEYS[2], ARGV[2])
       end
       return 1`,
-    parseCommand(
-      parser,
-      liveKey: string,
-      nextKey: string,
-      builtKey: string,
-      delta: number,
-      member: string,
-    ) {
-      parser.pushKeys([liveKey, nextKey, builtKey]);
-      parser.push(String(delta), member);
-    },
+    parseCommand: pushBoardMemberCommand,
     transformReply: (reply: unknown) => reply as number,
   }),
 
@@ -139,17 +155,7 @@ export const redisScripts = {
       if redis.call('EXISTS', KEYS[3]) == 1 then set(KEYS[1]) end
       if redis.call('EXISTS', KEYS[2]) == 1 then set(KEYS[2]) end
       return 1`,
-    parseCommand(
-      parser,
-      liveKey: string,
-      nextKey: string,
-      builtKey: string,
-      score: number,
-      member: string,
-    ) {
-      parser.pushKeys([liveKey, nextKey, builtKey]);
-      parser.push(String(score), member);
-    },
+    parseCommand: pushBoardMemberCommand,
     transformReply: (reply: unknown) => reply as number,
   }),
 
@@ -179,6 +185,40 @@ export const redisScripts = {
       parser.push(sentinel);
     },
     transformReply: (reply: unknown) => reply as number,
+  }),
+
+  /**
+   * The viewer's flags for a whole page in one command: for each probe, whether its member is in
+   * its set (SISMEMBER) or zset (ZSCORE). A missing key means "not built yet" (lazy structures
+   * always hold a sentinel member), answered -1 so the caller can fall back to Postgres.
+   * KEYS: one structure per probe (repeats allowed). ARGV: per probe, kind ('s' | 'z') and member.
+   */
+  memberFlags: defineScript({
+    SCRIPT: `
+      local loaded = {}
+      local out = {}
+      for i, key in ipairs(KEYS) do
+        local exists = loaded[key]
+        if exists == nil then
+          exists = redis.call('EXISTS', key)
+          loaded[key] = exists
+        end
+        local member = ARGV[2 * i]
+        if exists == 0 then
+          out[i] = -1
+        elseif ARGV[2 * i - 1] == 'z' then
+          out[i] = redis.call('ZSCORE', key, member) and 1 or 0
+        else
+          out[i] = redis.call('SISMEMBER', key, member)
+        end
+      end
+      return out`,
+    parseCommand(parser, probes: MembershipProbe[]) {
+      parser.push(String(probes.length));
+      parser.pushKeys(probes.map((probe) => probe.key));
+      for (const probe of probes) parser.push(probe.kind === 'zset' ? 'z' : 's', probe.member);
+    },
+    transformReply: (reply: unknown) => reply as MemberFlag[],
   }),
 
   /**

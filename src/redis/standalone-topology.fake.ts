@@ -14,7 +14,12 @@ export class FakeStandaloneTopology extends EventEmitter {
   get reader(): this {
     return this;
   }
+  /** What WAIT answers (false: the invalidation may die with its master). */
+  replicates = true;
   waitForReplica(): Promise<boolean> {
-    return Promise.resolve(true);
+    return Promise.resolve(this.replicates);
+  }
+  noticeFailover(): void {
+    // A standalone server never fails over; tests emit 'failover' themselves.
   }
 }

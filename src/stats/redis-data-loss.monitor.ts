@@ -6,6 +6,7 @@ import {
 } from '@nestjs/common';
 import { Env } from '../config/env.schema.js';
 import { UserCountersService } from '../counters/user-counters.service.js';
+import { inBackground } from '../database/query-origin.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { RedisEpoch } from '../redis/redis-epoch.js';
 import { RedisGateway } from '../redis/redis-gateway.js';
@@ -54,7 +55,9 @@ export class RedisDataLossMonitor implements OnApplicationBootstrap, BeforeAppli
   /** One check at a time; resolves when done. Never throws. */
   check(): Promise<void> {
     if (this.stopped || !this.redis.usable) return Promise.resolve();
-    this.checking ??= this.runCheck().finally(() => (this.checking = undefined));
+    this.checking ??= inBackground(() => this.runCheck()).finally(
+      () => (this.checking = undefined),
+    );
     return this.checking;
   }
 

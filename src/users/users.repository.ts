@@ -36,9 +36,16 @@ export class UsersRepository {
       .then((row) => row?.id ?? null);
   }
 
+  /**
+   * Read on every admin request (see UserRolesService): plain SQL, because TypeORM's findOne
+   * builds and escapes a query per call, which cost more CPU than the lookup itself.
+   */
   async roleOf(id: number): Promise<UserRole | null> {
-    const row = await this.users.findOne({ where: { id }, select: { id: true, role: true } });
-    return row?.role ?? null;
+    const rows: { role: UserRole }[] = await this.users.query(
+      'SELECT role FROM users WHERE id = $1',
+      [id],
+    );
+    return rows[0]?.role ?? null;
   }
 
   async anyAdmin(): Promise<boolean> {

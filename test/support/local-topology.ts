@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -12,17 +12,30 @@ const run = promisify(execFile);
 const SCRIPT = path.resolve('scripts/redis-topology.sh');
 
 /**
- * A Sentinel set or Cluster of the test's own (scripts/redis-topology.sh on ports 7400-7499 and
+ * Where the failover drills' own topologies live: TEST_TOPOLOGY_PORT_BASE (default 7400), the
+ * Cluster on base..base+5 (and its bus ports base+10000...), the Sentinel set's data nodes on
+ * base+10..base+12 and its sentinels on base+20..base+22. Move it when two runs share a machine.
+ */
+export function topologyPortBase(): number {
+  const raw = process.env.TEST_TOPOLOGY_PORT_BASE ?? '7400';
+  const base = Number(raw);
+  if (!Number.isInteger(base) || base < 1024 || base > 55_000)
+    throw new Error(`TEST_TOPOLOGY_PORT_BASE must be a port number (1024-55000), got "${raw}"`);
+  return base;
+}
+
+/**
+ * A Sentinel set or Cluster of the test's own (scripts/redis-topology.sh on the ports above and
  * a private folder), for tests that kill nodes: the shared topologies the suite passes run on
  * (7000-7022) are never disturbed.
  */
 export class LocalTopology {
   private readonly dir = mkdtempSync(path.join(tmpdir(), 'conduit-topology-'));
+  readonly basePort: number;
 
-  constructor(
-    readonly kind: 'sentinel' | 'cluster',
-    readonly basePort: number,
-  ) {}
+  constructor(readonly kind: 'sentinel' | 'cluster') {
+    this.basePort = topologyPortBase() + (kind === 'cluster' ? 0 : 10);
+  }
 
   /** The app variables that point at it, once it is up. */
   readonly env: Record<string, string> = {};
@@ -44,6 +57,22 @@ export class LocalTopology {
   /** SIGKILL of one node: no goodbye to replicas or clients. */
   async kill(port: number): Promise<void> {
     await this.script('kill', String(port));
+  }
+
+  /**
+   * SIGSTOP (`frozen` true) or SIGCONT of one node: a frozen replica stops applying its master's
+   * stream, so what the master acknowledges meanwhile is lost if the master dies then.
+   */
+  freeze(port: number, frozen = true): void {
+    const pid = Number(readFileSync(path.join(this.dir, String(port), 'redis.pid'), 'utf8').trim());
+    process.kill(pid, frozen ? 'SIGSTOP' : 'SIGCONT');
+  }
+
+  /** The port of a replica of the master on `port` (ROLE), or null when it has none. */
+  async replicaOf(port: number): Promise<number | null> {
+    const { stdout } = await run('redis-cli', ['-p', String(port), 'role']);
+    const lines = stdout.trim().split('\n');
+    return lines[0] === 'master' && lines.length >= 5 ? Number(lines[3]) : null;
   }
 
   /** The first sentinel's port (Sentinel sets): sentinels follow the data nodes by 10. */

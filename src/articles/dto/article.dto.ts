@@ -133,13 +133,15 @@ export class NewCommentRequest {
   comment: NewComment;
 }
 
-/** What the article cache holds: the same for every viewer. */
-export interface SharedArticle {
+/**
+ * What the article summary cache holds, the same for every viewer: an article without its body,
+ * all that list responses show (the RealWorld spec's multiple-articles items have no body).
+ */
+export interface ArticleSummary {
   id: number;
   slug: string;
   title: string;
   description: string;
-  body: string;
   tagList: string[];
   createdAt: string;
   updatedAt: string;
@@ -147,6 +149,11 @@ export interface SharedArticle {
   favoritesCount: number;
   /** Views flushed to Postgres when this entry was built; pending views are added per request. */
   viewsCount: number;
+}
+
+/** What the article cache holds (GET /articles/:slug): the summary and the body. */
+export interface SharedArticle extends ArticleSummary {
+  body: string;
 }
 
 /** One page of a list as cached: ids only; the articles come from the article cache. */
