@@ -76,7 +76,7 @@ describe('ArticlesService', () => {
           id: expect.any(String),
           effects: {
             // The slug may be cached as unknown (a negative entry); lists and tags change.
-            cacheKeys: [keys.article(REF.id), responseKey('how-to-train')],
+            cacheKeys: [keys.articleSummary(REF.id), responseKey('how-to-train')],
             tags: [ARTICLES_TAG],
             derivedKeys: [],
             recountUsers: [AUTHOR],
@@ -138,7 +138,7 @@ describe('ArticlesService', () => {
       expect(outbox.complete).toHaveBeenCalledWith({
         id: expect.any(String),
         effects: {
-          cacheKeys: [keys.article(REF.id), responseKey(REF.slug)],
+          cacheKeys: [keys.articleSummary(REF.id), responseKey(REF.slug)],
           tags: [ARTICLES_TAG],
           derivedKeys: [],
           recountUsers: [],
@@ -155,7 +155,7 @@ describe('ArticlesService', () => {
       );
       expect(articles.replaceTags).toHaveBeenCalledWith(expect.anything(), REF.id, []);
       expect(outbox.complete.mock.calls[0][0]!.effects.cacheKeys).toEqual([
-        keys.article(REF.id),
+        keys.articleSummary(REF.id),
         responseKey(REF.slug),
         responseKey('brand-new'),
       ]);
@@ -185,7 +185,7 @@ describe('ArticlesService', () => {
         {
           id: expect.any(String),
           effects: {
-            cacheKeys: [keys.article(REF.id), responseKey(REF.slug)],
+            cacheKeys: [keys.articleSummary(REF.id), responseKey(REF.slug)],
             tags: [ARTICLES_TAG],
             derivedKeys: [keys.articleFavoriters(REF.id)],
             recountUsers: [AUTHOR],

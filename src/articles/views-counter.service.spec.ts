@@ -120,7 +120,7 @@ describe('ViewsCounter', () => {
     it('bumps both cached copies of each article in place, then drops the in-process copies', async () => {
       await sut.flush();
       const copies = rows.flatMap((row) => [
-        keys.article(row.id),
+        keys.articleSummary(row.id),
         cachedResponseKey(keys, 'article', row.slug),
       ]);
       expect(redis.bumpViewsCount.mock.calls).toEqual(
@@ -134,11 +134,11 @@ describe('ViewsCounter', () => {
       redis.bumpViewsCount.mockRejectedValue(new Error('connection lost'));
       await sut.flush();
       expect(cache.invalidate).toHaveBeenCalledWith(
-        keys.article(10),
+        keys.articleSummary(10),
         expect.any(String),
-        keys.article(11),
+        keys.articleSummary(11),
         expect.any(String),
-        keys.article(12),
+        keys.articleSummary(12),
         expect.any(String),
       );
     });

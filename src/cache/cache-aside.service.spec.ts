@@ -47,8 +47,8 @@ describe('CacheAsideService', () => {
   let unconfirmed: UnconfirmedInvalidations;
   const policy = () => service.policy('test');
 
-  beforeEach(() => {
-    redis = new FakeRedis();
+  /** The service over `redis`, with these settings. */
+  const newService = (env = new Env()): CacheAsideService => {
     const metrics = new MetricsService();
     const gateway = new RedisGateway(
       redis as unknown as RedisTopologyClient,
@@ -61,14 +61,19 @@ describe('CacheAsideService', () => {
       listen: () => undefined,
     } as unknown as InvalidationChannel;
     unconfirmed = new UnconfirmedInvalidations(60_000);
-    service = new CacheAsideService(
+    return new CacheAsideService(
       gateway,
-      new Env(),
+      env,
       metrics,
       new LocalTier({ maxBytes: 0, ttlMs: 1000 }),
       channel,
       unconfirmed,
     );
+  };
+
+  beforeEach(() => {
+    redis = new FakeRedis();
+    service = newService();
   });
 
   it('loads once for concurrent misses of one key (single-flight), then serves from Redis', async () => {
@@ -88,21 +93,7 @@ describe('CacheAsideService', () => {
   });
 
   it('bypasses Redis entirely when CACHE_ENABLED is off', async () => {
-    const env = Object.assign(new Env(), { CACHE_ENABLED: false });
-    const metrics = new MetricsService();
-    const gateway = new RedisGateway(
-      redis as unknown as RedisTopologyClient,
-      { commandTimeoutMs: 200 },
-      metrics,
-    );
-    const channel = { publish: () => Promise.resolve() } as unknown as InvalidationChannel;
-    const off = new CacheAsideService(
-      gateway,
-      env,
-      metrics,
-      new LocalTier({ maxBytes: 0, ttlMs: 1000 }),
-      channel,
-    );
+    const off = newService(Object.assign(new Env(), { CACHE_ENABLED: false }));
     const gets = jest.spyOn(redis, 'get');
     let loads = 0;
     const load = () => Promise.resolve({ n: ++loads });
