@@ -34,3 +34,25 @@ export function automock<T extends object>(type: Class<T>): Mocked<T> {
   }
   return mock as Mocked<T>;
 }
+
+/** A mock of anything: loosely typed (a method mock's signature is unknown to the test). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- see above
+export type LooseMock = Record<string, jest.Mock<(...args: any[]) => any>>;
+
+/** Properties that must not look like methods (`then` would make the mock a thenable). */
+const NOT_METHODS = new Set(['then', 'toJSON', 'asymmetricMatch', 'constructor', 'nodeType']);
+
+/**
+ * A stand-in for a value whose type has no class at run time (an interface, a third-party type
+ * injected by token): any method, created on first use, a named Jest mock resolving to undefined.
+ */
+export function looseMock(label: string): LooseMock {
+  const methods: Record<string | symbol, unknown> = { [MOCK]: label };
+  return new Proxy(methods as LooseMock, {
+    get(target, name) {
+      if (typeof name !== 'string' || NOT_METHODS.has(name)) return undefined;
+      target[name] ??= jest.fn(() => Promise.resolve(undefined)).mockName(`${label}.${name}`);
+      return target[name];
+    },
+  });
+}

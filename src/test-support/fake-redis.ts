@@ -2,43 +2,19 @@ import { jest } from '@jest/globals';
 import type { RedisClient } from '../redis/redis.client.js';
 import { RedisGateway } from '../redis/redis-gateway.js';
 import type { HeldLock } from '../redis/redis-lock.js';
-import { automock, type Mocked } from './automock.js';
+import { automock, looseMock, type LooseMock, type Mocked } from './automock.js';
 
 /**
- * A Redis command mock. Loosely typed on purpose: node-redis' command signatures are generic over
- * RESP reply types, which makes `mockResolvedValue` of a precisely typed mock unusable.
+ * The command client the fake gateway hands to services: any command (and any Lua script of
+ * redis.scripts.ts) is a Jest mock resolving to undefined, created on first use. Loosely typed on
+ * purpose: node-redis' command signatures are generic over RESP reply types, which makes
+ * `mockResolvedValue` of a precisely typed mock unusable. A test stubs only the replies its
+ * behaviour depends on, e.g. `redis.hGetAll.mockResolvedValue({...})`, or fails one with
+ * `mockRejectedValue`.
  */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- see above
-export type RedisCommandMock = jest.Mock<(...args: any[]) => any>;
+export type FakeRedisClient = LooseMock;
 
-/** The command client the fake gateway hands to services: any command, created on first use. */
-export type FakeRedisClient = Record<string, RedisCommandMock>;
-
-/** Properties that must not look like commands (`then` would make the client a thenable). */
-const NOT_COMMANDS = new Set(['then', 'toJSON', 'asymmetricMatch', 'constructor', 'nodeType']);
-
-/**
- * A client on which every command (and every Lua script of redis.scripts.ts) is a Jest mock
- * resolving to undefined: a test stubs only the replies its behaviour depends on, e.g.
- * `redis.hGetAll.mockResolvedValue({...})`, or makes one fail with `mockRejectedValue`.
- */
-export function fakeRedisClient(): FakeRedisClient {
-  const commands = new Map<string, RedisCommandMock>();
-  return new Proxy<FakeRedisClient>(
-    {},
-    {
-      get(_target, name) {
-        if (typeof name !== 'string' || NOT_COMMANDS.has(name)) return undefined;
-        let command = commands.get(name);
-        if (!command) {
-          command = jest.fn(() => Promise.resolve(undefined)).mockName(`redis.${name}`);
-          commands.set(name, command);
-        }
-        return command;
-      },
-    },
-  );
-}
+export const fakeRedisClient = (): FakeRedisClient => looseMock('redis');
 
 /**
  * A RedisGateway that runs each call's commands on `client` and passes their failures through, as
@@ -71,7 +47,7 @@ export function fakeMulti(replies: unknown[] | Error = []): {
     {},
     {
       get(_target, name) {
-        if (typeof name !== 'string' || NOT_COMMANDS.has(name)) return undefined;
+        if (typeof name !== 'string' || name === 'then') return undefined;
         if (name === 'exec')
           return () =>
             replies instanceof Error ? Promise.reject(replies) : Promise.resolve(replies);

@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { Env } from '../config/env.schema.js';
 import { RedisKeys } from '../redis/keys.js';
 import { CacheTagsService } from '../cache/cache-tags.service.js';
@@ -15,6 +15,18 @@ class Example {
 
 interface Settings {
   size: number;
+}
+
+interface Queue {
+  add(name: string): Promise<void>;
+}
+
+@Injectable()
+class TakesAToken {
+  constructor(
+    @Inject('QUEUE') readonly queue: Queue,
+    readonly env: Env,
+  ) {}
 }
 
 @Injectable()
@@ -35,6 +47,14 @@ describe('newTestService', () => {
   it('uses what the test provides instead', () => {
     const env = Object.assign(new Env(), { PORT: 1 });
     expect(newTestService(Example, provide(Env, env)).sut.env).toBe(env);
+  });
+
+  it('fakes a parameter injected by token, even when its type is an interface', async () => {
+    const { sut, mock } = newTestService(TakesAToken);
+    await sut.queue.add('job');
+    expect(mock('QUEUE').add).toHaveBeenCalledWith('job');
+    const queue = { add: () => Promise.resolve() };
+    expect(newTestService(TakesAToken, provide('QUEUE', queue)).sut.queue).toBe(queue);
   });
 
   it('refuses a parameter it cannot fake, naming it', () => {
