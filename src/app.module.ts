@@ -15,7 +15,6 @@ import { OutboxModule } from './outbox/outbox.module.js';
 import { CountersModule } from './counters/counters.module.js';
 import { FollowsModule } from './follows/follows.module.js';
 import { ArticlesModule } from './articles/articles.module.js';
-import { ScheduleModule } from '@nestjs/schedule';
 import { StatsModule } from './stats/stats.module.js';
 import { QueueModule } from './queue/queue.module.js';
 
@@ -47,8 +46,6 @@ export class AppModule {
             },
           }),
         }),
-        // One scheduler for the whole app (reconciliation cron, views flush interval).
-        ScheduleModule.forRoot(),
         MetricsModule,
         DatabaseModule,
         RedisModule,

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { plainToInstance, Transform } from 'class-transformer';
-import { validateCronExpression } from 'cron';
+import { CronExpressionParser } from 'cron-parser';
 import {
   IsBoolean,
   IsIn,
@@ -153,7 +153,10 @@ export class Env {
   /** A user's last-seen time is written at most once per this interval (per instance). */
   @IsInt() @Min(0) ONLINE_MARK_INTERVAL_SECONDS: number = 60;
 
-  /** Runs the reconciliation job on this instance's schedule (one runner at a time cluster-wide). */
+  /**
+   * Runs reconciliation on RECONCILE_CRON (a BullMQ job scheduler: one run per tick across every
+   * instance). Applied by the processes that run workers (QUEUE_WORKERS); false removes the schedule.
+   */
   @Transform(toBoolean) @IsBoolean() RECONCILE_ENABLED: boolean = true;
   /** Cron expression (5 or 6 fields) of the reconciliation job. */
   @IsString() RECONCILE_CRON: string = '*/10 * * * *';
@@ -212,9 +215,11 @@ export function validateEnv(raw: Record<string, unknown>): Env {
     );
   }
   if (env.RECONCILE_ENABLED && typeof env.RECONCILE_CRON === 'string') {
-    const cron = validateCronExpression(env.RECONCILE_CRON);
-    if (!cron.valid) {
-      problems.push(`RECONCILE_CRON: not a cron expression (${String(cron.error)})`);
+    // Parsed as BullMQ's job scheduler parses it.
+    try {
+      CronExpressionParser.parse(env.RECONCILE_CRON);
+    } catch (error) {
+      problems.push(`RECONCILE_CRON: not a cron expression (${(error as Error).message})`);
     }
   }
   if (env.ONLINE_MARK_INTERVAL_SECONDS >= env.ONLINE_WINDOW_SECONDS) {

@@ -103,6 +103,14 @@ export class RedisKeys {
     return `${this.prefix}stats:reconciliation:last`;
   }
 
+  /**
+   * An admin's requested run, queued and not finished yet (token, with a TTL): a second request
+   * meanwhile gets 409 and the status says `running`.
+   */
+  reconciliationRequested(): string {
+    return `${this.prefix}stats:reconciliation:requested`;
+  }
+
   /** A login session (JSON with the user id and expiry), or the negative marker once revoked. */
   session(sessionId: string): string {
     return `${this.prefix}session:${sessionId}`;
