@@ -12,7 +12,6 @@ import { pollUntil } from './support/poll.js';
 import { bootApp, resetState, type TestApp } from './support/test-app.js';
 
 const run = promisify(execFile);
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('reconciliation: the scheduled job and `npm run reconcile`', () => {
   let t: TestApp;
