@@ -17,6 +17,7 @@ import { FollowsModule } from './follows/follows.module.js';
 import { ArticlesModule } from './articles/articles.module.js';
 import { StatsModule } from './stats/stats.module.js';
 import { QueueModule } from './queue/queue.module.js';
+import { QueueBoardModule } from './queue/board/queue-board.module.js';
 
 export interface AppModuleOptions {
   /** Environment values that take precedence over `process.env` (tests, second instances). */
@@ -59,6 +60,7 @@ export class AppModule {
         FollowsModule,
         ArticlesModule,
         StatsModule,
+        QueueBoardModule.forRoot(),
       ],
     };
   }

@@ -1,22 +1,35 @@
 import { OnWorkerEvent, WorkerHost } from '@nestjs/bullmq';
-import { Inject, Logger } from '@nestjs/common';
+import { type BeforeApplicationShutdown, Inject, Logger } from '@nestjs/common';
 import type { Job } from 'bullmq';
 import { MetricsService } from '../metrics/metrics.service.js';
+import { withTimeout } from '../redis/with-timeout.js';
+
+/** How long shutdown waits to learn whether the worker's connection is up. */
+const READY_PROBE_MS = 250;
 
 /**
  * Base of the app's processors: `handle(job)` does the work; this measures each attempt
  * (queue_job_duration_seconds) and counts the ones that throw (queue_job_failures_total).
  * A throw makes BullMQ retry with the queue's backoff until attempts run out.
  */
-export abstract class QueueProcessor<Data = unknown, Result = unknown> extends WorkerHost {
+export abstract class QueueProcessor<Data = unknown, Result = unknown>
+  extends WorkerHost
+  implements BeforeApplicationShutdown
+{
   @Inject(MetricsService) private readonly metrics!: MetricsService;
   private readonly logger = new Logger(this.constructor.name);
+
+  /** The job names this processor runs; any other fails (and is kept in the failed set). */
+  protected abstract readonly jobNames: readonly string[];
 
   abstract handle(job: Job<Data, Result>): Promise<Result>;
 
   async process(job: Job<Data, Result>): Promise<Result> {
     const stop = this.metrics.queueJobDuration.startTimer({ queue: job.queueName, job: job.name });
     try {
+      if (!this.jobNames.includes(job.name)) {
+        throw new Error(`${job.queueName} has no job named "${job.name}"`);
+      }
       const result = await this.handle(job);
       stop({ outcome: 'completed' });
       return result;
@@ -34,5 +47,20 @@ export abstract class QueueProcessor<Data = unknown, Result = unknown> extends W
   @OnWorkerEvent('error')
   onWorkerError(error: Error): void {
     this.logger.warn(`worker ${this.worker.name}: ${error.message}`);
+  }
+
+  /**
+   * Closes the worker before @nestjs/bullmq does: gracefully (the running job finishes) when its
+   * connection is up; at once when Redis is away, since BullMQ's graceful close would wait for a
+   * connection forever (and keep the process, or Jest, from exiting). There is no job to finish
+   * then: a job that had started is taken again by the next worker once its lock expires.
+   */
+  async beforeApplicationShutdown(): Promise<void> {
+    const worker = this.worker;
+    const connected = await withTimeout(worker.waitUntilReady(), READY_PROBE_MS).then(
+      () => true,
+      () => false,
+    );
+    await worker.close(!connected);
   }
 }

@@ -1,7 +1,7 @@
 import { Processor } from '@nestjs/bullmq';
 import type { Job } from 'bullmq';
 import { QueueProcessor } from '../queue/queue-processor.js';
-import { STATS_QUEUE, type ReconcileJobData } from './reconciliation-queue.js';
+import { RECONCILE_JOB, STATS_QUEUE, type ReconcileJobData } from './reconciliation-queue.js';
 import { ReconciliationService } from './reconciliation.service.js';
 
 export interface ReconcileJobResult {
@@ -17,6 +17,8 @@ export interface ReconcileJobResult {
  */
 @Processor(STATS_QUEUE)
 export class ReconciliationProcessor extends QueueProcessor<ReconcileJobData, ReconcileJobResult> {
+  protected readonly jobNames = [RECONCILE_JOB];
+
   constructor(private readonly reconciliation: ReconciliationService) {
     super();
   }
