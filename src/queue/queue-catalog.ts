@@ -1,6 +1,15 @@
-import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import {
+  type BeforeApplicationShutdown,
+  Injectable,
+  Logger,
+  type OnModuleInit,
+} from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
 import { Queue } from 'bullmq';
+import { withTimeout } from '../redis/with-timeout.js';
+
+/** How long shutdown waits to learn whether Redis answers a queue's connection. */
+const PROBE_MS = 250;
 
 /**
  * Every BullMQ queue registered in the app (QueueModule.forFeature), in name order. Found at
@@ -8,7 +17,7 @@ import { Queue } from 'bullmq';
  * from the start.
  */
 @Injectable()
-export class QueueCatalog implements OnModuleInit {
+export class QueueCatalog implements OnModuleInit, BeforeApplicationShutdown {
   private readonly logger = new Logger(QueueCatalog.name);
   private found: Queue[] | undefined;
 
@@ -16,6 +25,24 @@ export class QueueCatalog implements OnModuleInit {
 
   onModuleInit(): void {
     this.found ??= this.discover();
+  }
+
+  /**
+   * A queue whose Redis went away cannot QUIT, and BullMQ's close then leaves its client
+   * reconnecting forever (the process, or Jest, never exits). Cut those connections first;
+   * @nestjs/bullmq's close that follows finds them closed.
+   */
+  async beforeApplicationShutdown(): Promise<void> {
+    await Promise.all(
+      this.queues.map(async (queue) => {
+        const probe = queue.getBackend().client.then((client) => client.info());
+        const answers = await withTimeout(probe, PROBE_MS).then(
+          () => true,
+          () => false,
+        );
+        if (!answers) await withTimeout(queue.disconnect(), PROBE_MS).catch(() => undefined);
+      }),
+    );
   }
 
   get queues(): readonly Queue[] {

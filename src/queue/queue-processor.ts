@@ -4,8 +4,10 @@ import type { Job } from 'bullmq';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { withTimeout } from '../redis/with-timeout.js';
 
-/** How long shutdown waits to learn whether the worker's connection is up. */
+/** How long shutdown waits to learn whether Redis answers the worker. */
 const READY_PROBE_MS = 250;
+/** Longest a graceful close may take once Redis stops answering during it. */
+const SHUTDOWN_GRACE_MS = 10_000;
 
 /**
  * Base of the app's processors: `handle(job)` does the work; this measures each attempt
@@ -50,17 +52,30 @@ export abstract class QueueProcessor<Data = unknown, Result = unknown>
   }
 
   /**
-   * Closes the worker before @nestjs/bullmq does: gracefully (the running job finishes) when its
-   * connection is up; at once when Redis is away, since BullMQ's graceful close would wait for a
-   * connection forever (and keep the process, or Jest, from exiting). There is no job to finish
-   * then: a job that had started is taken again by the next worker once its lock expires.
+   * Closes the worker before @nestjs/bullmq does: gracefully (the running job finishes) when Redis
+   * answers; at once when it does not, since BullMQ's graceful close would wait for a connection
+   * forever (and keep the process, or Jest, from exiting). A job that had started is taken again
+   * by the next worker once its lock expires. Should Redis vanish during a graceful close, the
+   * connections are cut after SHUTDOWN_GRACE_MS.
    */
   async beforeApplicationShutdown(): Promise<void> {
     const worker = this.worker;
-    const connected = await withTimeout(worker.waitUntilReady(), READY_PROBE_MS).then(
+    const backend = worker.getBackend();
+    const answers = await withTimeout(
+      backend.client.then((client) => client.info()),
+      READY_PROBE_MS,
+    ).then(
       () => true,
       () => false,
     );
-    await worker.close(!connected);
+    if (!answers) return worker.close(true);
+    const closing = worker.close();
+    try {
+      await withTimeout(closing, SHUTDOWN_GRACE_MS);
+    } catch {
+      this.logger.warn(`worker ${worker.name}: Redis lost during shutdown, connections cut`);
+      await backend.disconnect().catch(() => undefined);
+      await withTimeout(closing, READY_PROBE_MS).catch(() => undefined);
+    }
   }
 }
