@@ -57,6 +57,8 @@ export async function createApp(
       { path: 'health', method: RequestMethod.GET },
       { path: 'health/live', method: RequestMethod.GET },
       { path: 'metrics', method: RequestMethod.GET },
+      // Bull Board (src/queue/board): a UI for people, beside /docs rather than under /api.
+      { path: 'admin/queues', method: RequestMethod.ALL },
     ],
   });
   app.useGlobalPipes(createValidationPipe());

@@ -15,8 +15,9 @@ import { OutboxModule } from './outbox/outbox.module.js';
 import { CountersModule } from './counters/counters.module.js';
 import { FollowsModule } from './follows/follows.module.js';
 import { ArticlesModule } from './articles/articles.module.js';
-import { ScheduleModule } from '@nestjs/schedule';
 import { StatsModule } from './stats/stats.module.js';
+import { QueueModule } from './queue/queue.module.js';
+import { QueueBoardModule } from './queue/board/queue-board.module.js';
 
 export interface AppModuleOptions {
   /** Environment values that take precedence over `process.env` (tests, second instances). */
@@ -46,11 +47,10 @@ export class AppModule {
             },
           }),
         }),
-        // One scheduler for the whole app (reconciliation cron, views flush interval).
-        ScheduleModule.forRoot(),
         MetricsModule,
         DatabaseModule,
         RedisModule,
+        QueueModule.forRoot(),
         AppCacheModule,
         HealthModule,
         AuthModule,
@@ -60,6 +60,7 @@ export class AppModule {
         FollowsModule,
         ArticlesModule,
         StatsModule,
+        QueueBoardModule.forRoot(),
       ],
     };
   }

@@ -10,6 +10,8 @@
 // (and @nestjs/core) would otherwise meet them mid-evaluation ("Cannot require() ES Module ... in a cycle").
 import '@nestjs/common';
 import '@nestjs/core';
+// Same story for @bull-board/nestjs (CommonJS) and the ESM @nestjs/bull-shared it requires.
+import '@nestjs/bull-shared';
 
 process.env.NODE_ENV = 'test';
 process.env.DATABASE_URL =

@@ -1,15 +1,17 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { SchedulerRegistry } from '@nestjs/schedule';
+import { getQueueToken } from '@nestjs/bullmq';
+import type { Queue } from 'bullmq';
+import { JobSchedulers } from '../src/queue/job-schedulers.js';
 import { RedisKeys } from '../src/redis/keys.js';
 import { ReconciliationService } from '../src/stats/reconciliation.service.js';
-import { RECONCILIATION_JOB } from '../src/stats/reconciliation.scheduler.js';
+import { RECONCILIATION_SCHEDULER, STATS_QUEUE } from '../src/stats/reconciliation-queue.js';
 import { authHeader, registerUser } from './support/factories.js';
 import { expectRedisToMatchDb } from './support/reconciliation.js';
+import { pollUntil } from './support/poll.js';
 import { bootApp, resetState, type TestApp } from './support/test-app.js';
 
 const run = promisify(execFile);
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('reconciliation: the scheduled job and `npm run reconcile`', () => {
   let t: TestApp;
@@ -24,26 +26,39 @@ describe('reconciliation: the scheduled job and `npm run reconcile`', () => {
     await t.close();
   });
 
-  it('is not scheduled when RECONCILE_ENABLED=false (the test default)', () => {
-    expect(t.app.get(SchedulerRegistry).doesExist('cron', RECONCILIATION_JOB)).toBe(false);
+  const schedulerOf = (app: TestApp) =>
+    app.app.get<Queue>(getQueueToken(STATS_QUEUE)).getJobScheduler(RECONCILIATION_SCHEDULER);
+
+  it('is not scheduled when RECONCILE_ENABLED=false (the test default)', async () => {
+    expect(await schedulerOf(t)).toBeUndefined();
   });
 
-  it('runs on the RECONCILE_CRON schedule when enabled', async () => {
+  it('runs on the RECONCILE_CRON schedule when enabled (a BullMQ job scheduler)', async () => {
     const keys = t.app.get(RedisKeys);
     await t.redis.zAdd(keys.leaderboard('followers'), { score: 3, value: '777777' });
     const scheduled = await bootApp({ RECONCILE_ENABLED: 'true', RECONCILE_CRON: '* * * * * *' });
     try {
-      expect(scheduled.app.get(SchedulerRegistry).doesExist('cron', RECONCILIATION_JOB)).toBe(true);
+      expect((await schedulerOf(scheduled))?.pattern).toBe('* * * * * *');
       const service = scheduled.app.get(ReconciliationService);
-      let status = await service.status();
-      for (let i = 0; i < 60 && status.lastRun === null; i++) {
-        await sleep(100);
-        status = await service.status();
-      }
+      const status = await pollUntil(
+        () => service.status(),
+        (s) => s.lastRun !== null,
+        20_000,
+      );
       expect(status.lastRun?.metrics.followers?.removed).toBe(1);
     } finally {
       await scheduled.close();
     }
+    // The schedule lives in Redis: this instance (RECONCILE_ENABLED=false) removes it again, and
+    // a run its worker may have taken meanwhile ends before the next test.
+    await t.app.get(JobSchedulers).ensureAll();
+    expect(await schedulerOf(t)).toBeUndefined();
+    const idle = await pollUntil(
+      () => t.app.get(ReconciliationService).status(),
+      (s) => !s.running,
+      20_000,
+    );
+    expect(idle.running).toBe(false);
     await expectRedisToMatchDb(t);
   });
 

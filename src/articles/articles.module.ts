@@ -15,9 +15,12 @@ import { CommentsService } from './comments.service.js';
 import { FavoritesStore } from './favorites.store.js';
 import { TagsController } from './tags.controller.js';
 import { ViewsCounter } from './views-counter.service.js';
+import { ViewsFlushProcessor } from './views-flush.processor.js';
+import { VIEWS_QUEUE } from './views-queue.js';
+import { QueueModule, workerProvider } from '../queue/queue.module.js';
 
 @Module({
-  imports: [UsersModule, FollowsModule],
+  imports: [UsersModule, FollowsModule, QueueModule.forFeature(VIEWS_QUEUE)],
   controllers: [ArticlesController, CommentsController, TagsController],
   providers: [
     ArticlesService,
@@ -29,6 +32,7 @@ import { ViewsCounter } from './views-counter.service.js';
     CommentsRepository,
     FavoritesStore,
     ViewsCounter,
+    workerProvider(ViewsFlushProcessor),
   ],
   exports: [ArticlesService, ViewsCounter],
 })

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { plainToInstance, Transform } from 'class-transformer';
-import { validateCronExpression } from 'cron';
+import { CronExpressionParser } from 'cron-parser';
 import {
   IsBoolean,
   IsIn,
@@ -95,6 +95,21 @@ export class Env {
   /** Longest an in-process entry lives: bounds staleness should an invalidation ever be lost. */
   @IsInt() @Min(100) LOCAL_CACHE_TTL_MS: number = 60_000;
 
+  /**
+   * Whether this process runs the queue workers (BullMQ). True: the API runs them in-process.
+   * False: the API only enqueues, and `node dist/worker.js` (always true) runs them elsewhere.
+   */
+  @Transform(toBoolean) @IsBoolean() QUEUE_WORKERS: boolean = true;
+  /** Attempts per job before it lands in the failed set (exponential backoff between them). */
+  @IsInt() @Min(1) @Max(100) QUEUE_JOB_ATTEMPTS: number = 5;
+  /** First retry delay; each next one doubles. */
+  @IsInt() @Min(1) QUEUE_BACKOFF_MS: number = 1000;
+  /** Completed jobs kept per queue (newest); failed jobs kept per queue, for inspection. */
+  @IsInt() @Min(0) QUEUE_KEEP_COMPLETED: number = 100;
+  @IsInt() @Min(0) QUEUE_KEEP_FAILED: number = 1000;
+  /** Longest a request waits to enqueue a job before it gives up (and counts the failure). */
+  @IsInt() @Min(1) QUEUE_ENQUEUE_TIMEOUT_MS: number = 500;
+
   /** How often pending article views are flushed from Redis to Postgres; 0 disables it. */
   @IsInt() @Min(0) VIEWS_FLUSH_INTERVAL_MS: number = 10_000;
 
@@ -138,7 +153,10 @@ export class Env {
   /** A user's last-seen time is written at most once per this interval (per instance). */
   @IsInt() @Min(0) ONLINE_MARK_INTERVAL_SECONDS: number = 60;
 
-  /** Runs the reconciliation job on this instance's schedule (one runner at a time cluster-wide). */
+  /**
+   * Runs reconciliation on RECONCILE_CRON (a BullMQ job scheduler: one run per tick across every
+   * instance). Applied by the processes that run workers (QUEUE_WORKERS); false removes the schedule.
+   */
   @Transform(toBoolean) @IsBoolean() RECONCILE_ENABLED: boolean = true;
   /** Cron expression (5 or 6 fields) of the reconciliation job. */
   @IsString() RECONCILE_CRON: string = '*/10 * * * *';
@@ -197,9 +215,11 @@ export function validateEnv(raw: Record<string, unknown>): Env {
     );
   }
   if (env.RECONCILE_ENABLED && typeof env.RECONCILE_CRON === 'string') {
-    const cron = validateCronExpression(env.RECONCILE_CRON);
-    if (!cron.valid) {
-      problems.push(`RECONCILE_CRON: not a cron expression (${String(cron.error)})`);
+    // Parsed as BullMQ's job scheduler parses it.
+    try {
+      CronExpressionParser.parse(env.RECONCILE_CRON);
+    } catch (error) {
+      problems.push(`RECONCILE_CRON: not a cron expression (${(error as Error).message})`);
     }
   }
   if (env.ONLINE_MARK_INTERVAL_SECONDS >= env.ONLINE_WINDOW_SECONDS) {

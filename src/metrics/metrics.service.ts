@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { QueryOrigin } from '../database/query-origin.js';
 
 export type CacheOutcome =
@@ -96,6 +96,28 @@ export class MetricsService {
     name: 'redis_data_loss_total',
     help: 'Redis data loss detected (reason: flushed = epoch marker missing, server_changed = new run id)',
     labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+
+  readonly queueJobDuration = new Histogram({
+    name: 'queue_job_duration_seconds',
+    help: 'Time a worker of this instance spent on one job attempt, by queue, job name and outcome',
+    labelNames: ['queue', 'job', 'outcome'] as const,
+    buckets: [0.005, 0.025, 0.1, 0.5, 1, 5, 30, 120],
+    registers: [this.registry],
+  });
+
+  readonly queueJobFailures = new Counter({
+    name: 'queue_job_failures_total',
+    help: 'Job attempts that threw on a worker of this instance (retried until attempts run out)',
+    labelNames: ['queue', 'job'] as const,
+    registers: [this.registry],
+  });
+
+  readonly queueEnqueueFailures = new Counter({
+    name: 'queue_enqueue_failures_total',
+    help: 'Jobs the app could not enqueue (Redis away or slow); the work is repaired another way',
+    labelNames: ['queue', 'job'] as const,
     registers: [this.registry],
   });
 

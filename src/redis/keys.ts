@@ -107,9 +107,25 @@ export class RedisKeys {
     return `${this.prefix}stats:reconciliation:last`;
   }
 
+  /**
+   * An admin's requested run, queued and not finished yet (token, with a TTL): a second request
+   * meanwhile gets 409 and the status says `running`.
+   */
+  reconciliationRequested(): string {
+    return `${this.prefix}stats:reconciliation:requested`;
+  }
+
   /** A login session (JSON with the user id and expiry), or the negative marker once revoked. */
   session(sessionId: string): string {
     return `${this.prefix}session:${sessionId}`;
+  }
+
+  /**
+   * BullMQ's key prefix: every queue key is `<this>:<queue>:<suffix>`. The hash tag puts all of
+   * them in one Cluster slot, as BullMQ's multi-key scripts require.
+   */
+  queuePrefix(): string {
+    return `${this.prefix}{queues}`;
   }
 
   /** A cluster-wide mutual-exclusion lock. */

@@ -10,6 +10,7 @@ import {
 } from './dto/leaderboard.dto.js';
 import { ReconciliationStatusResponse } from './dto/reconciliation.dto.js';
 import { LeaderboardsService } from './leaderboards.service.js';
+import { ReconciliationScheduler } from './reconciliation.scheduler.js';
 import { ReconciliationService } from './reconciliation.service.js';
 
 /** Admin-only statistics: 401 without a token, 403 for non-admins. */
@@ -20,6 +21,7 @@ export class AdminStatsController {
   constructor(
     private readonly leaderboards: LeaderboardsService,
     private readonly reconciliation: ReconciliationService,
+    private readonly scheduler: ReconciliationScheduler,
   ) {}
 
   @Get('leaderboards/:metric')
@@ -42,13 +44,16 @@ export class AdminStatsController {
     return this.reconciliation.status();
   }
 
-  /** Starts a run now, in the background: 202, or 409 while one runs (on any instance). */
+  /**
+   * Queues a run now (the same job as the scheduled one; a worker on any instance takes it): 202,
+   * or 409 while one runs or is queued (on any instance).
+   */
   @Post('reconciliation')
   @HttpCode(HttpStatus.ACCEPTED)
   @ApiAcceptedResponse({ type: ReconciliationStatusResponse })
   @ApiConflictResponse({ description: 'A run is already in progress' })
   async startReconciliation(): Promise<ReconciliationStatusResponse> {
-    if (!(await this.reconciliation.start())) {
+    if (!(await this.scheduler.requestRun())) {
       throw new ConflictError('a reconciliation run is already in progress');
     }
     return this.reconciliation.status();

@@ -52,7 +52,8 @@ async function main(): Promise<number> {
   loadDotEnv();
   validateEnv(process.env); // fail with the variable's name before booting anything
   const app = await NestFactory.createApplicationContext(
-    AppModule.forRoot({ env: { RECONCILE_ENABLED: 'false' } }),
+    // No workers here: this process runs one reconciliation itself and leaves the queues alone.
+    AppModule.forRoot({ env: { QUEUE_WORKERS: 'false' } }),
     { logger: ['error', 'warn'] },
   );
   try {

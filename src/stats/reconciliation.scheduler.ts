@@ -1,41 +1,61 @@
-import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { SchedulerRegistry } from '@nestjs/schedule';
-import { CronJob } from 'cron';
+import { InjectQueue } from '@nestjs/bullmq';
+import { Injectable, type OnModuleInit } from '@nestjs/common';
+import type { Queue } from 'bullmq';
+import { ServiceUnavailableError } from '../common/domain-error.js';
 import { Env } from '../config/env.schema.js';
+import { JobSchedulers } from '../queue/job-schedulers.js';
+import { defaultJobOptions } from '../queue/queue.module.js';
+import { withTimeout } from '../redis/with-timeout.js';
+import {
+  RECONCILE_JOB,
+  RECONCILIATION_SCHEDULER,
+  STATS_QUEUE,
+  type ReconcileJobData,
+} from './reconciliation-queue.js';
 import { ReconciliationService } from './reconciliation.service.js';
 
-export const RECONCILIATION_JOB = 'reconciliation';
-
 /**
- * The scheduled reconciliation: thin on purpose, the service does the work (and holds the
- * cluster-wide lock, so every instance can schedule it and one runs). Registered dynamically
- * because @Cron() takes its expression at class definition, before configuration is loaded.
+ * When reconciliation runs: a BullMQ job scheduler on RECONCILE_CRON (one job per tick, taken by
+ * one worker across all instances), and jobs queued on an admin's request. Both are the same job
+ * (ReconciliationProcessor); `npm run reconcile` runs the same service in its own process.
  */
 @Injectable()
-export class ReconciliationScheduler implements OnApplicationBootstrap {
-  private readonly logger = new Logger(ReconciliationScheduler.name);
-
+export class ReconciliationScheduler implements OnModuleInit {
   constructor(
     private readonly env: Env,
-    private readonly registry: SchedulerRegistry,
+    private readonly schedulers: JobSchedulers,
     private readonly reconciliation: ReconciliationService,
+    @InjectQueue(STATS_QUEUE) private readonly queue: Queue<ReconcileJobData>,
   ) {}
 
-  onApplicationBootstrap(): void {
-    if (!this.env.RECONCILE_ENABLED) return;
-    // The expression was validated with the rest of the environment (validateEnv).
-    const job = CronJob.from({ cronTime: this.env.RECONCILE_CRON, onTick: () => this.tick() });
-    this.registry.addCronJob(RECONCILIATION_JOB, job);
-    job.start();
-    this.logger.log(`reconciliation scheduled: ${this.env.RECONCILE_CRON}`);
+  onModuleInit(): void {
+    this.schedulers.register({
+      queue: this.queue as Queue,
+      id: RECONCILIATION_SCHEDULER,
+      name: RECONCILE_JOB,
+      // The expression was validated with the rest of the environment (validateEnv).
+      repeat: this.env.RECONCILE_ENABLED ? { pattern: this.env.RECONCILE_CRON } : undefined,
+      opts: defaultJobOptions(this.env),
+    });
   }
 
-  async tick(): Promise<void> {
+  /** Queues a run for an admin: false while one runs or is already queued (on any instance). */
+  async requestRun(): Promise<boolean> {
+    const token = await this.reconciliation.claimRequest();
+    if (!token) return false;
     try {
-      const report = await this.reconciliation.run();
-      if (!report) this.logger.log('reconciliation skipped: another instance is running it');
+      await withTimeout(
+        (this.queue as Queue).add(
+          RECONCILE_JOB,
+          { requestToken: token },
+          { jobId: `reconcile-request-${token}` },
+        ),
+        this.env.QUEUE_ENQUEUE_TIMEOUT_MS,
+      );
+      return true;
     } catch {
-      // Logged and counted by the service; the next tick tries again.
+      await this.reconciliation.releaseRequest(token);
+      throw new ServiceUnavailableError('reconciliation cannot be queued while Redis is down');
     }
   }
 }

@@ -103,16 +103,52 @@ export class ReconciliationService implements BeforeApplicationShutdown {
 
   async status(): Promise<ReconciliationStatus> {
     try {
-      const [running, last] = await Promise.all([
+      const [held, requested, last] = await Promise.all([
         this.locks.isHeld(RECONCILIATION_LOCK),
+        this.redis.run('reconciliation.status', (redis) =>
+          redis.exists(this.keys.reconciliationRequested()),
+        ),
         this.redis.run('reconciliation.status', (redis) =>
           redis.get(this.keys.reconciliationLast()),
         ),
       ]);
-      return { running, lastRun: last ? (JSON.parse(last) as ReconciliationReport) : null };
+      return {
+        running: held || requested === 1,
+        lastRun: last ? (JSON.parse(last) as ReconciliationReport) : null,
+      };
     } catch {
       throw this.redisUnavailable();
     }
+  }
+
+  /**
+   * Claims the right to queue a run for an admin: a token, or null while a run holds the lock or
+   * another requested run is still pending. The claim expires on its own (a run that was never
+   * picked up, e.g. with every worker stopped, does not block requests forever).
+   */
+  async claimRequest(): Promise<string | null> {
+    try {
+      if (await this.locks.isHeld(RECONCILIATION_LOCK)) return null;
+      const token = randomUUID();
+      const claimed = await this.redis.run('reconciliation.request', (redis) =>
+        redis.set(this.keys.reconciliationRequested(), token, {
+          NX: true,
+          PX: this.env.RECONCILE_LOCK_TTL_MS * 4,
+        }),
+      );
+      return claimed === 'OK' ? token : null;
+    } catch {
+      throw this.redisUnavailable();
+    }
+  }
+
+  /** Ends a claim (its run finished, or it could not be queued); only if it is still this one. */
+  async releaseRequest(token: string): Promise<void> {
+    await this.redis
+      .background('reconciliation.request', (redis) =>
+        redis.releaseLock(this.keys.reconciliationRequested(), token),
+      )
+      .catch(() => undefined);
   }
 
   private async acquire(): Promise<{ lock: HeldLock; metrics: UserMetric[] } | null> {

@@ -11,6 +11,7 @@ import { MetricsService } from '../metrics/metrics.service.js';
 import { RedisEpoch } from '../redis/redis-epoch.js';
 import { RedisGateway } from '../redis/redis-gateway.js';
 import { ReconciliationService } from './reconciliation.service.js';
+import { JobSchedulers } from '../queue/job-schedulers.js';
 
 /**
  * Notices Redis data loss (RedisEpoch: a missing epoch marker or a new server run id) on every
@@ -34,6 +35,7 @@ export class RedisDataLossMonitor implements OnApplicationBootstrap, BeforeAppli
     private readonly counters: UserCountersService,
     private readonly reconciliation: ReconciliationService,
     private readonly metrics: MetricsService,
+    private readonly schedulers: JobSchedulers,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -72,6 +74,8 @@ export class RedisDataLossMonitor implements OnApplicationBootstrap, BeforeAppli
             : 'Redis is a different server with the same data lineage (restart from disk or failover): its data may lack recent writes, rebuilding leaderboards',
         );
       }
+      // The queues' job schedulers were lost with the rest (or may be): declare them again.
+      if (found === 'flushed' || found === 'server_changed') await this.schedulers.ensureAll();
       // A failover replica still holds boards, marked built, that may miss recent deltas.
       if (found === 'server_changed') await this.counters.markBoardsUnbuilt();
       const unbuilt = await this.counters.unbuiltBoards();

@@ -5,6 +5,9 @@ import { AdminStatsController } from './admin-stats.controller.js';
 import { LeaderboardStagingStore } from './leaderboard-staging.store.js';
 import { LeaderboardsService } from './leaderboards.service.js';
 import { ReconciliationScheduler } from './reconciliation.scheduler.js';
+import { ReconciliationProcessor } from './reconciliation.processor.js';
+import { STATS_QUEUE } from './reconciliation-queue.js';
+import { QueueModule, workerProvider } from '../queue/queue.module.js';
 import { ReconciliationService } from './reconciliation.service.js';
 import { RedisDataLossMonitor } from './redis-data-loss.monitor.js';
 import { StatsRepository } from './stats.repository.js';
@@ -12,12 +15,13 @@ import { StatsController } from './stats.controller.js';
 
 /** Online users, per-user stats, leaderboards and their reconciliation with Postgres. */
 @Module({
-  imports: [AuthModule, UsersModule],
+  imports: [AuthModule, UsersModule, QueueModule.forFeature(STATS_QUEUE)],
   controllers: [StatsController, AdminStatsController],
   providers: [
     LeaderboardsService,
     ReconciliationService,
     ReconciliationScheduler,
+    workerProvider(ReconciliationProcessor),
     LeaderboardStagingStore,
     StatsRepository,
     RedisDataLossMonitor,

@@ -1,0 +1,81 @@
+import { OnWorkerEvent, WorkerHost } from '@nestjs/bullmq';
+import { type BeforeApplicationShutdown, Inject, Logger } from '@nestjs/common';
+import type { Job } from 'bullmq';
+import { MetricsService } from '../metrics/metrics.service.js';
+import { withTimeout } from '../redis/with-timeout.js';
+
+/** How long shutdown waits to learn whether Redis answers the worker. */
+const READY_PROBE_MS = 250;
+/** Longest a graceful close may take once Redis stops answering during it. */
+const SHUTDOWN_GRACE_MS = 10_000;
+
+/**
+ * Base of the app's processors: `handle(job)` does the work; this measures each attempt
+ * (queue_job_duration_seconds) and counts the ones that throw (queue_job_failures_total).
+ * A throw makes BullMQ retry with the queue's backoff until attempts run out.
+ */
+export abstract class QueueProcessor<Data = unknown, Result = unknown>
+  extends WorkerHost
+  implements BeforeApplicationShutdown
+{
+  @Inject(MetricsService) private readonly metrics!: MetricsService;
+  private readonly logger = new Logger(this.constructor.name);
+
+  /** The job names this processor runs; any other fails (and is kept in the failed set). */
+  protected abstract readonly jobNames: readonly string[];
+
+  abstract handle(job: Job<Data, Result>): Promise<Result>;
+
+  async process(job: Job<Data, Result>): Promise<Result> {
+    const stop = this.metrics.queueJobDuration.startTimer({ queue: job.queueName, job: job.name });
+    try {
+      if (!this.jobNames.includes(job.name)) {
+        throw new Error(`${job.queueName} has no job named "${job.name}"`);
+      }
+      const result = await this.handle(job);
+      stop({ outcome: 'completed' });
+      return result;
+    } catch (error) {
+      stop({ outcome: 'failed' });
+      this.metrics.queueJobFailures.inc({ queue: job.queueName, job: job.name });
+      throw error;
+    }
+  }
+
+  /**
+   * A Worker's connection errors and lost jobs (their keys deleted under it) arrive as `error`
+   * events: without a listener Node would throw them and end the process.
+   */
+  @OnWorkerEvent('error')
+  onWorkerError(error: Error): void {
+    this.logger.warn(`worker ${this.worker.name}: ${error.message}`);
+  }
+
+  /**
+   * Closes the worker before @nestjs/bullmq does: gracefully (the running job finishes) when Redis
+   * answers; at once when it does not, since BullMQ's graceful close would wait for a connection
+   * forever (and keep the process, or Jest, from exiting). A job that had started is taken again
+   * by the next worker once its lock expires. Should Redis vanish during a graceful close, the
+   * connections are cut after SHUTDOWN_GRACE_MS.
+   */
+  async beforeApplicationShutdown(): Promise<void> {
+    const worker = this.worker;
+    const backend = worker.getBackend();
+    const answers = await withTimeout(
+      backend.client.then((client) => client.info()),
+      READY_PROBE_MS,
+    ).then(
+      () => true,
+      () => false,
+    );
+    if (!answers) return worker.close(true);
+    const closing = worker.close();
+    try {
+      await withTimeout(closing, SHUTDOWN_GRACE_MS);
+    } catch {
+      this.logger.warn(`worker ${worker.name}: Redis lost during shutdown, connections cut`);
+      await backend.disconnect().catch(() => undefined);
+      await withTimeout(closing, READY_PROBE_MS).catch(() => undefined);
+    }
+  }
+}
