@@ -1,9 +1,9 @@
-import { SchedulerRegistry } from '@nestjs/schedule';
 import { CacheAsideService } from '../cache/cache-aside.service.js';
 import { cachedResponseKey } from '../cache/cached.interceptor.js';
 import { Env } from '../config/env.schema.js';
 import { UserCountersService } from '../counters/user-counters.service.js';
 import { AdvisoryLocks } from '../database/advisory-locks.js';
+import { JobSchedulers } from '../queue/job-schedulers.js';
 import { RedisKeys } from '../redis/keys.js';
 import { RedisLocks } from '../redis/redis-lock.js';
 import type { Mocked } from '../test-support/automock.js';
@@ -183,20 +183,24 @@ describe('ViewsCounter', () => {
   });
 
   describe('schedule', () => {
-    /** Starts the service and returns the intervals it scheduled (stopped at once). */
-    const scheduledBy = (env: Env): string[] => {
+    /** Starts the service and returns the repeat it declared for the views-flush scheduler. */
+    const repeatDeclaredBy = (env: Env): unknown => {
       const service = newTestService(ViewsCounter, provide(Env, env));
-      const scheduler = service.mock(SchedulerRegistry);
-      scheduler.addInterval.mockImplementation((_name, timer) =>
-        clearInterval(timer as NodeJS.Timeout),
-      );
+      const schedulers = service.mock(JobSchedulers);
       service.sut.onModuleInit();
-      return scheduler.addInterval.mock.calls.map(([name]) => name);
+      expect(schedulers.register).toHaveBeenCalledTimes(1);
+      const [job] = schedulers.register.mock.calls[0];
+      expect(job.id).toBe('views-flush');
+      return job.repeat;
     };
 
-    it('flushes on an interval when VIEWS_FLUSH_INTERVAL_MS > 0, and not at all at 0', () => {
-      expect(scheduledBy(new Env())).toEqual(['views-flush']);
-      expect(scheduledBy(Object.assign(new Env(), { VIEWS_FLUSH_INTERVAL_MS: 0 }))).toEqual([]);
+    it('declares a repeatable flush every VIEWS_FLUSH_INTERVAL_MS, and removes it at 0', () => {
+      expect(repeatDeclaredBy(Object.assign(new Env(), { VIEWS_FLUSH_INTERVAL_MS: 750 }))).toEqual({
+        every: 750,
+      });
+      expect(repeatDeclaredBy(Object.assign(new Env(), { VIEWS_FLUSH_INTERVAL_MS: 0 }))).toBe(
+        undefined,
+      );
     });
   });
 });

@@ -1,6 +1,7 @@
 import { OnWorkerEvent, WorkerHost } from '@nestjs/bullmq';
 import { type BeforeApplicationShutdown, Inject, Logger } from '@nestjs/common';
 import type { Job } from 'bullmq';
+import { inBackground } from '../database/query-origin.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { withTimeout } from '../redis/with-timeout.js';
 
@@ -32,7 +33,8 @@ export abstract class QueueProcessor<Data = unknown, Result = unknown>
       if (!this.jobNames.includes(job.name)) {
         throw new Error(`${job.queueName} has no job named "${job.name}"`);
       }
-      const result = await this.handle(job);
+      // A job's SQL is background work (db_queries_total{origin="background"}), not a request's.
+      const result = await inBackground(() => this.handle(job));
       stop({ outcome: 'completed' });
       return result;
     } catch (error) {
