@@ -13,6 +13,10 @@ import { CommentsController } from './comments.controller.js';
 import { CommentsRepository } from './comments.repository.js';
 import { CommentsService } from './comments.service.js';
 import { FavoritesStore } from './favorites.store.js';
+import { FeedService } from './feed/feed.service.js';
+import { TimelineFanout } from './feed/timeline-fanout.service.js';
+import { TimelineQueue } from './feed/timeline-queue.js';
+import { TimelineStore } from './feed/timeline.store.js';
 import { TagsController } from './tags.controller.js';
 import { ViewsCounter } from './views-counter.service.js';
 
@@ -29,7 +33,11 @@ import { ViewsCounter } from './views-counter.service.js';
     CommentsRepository,
     FavoritesStore,
     ViewsCounter,
+    FeedService,
+    TimelineStore,
+    TimelineFanout,
+    TimelineQueue,
   ],
-  exports: [ArticlesService, ViewsCounter],
+  exports: [ArticlesService, ViewsCounter, TimelineFanout],
 })
 export class ArticlesModule {}

@@ -91,6 +91,20 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  readonly feedReads = new Counter({
+    name: 'feed_reads_total',
+    help: 'Feed pages by source (timeline = Redis timelines, postgres = the SQL fallback)',
+    labelNames: ['source'] as const,
+    registers: [this.registry],
+  });
+
+  readonly fanoutJobs = new Counter({
+    name: 'timeline_jobs_total',
+    help: 'Timeline jobs run (job = article-created, article-deleted, followed, unfollowed)',
+    labelNames: ['job'] as const,
+    registers: [this.registry],
+  });
+
   /** Plain mirror of db_queries_total, cheap to read synchronously (tests, diagnostics). */
   private queryCount = 0;
 
@@ -109,6 +123,10 @@ export class MetricsService {
 
   countCache(cache: string, outcome: CacheOutcome): void {
     this.cacheRequests.inc({ cache, outcome });
+  }
+
+  countFeedRead(source: 'timeline' | 'postgres'): void {
+    this.feedReads.inc({ source });
   }
 
   countRedisError(operation: string): void {

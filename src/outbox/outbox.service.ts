@@ -6,7 +6,10 @@ import { CacheTagsService } from '../cache/cache-tags.service.js';
 import { UserCountersService } from '../counters/user-counters.service.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { OutboxRepository } from './outbox.repository.js';
-import { effects, type WriteEffects } from './write-effects.js';
+import { effects, type OutboxJob, withJobIds, type WriteEffects } from './write-effects.js';
+
+/** Enqueues jobs of one kind; true when the queue accepted all of them. Must not throw. */
+export type JobDispatcher = (jobs: OutboxJob[]) => Promise<boolean>;
 
 /** How long confirmed rows gather before one DELETE removes them all. */
 const CONFIRM_BATCH_MS = 10;
@@ -30,6 +33,7 @@ export class OutboxService implements BeforeApplicationShutdown {
   private readonly logger = new Logger(OutboxService.name);
   private confirmed: string[] = [];
   private deleting: Promise<void> | undefined;
+  private readonly dispatchers = new Map<string, JobDispatcher>();
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
@@ -39,6 +43,11 @@ export class OutboxService implements BeforeApplicationShutdown {
     private readonly counters: UserCountersService,
     private readonly metrics: MetricsService,
   ) {}
+
+  /** The module that owns a job kind registers how to enqueue it (at module init). */
+  registerJobDispatcher(kind: string, dispatch: JobDispatcher): void {
+    this.dispatchers.set(kind, dispatch);
+  }
 
   /** Records `e` on the caller's transaction (the one that changes the rows). */
   async record(tx: EntityManager, e: Partial<WriteEffects>): Promise<RecordedEffects> {
@@ -76,12 +85,13 @@ export class OutboxService implements BeforeApplicationShutdown {
    */
   async complete(recorded: RecordedEffects | null, derivedApplied = true): Promise<void> {
     if (!recorded) return;
-    const { cacheKeys, tags } = recorded.effects;
-    const [invalidated, bumped] = await Promise.all([
+    const { cacheKeys, tags, jobs } = recorded.effects;
+    const [invalidated, bumped, enqueued] = await Promise.all([
       this.cache.invalidate(...cacheKeys),
       this.tags.bump(...tags),
+      this.dispatch(withJobIds(recorded.id, jobs)),
     ]);
-    if (invalidated && bumped && derivedApplied) {
+    if (invalidated && bumped && enqueued && derivedApplied) {
       this.confirm(recorded.id);
       return;
     }
@@ -99,12 +109,29 @@ export class OutboxService implements BeforeApplicationShutdown {
    * Redis confirmed all of it.
    */
   async applyAsRelay(e: WriteEffects, tx: EntityManager): Promise<boolean> {
-    const [invalidated, bumped] = await Promise.all([
+    const [invalidated, bumped, enqueued] = await Promise.all([
       this.cache.invalidate(...e.cacheKeys, ...e.derivedKeys),
       this.tags.bump(...e.tags),
+      this.dispatch(e.jobs),
     ]);
-    if (!invalidated || !bumped) return false;
+    if (!invalidated || !bumped || !enqueued) return false;
     return this.counters.recount(e.recountUsers, tx);
+  }
+
+  /** Hands jobs to their kinds' dispatchers; false unless every one was accepted. */
+  private async dispatch(jobs: OutboxJob[]): Promise<boolean> {
+    if (jobs.length === 0) return true;
+    const byKind = new Map<string, OutboxJob[]>();
+    for (const job of jobs) byKind.set(job.kind, [...(byKind.get(job.kind) ?? []), job]);
+    const results = await Promise.all(
+      [...byKind].map(([kind, ofKind]) => {
+        const dispatch = this.dispatchers.get(kind);
+        if (dispatch) return dispatch(ofKind);
+        this.logger.warn(`no dispatcher for outbox jobs of kind ${kind}: kept for a relay`);
+        return false;
+      }),
+    );
+    return results.every(Boolean);
   }
 
   async beforeApplicationShutdown(): Promise<void> {
