@@ -182,12 +182,20 @@ export class ArticlesRepository {
     );
   }
 
-  /** The feed's newest `limit` entries (id and creation time), in the feed's order. */
-  async feedEntries(viewerId: number, limit: number): Promise<TimelineEntry[]> {
+  /**
+   * The feed's newest `limit` entries (id and creation time), in the feed's order, leaving out
+   * the authors in `exceptAuthors` (those merged at read time).
+   */
+  async feedEntries(
+    viewerId: number,
+    limit: number,
+    exceptAuthors: number[] = [],
+  ): Promise<TimelineEntry[]> {
     const rows: EntryRow[] = await this.db.query(
       `SELECT a.id, ${CREATED_MS} FROM articles a JOIN follows f ON f.followee_id = a.author_id
-       WHERE f.follower_id = $1 ORDER BY a.created_at DESC, a.id DESC LIMIT $2`,
-      [viewerId, limit],
+       WHERE f.follower_id = $1 AND f.followee_id <> ALL($3::int[])
+       ORDER BY a.created_at DESC, a.id DESC LIMIT $2`,
+      [viewerId, limit, exceptAuthors],
     );
     return rows.map(toEntry);
   }

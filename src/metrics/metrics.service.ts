@@ -98,6 +98,12 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  readonly feedLagged = new Counter({
+    name: 'feed_timeline_lag_total',
+    help: 'Feed reads whose complete timeline disagreed with the exact counts (a timeline job not run yet), served by Postgres',
+    registers: [this.registry],
+  });
+
   readonly fanoutJobs = new Counter({
     name: 'timeline_jobs_total',
     help: 'Timeline jobs run (job = article-created, article-deleted, followed, unfollowed)',
@@ -123,6 +129,11 @@ export class MetricsService {
 
   countCache(cache: string, outcome: CacheOutcome): void {
     this.cacheRequests.inc({ cache, outcome });
+  }
+
+  /** A complete timeline disagreed with the exact counts (a job still to run): Postgres served. */
+  countFeedLag(): void {
+    this.feedLagged.inc();
   }
 
   countFeedRead(source: 'timeline' | 'postgres'): void {

@@ -62,26 +62,48 @@ export class FeedService {
   ): Promise<ArticleIdPage | null> {
     const followees = await this.follows.followeeIds(viewerId);
     if (followees.length === 0) return { ids: [], articlesCount: 0 };
-    const [counts, pulledBefore] = await Promise.all([
+    const [counts, markedPulled] = await Promise.all([
       this.counters.getMany(followees),
       this.timelines.pulled(followees),
     ]);
     let articlesCount = 0;
+    let pushedCount = 0;
     const pulled: number[] = [];
+    const pulledCounts: number[] = [];
     followees.forEach((id, i) => {
       const c = counts.get(id);
-      articlesCount += c?.articles ?? 0;
-      if (pulledBefore[i] || (c?.followers ?? 0) > this.env.FANOUT_MAX_FOLLOWERS) pulled.push(id);
+      const articles = c?.articles ?? 0;
+      articlesCount += articles;
+      if (markedPulled[i] || (c?.followers ?? 0) > this.env.FANOUT_MAX_FOLLOWERS) {
+        pulled.push(id);
+        pulledCounts.push(articles);
+      } else {
+        pushedCount += articles;
+      }
     });
     const wanted = offset + limit;
     const sources = await this.sources(viewerId, pulled, wanted);
     if (!sources) return null;
+    // A complete source must hold exactly its scope's count (exact counters): otherwise a job has
+    // not run yet (a new or deleted article, a fresh follow) and Postgres answers meanwhile.
+    const expected = [pushedCount, ...pulledCounts];
+    if (sources.some((source, i) => source.complete && source.size !== expected[i])) {
+      this.metrics.countFeedLag();
+      // More than its scope: besides a delete whose job is still to run, a timeline built just
+      // before its author turned pulled holds that author too. Dropped, it is rebuilt right.
+      if (sources[0].size > pushedCount)
+        await this.timelines.drop([this.keys.timeline(viewerId)]).catch(() => undefined);
+      return null;
+    }
     const merged = mergeNewest(sources, wanted);
     if (!coversPage(sources, merged, wanted)) return null;
     return { ids: merged.slice(offset).map((entry) => entry.id), articlesCount };
   }
 
-  /** The viewer's timeline and each pulled author's list, newest `count` each; built if missing. */
+  /**
+   * The viewer's timeline (pushed authors only) and each pulled author's list, newest `count`
+   * each, built from Postgres when missing; null when Redis cannot serve them now.
+   */
   private async sources(
     viewerId: number,
     pulledAuthors: number[],
@@ -101,7 +123,7 @@ export class FeedService {
         const max = this.env.TIMELINE_MAX + 1;
         return this.rebuildOnce(key, () =>
           i === 0
-            ? this.articles.feedEntries(viewerId, max)
+            ? this.articles.feedEntries(viewerId, max, pulledAuthors)
             : this.articles.authorEntries(pulledAuthors[i - 1], max),
         );
       }),

@@ -73,10 +73,12 @@ export class TimelineFanout {
     await this.timelines.add([this.keys.authorArticles(entry.authorId)], [entry]);
     const counts = await this.counters.get(entry.authorId);
     if (counts.followers > this.env.FANOUT_MAX_FOLLOWERS) {
-      // Marked before anything else: from now on every reader merges this author's list.
-      await this.timelines.markPulled(entry.authorId);
+      // Marked before anything else: from now on every reader merges this author's list. Their
+      // articles fanned out earlier leave the timelines (a timeline holds pushed authors only).
+      if (await this.timelines.markPulled(entry.authorId)) await this.purge(entry.authorId);
       return;
     }
+    if ((await this.timelines.pulled([entry.authorId]))[0]) return;
     const reached = new Set<number>();
     for await (const followers of this.follows.followerIdChunks(
       entry.authorId,
@@ -135,6 +137,16 @@ export class TimelineFanout {
     // Verify: followed again meanwhile, and its backfill may have run before our removal.
     if (await this.follows.isFollowing(followerId, followeeId))
       await this.followed(followerId, followeeId);
+  }
+
+  /** Removes the author's articles from every follower's timeline (the author is now pulled). */
+  private async purge(authorId: number): Promise<void> {
+    const articleIds = ids(await this.articles.authorEntries(authorId, this.env.TIMELINE_MAX));
+    for await (const followers of this.follows.followerIdChunks(
+      authorId,
+      this.env.FANOUT_BATCH_SIZE,
+    ))
+      await this.removeFrom(followers, articleIds);
   }
 
   private async removeFrom(userIds: number[], articleIds: number[]): Promise<void> {

@@ -19,6 +19,8 @@ export interface TimelineSlice {
   entries: TimelineEntry[];
   /** False when entries older than the last one read may be missing (the timeline was trimmed). */
   complete: boolean;
+  /** How many entries the timeline holds in all. */
+  size: number;
 }
 
 /**
@@ -53,20 +55,22 @@ export class TimelineStore {
         redis.exists(pendingKey),
         ...keys.flatMap((key) => [
           redis.zScore(key, LOADED_SENTINEL),
+          redis.zCard(key),
           // One more than asked: the sentinel may be among them when the zset is short.
           redis.zRangeWithScores(key, 0, count, { REV: true }),
         ]),
       ]),
     );
     const slices = keys.map((_, i) => {
-      const sentinel = replies[2 * i] as number | null;
+      const sentinel = replies[3 * i] as number | null;
       if (sentinel === null) return null;
-      const members = replies[2 * i + 1] as { value: string; score: number }[];
+      const size = (replies[3 * i + 1] as number) - 1;
+      const members = replies[3 * i + 2] as { value: string; score: number }[];
       const entries = members
         .filter((m) => m.value !== LOADED_SENTINEL)
         .slice(0, count)
         .map((m) => ({ id: Number(m.value), createdAtMs: m.score }));
-      return { entries, complete: sentinel === COMPLETE };
+      return { entries, complete: sentinel === COMPLETE, size };
     });
     return { slices, pending: pending === 1 };
   }
@@ -146,11 +150,15 @@ export class TimelineStore {
     );
   }
 
-  /** Remembers that an author's articles are merged at read time (no fan-out). */
-  async markPulled(authorId: number): Promise<void> {
-    await this.redis.background('timeline.pulled', (redis) =>
+  /**
+   * Remembers that an author's articles are merged at read time (no fan-out), for good: readers
+   * then never miss an article that was not fanned out. True when newly marked.
+   */
+  async markPulled(authorId: number): Promise<boolean> {
+    const added = await this.redis.background('timeline.pulled', (redis) =>
       redis.sAdd(this.keys.pulledAuthors(), String(authorId)),
     );
+    return added === 1;
   }
 
   /** For each author, whether any of their articles was left to the read-time merge. */
