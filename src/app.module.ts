@@ -17,6 +17,7 @@ import { FollowsModule } from './follows/follows.module.js';
 import { ArticlesModule } from './articles/articles.module.js';
 import { ScheduleModule } from '@nestjs/schedule';
 import { StatsModule } from './stats/stats.module.js';
+import { QueueModule } from './queue/queue.module.js';
 
 export interface AppModuleOptions {
   /** Environment values that take precedence over `process.env` (tests, second instances). */
@@ -51,6 +52,7 @@ export class AppModule {
         MetricsModule,
         DatabaseModule,
         RedisModule,
+        QueueModule.forRoot(),
         AppCacheModule,
         HealthModule,
         AuthModule,

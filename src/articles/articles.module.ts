@@ -19,9 +19,12 @@ import { TimelineQueue } from './feed/timeline-queue.js';
 import { TimelineStore } from './feed/timeline.store.js';
 import { TagsController } from './tags.controller.js';
 import { ViewsCounter } from './views-counter.service.js';
+import { ViewsFlushProcessor } from './views-flush.processor.js';
+import { VIEWS_QUEUE } from './views-queue.js';
+import { QueueModule, workerProvider } from '../queue/queue.module.js';
 
 @Module({
-  imports: [UsersModule, FollowsModule],
+  imports: [UsersModule, FollowsModule, QueueModule.forFeature(VIEWS_QUEUE)],
   controllers: [ArticlesController, CommentsController, TagsController],
   providers: [
     ArticlesService,
@@ -33,6 +36,7 @@ import { ViewsCounter } from './views-counter.service.js';
     CommentsRepository,
     FavoritesStore,
     ViewsCounter,
+    workerProvider(ViewsFlushProcessor),
     FeedService,
     TimelineStore,
     TimelineFanout,

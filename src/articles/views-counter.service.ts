@@ -1,14 +1,18 @@
+import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable, OnModuleInit } from '@nestjs/common';
-import { SchedulerRegistry } from '@nestjs/schedule';
+import type { Queue } from 'bullmq';
 import { CacheAsideService } from '../cache/cache-aside.service.js';
 import { cachedResponseKey } from '../cache/cached.interceptor.js';
 import { Env } from '../config/env.schema.js';
 import { UserCountersService } from '../counters/user-counters.service.js';
 import { AdvisoryLocks } from '../database/advisory-locks.js';
+import { JobSchedulers } from '../queue/job-schedulers.js';
+import { defaultJobOptions } from '../queue/queue.module.js';
 import { RedisKeys } from '../redis/keys.js';
 import { RedisGateway } from '../redis/redis-gateway.js';
 import { RedisLocks } from '../redis/redis-lock.js';
 import { ArticlesRepository } from './articles.repository.js';
+import { VIEWS_FLUSH_JOB, VIEWS_QUEUE } from './views-queue.js';
 
 const FLUSH_CHUNK = 1000;
 const FLUSH_LOCK = 'views-flush';
@@ -16,8 +20,9 @@ const FLUSH_LOCK_TTL_MS = 60_000;
 
 /**
  * Article views, write-behind: each read is one HINCRBY on a Redis hash of pending deltas; a
- * scheduled flush (one instance at a time, under a Redis lock) renames the hash aside and adds the
- * deltas to Postgres in batches. A Redis restart loses at most one interval of views. A crash in
+ * repeatable job (BullMQ scheduler: one runner at a time across instances, retried with backoff;
+ * the Redis lock stays as a safety net) renames the hash aside and adds the deltas to Postgres in
+ * batches. A Redis restart loses at most one interval of views. A crash in
  * the middle of a batch can apply that batch twice on the next flush (at-least-once).
  */
 @Injectable()
@@ -30,18 +35,21 @@ export class ViewsCounter implements OnModuleInit {
     private readonly counters: UserCountersService,
     private readonly locks: AdvisoryLocks,
     private readonly cache: CacheAsideService,
-    private readonly scheduler: SchedulerRegistry,
+    private readonly schedulers: JobSchedulers,
+    @InjectQueue(VIEWS_QUEUE) private readonly queue: Queue,
     private readonly env: Env,
   ) {}
 
   onModuleInit(): void {
-    if (this.env.VIEWS_FLUSH_INTERVAL_MS > 0) {
-      const timer = setInterval(
-        () => void this.flush().catch(() => undefined),
-        this.env.VIEWS_FLUSH_INTERVAL_MS,
-      );
-      this.scheduler.addInterval('views-flush', timer);
-    }
+    const every = this.env.VIEWS_FLUSH_INTERVAL_MS;
+    this.schedulers.register({
+      queue: this.queue,
+      id: 'views-flush',
+      name: VIEWS_FLUSH_JOB,
+      // 0 turns the flush off: the scheduler is removed (another instance may have set it).
+      repeat: every > 0 ? { every } : undefined,
+      opts: defaultJobOptions(this.env),
+    });
   }
 
   /** Counts one view; never fails or delays the read (a failure is counted by the gateway). */

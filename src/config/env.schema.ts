@@ -95,6 +95,21 @@ export class Env {
   /** Longest an in-process entry lives: bounds staleness should an invalidation ever be lost. */
   @IsInt() @Min(100) LOCAL_CACHE_TTL_MS: number = 60_000;
 
+  /**
+   * Whether this process runs the queue workers (BullMQ). True: the API runs them in-process.
+   * False: the API only enqueues, and `node dist/worker.js` (always true) runs them elsewhere.
+   */
+  @Transform(toBoolean) @IsBoolean() QUEUE_WORKERS: boolean = true;
+  /** Attempts per job before it lands in the failed set (exponential backoff between them). */
+  @IsInt() @Min(1) @Max(100) QUEUE_JOB_ATTEMPTS: number = 5;
+  /** First retry delay; each next one doubles. */
+  @IsInt() @Min(1) QUEUE_BACKOFF_MS: number = 1000;
+  /** Completed jobs kept per queue (newest); failed jobs kept per queue, for inspection. */
+  @IsInt() @Min(0) QUEUE_KEEP_COMPLETED: number = 100;
+  @IsInt() @Min(0) QUEUE_KEEP_FAILED: number = 1000;
+  /** Longest a request waits to enqueue a job before it gives up (and counts the failure). */
+  @IsInt() @Min(1) QUEUE_ENQUEUE_TIMEOUT_MS: number = 500;
+
   /** How often pending article views are flushed from Redis to Postgres; 0 disables it. */
   @IsInt() @Min(0) VIEWS_FLUSH_INTERVAL_MS: number = 10_000;
 

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 export type CacheOutcome =
   'hit' | 'miss' | 'negative_hit' | 'bypass' | 'local_hit' | 'local_negative_hit';
@@ -104,10 +104,25 @@ export class MetricsService {
     registers: [this.registry],
   });
 
-  readonly fanoutJobs = new Counter({
-    name: 'timeline_jobs_total',
-    help: 'Timeline jobs run (job = article-created, article-deleted, followed, unfollowed)',
-    labelNames: ['job'] as const,
+  readonly queueJobDuration = new Histogram({
+    name: 'queue_job_duration_seconds',
+    help: 'Time a worker of this instance spent on one job attempt, by queue, job name and outcome',
+    labelNames: ['queue', 'job', 'outcome'] as const,
+    buckets: [0.005, 0.025, 0.1, 0.5, 1, 5, 30, 120],
+    registers: [this.registry],
+  });
+
+  readonly queueJobFailures = new Counter({
+    name: 'queue_job_failures_total',
+    help: 'Job attempts that threw on a worker of this instance (retried until attempts run out)',
+    labelNames: ['queue', 'job'] as const,
+    registers: [this.registry],
+  });
+
+  readonly queueEnqueueFailures = new Counter({
+    name: 'queue_enqueue_failures_total',
+    help: 'Jobs the app could not enqueue (Redis away or slow); the work is repaired another way',
+    labelNames: ['queue', 'job'] as const,
     registers: [this.registry],
   });
 

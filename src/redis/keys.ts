@@ -137,6 +137,14 @@ export class RedisKeys {
     return `${this.prefix}session:${sessionId}`;
   }
 
+  /**
+   * BullMQ's key prefix: every queue key is `<this>:<queue>:<suffix>`. The hash tag puts all of
+   * them in one Cluster slot, as BullMQ's multi-key scripts require.
+   */
+  queuePrefix(): string {
+    return `${this.prefix}{queues}`;
+  }
+
   /** A cluster-wide mutual-exclusion lock. */
   lock(name: string): string {
     return `${this.prefix}lock:${name}`;

@@ -7,6 +7,7 @@ import { USER_METRICS } from '../../src/counters/user-counters.service.js';
 import { RedisKeys } from '../../src/redis/keys.js';
 import { MetricsService } from '../../src/metrics/metrics.service.js';
 import { OutboxService } from '../../src/outbox/outbox.service.js';
+import { JobSchedulers } from '../../src/queue/job-schedulers.js';
 import { RedisConnection } from '../../src/redis/redis-connection.js';
 import type { RedisClient, RedisTopologyClient } from '../../src/redis/redis.client.js';
 import { withOwnRedis } from './redis-env.js';
@@ -75,6 +76,8 @@ export async function resetState(testApp: TestApp): Promise<void> {
   }
   await deleteRedisKeys(testApp.topology, `${process.env.REDIS_KEY_PREFIX ?? 'test:'}*`);
   await markBoardsBuilt(testApp);
+  // The queues' keys went with the rest: put the repeatable jobs' schedulers back.
+  await testApp.app.get(JobSchedulers).ensureAll();
 }
 
 /**

@@ -2,7 +2,6 @@ import { Injectable } from '@nestjs/common';
 import { Env } from '../../config/env.schema.js';
 import { UserCountersService } from '../../counters/user-counters.service.js';
 import { FollowsService } from '../../follows/follows.service.js';
-import { MetricsService } from '../../metrics/metrics.service.js';
 import { RedisKeys } from '../../redis/keys.js';
 import { ArticlesRepository, type TimelineEntry } from '../articles.repository.js';
 import type { TimelineJobData, TimelineJobName } from './timeline-jobs.js';
@@ -26,11 +25,9 @@ export class TimelineFanout {
     private readonly follows: FollowsService,
     private readonly counters: UserCountersService,
     private readonly timelines: TimelineStore,
-    private readonly metrics: MetricsService,
   ) {}
 
   async run<N extends TimelineJobName>(name: N, data: TimelineJobData[N]): Promise<void> {
-    this.metrics.fanoutJobs.inc({ job: name });
     switch (name) {
       case 'article-created':
         return this.articleCreated((data as TimelineJobData['article-created']).articleId);

@@ -1,0 +1,16 @@
+import { Processor } from '@nestjs/bullmq';
+import { QueueProcessor } from '../queue/queue-processor.js';
+import { ViewsCounter } from './views-counter.service.js';
+import { VIEWS_QUEUE } from './views-queue.js';
+
+/** Runs the views flush as a job (scheduled by ViewsCounter): returns the views flushed. */
+@Processor(VIEWS_QUEUE)
+export class ViewsFlushProcessor extends QueueProcessor<unknown, number> {
+  constructor(private readonly views: ViewsCounter) {
+    super();
+  }
+
+  handle(): Promise<number> {
+    return this.views.flush();
+  }
+}

@@ -1,0 +1,115 @@
+import {
+  createIORedisClient,
+  RedisConnection as BullConnection,
+  type RedisOptions as BullRedisOptions,
+} from 'bullmq';
+import { Cluster, Redis, type RedisOptions } from 'ioredis';
+import type { RedisTopology } from '../redis/redis-topology.js';
+
+/**
+ * BullMQ's connections, built from the app's Redis topology (standalone URL, Sentinel, Cluster).
+ *
+ * Why ioredis here when the app speaks node-redis: BullMQ 6 can wrap a node-redis client, but its
+ * adapter handles standalone clients only (no Cluster, no Sentinel client). ioredis is BullMQ's
+ * reference driver and does all three, so the queue connections (and nothing else) use it.
+ *
+ * Why a client factory rather than connection options: BullMQ builds ioredis clients from options
+ * with `require`, which does not exist in this ES-module app. With `RedisConnection.clientFactory`
+ * BullMQ still creates (and closes) every connection itself: one per Queue, two per Worker (one
+ * for its blocking wait). The factory is global to BullMQ, so what differs between apps in one
+ * process (tests boot several) travels in the connection options it receives.
+ */
+export interface QueueConnectionOptions extends BullRedisOptions {
+  /** Which Redis to connect to: read by the factory below. */
+  conduitTopology: RedisTopology;
+}
+
+/** What the app passes as BullMQ's `connection`; see installQueueClientFactory. */
+export function queueConnectionOptions(
+  topology: RedisTopology,
+  connectTimeoutMs: number,
+): QueueConnectionOptions {
+  return {
+    conduitTopology: topology,
+    connectTimeout: connectTimeoutMs,
+    // Reconnect forever with a backoff capped at 5 s (as the app's own clients do).
+    retryStrategy: (times: number) => Math.min(100 * 2 ** times, 5000),
+  };
+}
+
+/** ioredis options for one URL: redis://[user[:password]@]host:port[/db], rediss:// for TLS. */
+export function ioredisOptionsOf(url: string): RedisOptions {
+  const parsed = new URL(url);
+  const db = parsed.pathname.replace('/', '');
+  return {
+    host: parsed.hostname,
+    port: Number(parsed.port || 6379),
+    username: parsed.username ? decodeURIComponent(parsed.username) : undefined,
+    password: parsed.password ? decodeURIComponent(parsed.password) : undefined,
+    db: db ? Number(db) : 0,
+    tls: parsed.protocol === 'rediss:' ? {} : undefined,
+  };
+}
+
+function isQueueConnectionOptions(opts: BullRedisOptions): opts is QueueConnectionOptions {
+  return 'conduitTopology' in opts;
+}
+
+/**
+ * A producer connection (a Queue: adds jobs, reads counts) fails fast while Redis is away, so a
+ * request that enqueues never waits on it; BullMQ marks the worker's connections, which must
+ * retry forever, with `maxRetriesPerRequest: null`.
+ */
+function roleOptions(opts: BullRedisOptions): RedisOptions {
+  if (opts.maxRetriesPerRequest === null) return { maxRetriesPerRequest: null };
+  return { maxRetriesPerRequest: 1, enableOfflineQueue: false };
+}
+
+function createQueueClient(opts: BullRedisOptions) {
+  if (!isQueueConnectionOptions(opts)) {
+    throw new Error('BullMQ connection without a topology: use QueueModule, not raw options');
+  }
+  // BullMQ merges its defaults (host 127.0.0.1, port 6379) into the options: drop them, the
+  // topology says where Redis is.
+  const { conduitTopology: topology, ...rest } = opts;
+  delete rest.host;
+  delete rest.port;
+  const common = { ...rest, ...roleOptions(opts) } as RedisOptions;
+  switch (topology.kind) {
+    case 'standalone':
+      return createIORedisClient(new Redis({ ...common, ...ioredisOptionsOf(topology.url) }));
+    case 'sentinel':
+      return createIORedisClient(
+        new Redis({
+          ...common,
+          sentinels: topology.sentinels,
+          name: topology.masterName,
+          sentinelPassword: topology.sentinelPassword,
+        }),
+      );
+    case 'cluster': {
+      const seeds = topology.nodes.map(ioredisOptionsOf);
+      // Cluster nodes share credentials (and have no db index): the first seed's apply to all.
+      const auth = {
+        username: seeds[0]?.username,
+        password: seeds[0]?.password,
+        tls: seeds[0]?.tls,
+      };
+      return createIORedisClient(
+        new Cluster(
+          seeds.map(({ host, port }) => ({ host, port })),
+          {
+            redisOptions: { ...common, ...auth },
+            enableOfflineQueue: common.enableOfflineQueue,
+            clusterRetryStrategy: common.retryStrategy,
+          },
+        ),
+      );
+    }
+  }
+}
+
+/** Idempotent: every BullMQ connection in this process is created by createQueueClient. */
+export function installQueueClientFactory(): void {
+  BullConnection.clientFactory = createQueueClient;
+}
