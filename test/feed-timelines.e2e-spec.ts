@@ -5,7 +5,7 @@ import type { RegisteredUser } from './support/factories.js';
 import { pollUntil } from './support/poll.js';
 import { TcpProxy } from './support/tcp-proxy.js';
 import { bootApp, resetState, type TestApp } from './support/test-app.js';
-import { timelineJobsSettled } from './support/timeline-jobs.js';
+import { timelineJobsLeft, timelineJobsSettled } from './support/timeline-jobs.js';
 
 /** Bound for background work (fan-out jobs) on a loaded 2-core machine. */
 const JOB_BOUND_MS = 15_000;
@@ -371,10 +371,13 @@ describe('Redis down during a write', () => {
     const port = await proxy.start();
     flaky = await bootApp({ REDIS_URL: `redis://127.0.0.1:${port}${redisUrl.pathname}` });
   });
+  let outage = false;
   afterAll(async () => {
-    await proxy.cut();
+    // Queue workers wait for their Redis connection to come back before they close.
+    if (outage) await proxy.restore();
     await flaky.close();
     await steady.close();
+    await proxy.cut();
   });
 
   it('commits the write, serves the feed right afterwards, and the fan-out is repaired', async () => {
@@ -387,6 +390,7 @@ describe('Redis down during a write', () => {
     await timelineJobsSettled(flaky);
 
     await proxy.cut();
+    outage = true;
     const slug = await createArticle(flaky, author.token, { title: 'during the outage' });
     // The instance without Redis answers from Postgres: the new article at once.
     expect(await feedOf(flaky, reader)).toEqual(await postgresFeed(steady, readerId, 20, 0));
@@ -410,11 +414,55 @@ describe('Redis down during a write', () => {
       ),
     ).toEqual(expected);
     await proxy.restore();
+    outage = false;
     await pollUntil(
       () => steady.db.query(`SELECT id FROM cache_outbox`),
       (rows: unknown[]) => rows.length === 0,
       JOB_BOUND_MS,
     );
     expect(await steady.db.query(`SELECT id FROM cache_outbox`)).toEqual([]);
+  });
+});
+
+describe('a timeline job queued before a restart', () => {
+  it('runs after the restart (the queue lives in Redis)', async () => {
+    // An instance without workers: its writes enqueue, nothing runs the jobs.
+    const producer = await bootApp({ QUEUE_WORKERS: 'false' });
+    let author: RegisteredUser;
+    let reader: RegisteredUser;
+    let readerId: number;
+    let id: number;
+    try {
+      await resetState(producer);
+      author = await registerUser(producer);
+      reader = await registerUser(producer);
+      readerId = await userId(producer, reader.username);
+      await follow(producer, reader, author);
+      await createArticle(producer, author.token, { title: 'before the restart' });
+      await feedOf(producer, reader); // timeline built
+      const slug = await createArticle(producer, author.token, { title: 'queued' });
+      id = await articleId(producer, slug);
+      expect(await timelineJobsLeft(producer)).toBeGreaterThan(0);
+      expect(await timelineIds(producer, readerId)).not.toContain(id);
+      // Exact meanwhile: the complete timeline lacks one entry, so Postgres answers.
+      expect((await feedOf(producer, reader)).slugs[0]).toBe(slug);
+    } finally {
+      await producer.close();
+    }
+    const restarted = await bootApp();
+    try {
+      const held = await pollUntil(
+        () => timelineIds(restarted, readerId),
+        (ids) => ids?.[0] === id,
+        JOB_BOUND_MS,
+      );
+      expect(held?.[0]).toBe(id);
+      await timelineJobsSettled(restarted);
+      const before = await timelineReads(restarted);
+      expect((await feedOf(restarted, reader)).count).toBe(2);
+      expect(await timelineReads(restarted)).toBe(before + 1);
+    } finally {
+      await restarted.close();
+    }
   });
 });

@@ -1,12 +1,11 @@
-import {
-  BeforeApplicationShutdown,
-  Injectable,
-  Logger,
-  OnModuleInit,
-} from '@nestjs/common';
+import { InjectQueue, Processor } from '@nestjs/bullmq';
+import { Injectable, OnModuleInit } from '@nestjs/common';
+import type { Job, Queue } from 'bullmq';
 import { FollowsService } from '../../follows/follows.service.js';
 import { OutboxService } from '../../outbox/outbox.service.js';
 import type { OutboxJob } from '../../outbox/write-effects.js';
+import { JobEnqueuer } from '../../queue/job-enqueuer.js';
+import { QueueProcessor } from '../../queue/queue-processor.js';
 import { TimelineFanout } from './timeline-fanout.service.js';
 import {
   TIMELINE_JOB_KIND,
@@ -15,23 +14,29 @@ import {
   type TimelineJobName,
 } from './timeline-jobs.js';
 
+/** The BullMQ queue of timeline jobs. */
+export const TIMELINE_QUEUE = 'timelines';
+
 /**
  * How long a follow's mark keeps the follower's feed on Postgres at most (its job normally lifts
- * it within milliseconds; the bound covers a job lost with a crashed queue).
+ * it within milliseconds; the bound covers a job that waits in a backlog or was lost).
  */
 const PENDING_TTL_MS = 60_000;
 
+type TimelineJob = Job<TimelineJobData[TimelineJobName], void, TimelineJobName>;
+
 /**
- * Timeline jobs: writes record them in their outbox row (article create/delete, follow/unfollow);
- * the outbox hands them here after the commit, and again from the relay when that failed.
- * In-process runner (placeholder until the queue infrastructure lands).
+ * Producer side of the timeline jobs. Writes record them in their outbox row (article
+ * create/delete, follow/unfollow); after the commit the outbox hands them here, and the relay
+ * hands them again when that failed (Redis down, crash). The BullMQ job id comes from the outbox
+ * row, so a re-dispatch of a job still kept is dropped by the queue; a job run again is harmless
+ * (idempotent). The add is bounded (JobEnqueuer): a write never waits on the queue for long.
  */
 @Injectable()
-export class TimelineQueue implements OnModuleInit, BeforeApplicationShutdown {
-  private readonly logger = new Logger(TimelineQueue.name);
-  private readonly running = new Set<Promise<void>>();
-
+export class TimelineQueue implements OnModuleInit {
   constructor(
+    @InjectQueue(TIMELINE_QUEUE) private readonly queue: Queue,
+    private readonly enqueuer: JobEnqueuer,
     private readonly outbox: OutboxService,
     private readonly follows: FollowsService,
     private readonly fanout: TimelineFanout,
@@ -44,49 +49,47 @@ export class TimelineQueue implements OnModuleInit, BeforeApplicationShutdown {
     ]);
   }
 
+  /** True when the queue accepted every job. Never throws. */
   async enqueue(jobs: OutboxJob[]): Promise<boolean> {
-    try {
-      await Promise.all(jobs.map((job) => this.markFollower(job)));
-    } catch {
-      // Counted and logged by the gateway; the relay dispatches the jobs again (and marks).
-      return false;
-    }
-    for (const job of jobs) {
-      const work = this.process(job).catch((error: unknown) =>
-        this.logger.warn(`timeline job failed: ${String(error)}`),
-      );
-      this.running.add(work);
-      void work.finally(() => this.running.delete(work));
-    }
-    return true;
+    const accepted = await Promise.all(
+      jobs.map(async (job) => {
+        const jobId = `timeline-${job.id ?? 'x'}`;
+        try {
+          await this.markFollower(job, jobId);
+        } catch {
+          // Counted and logged by the gateway; the relay dispatches the job again (and marks).
+          return false;
+        }
+        return (await this.enqueuer.tryAdd(this.queue, job.name, job.data, { jobId })) !== undefined;
+      }),
+    );
+    return accepted.every(Boolean);
   }
 
   /**
    * A follow or unfollow changes the follower's whole feed: until its job has run, their feed is
-   * served from Postgres (they read their own write), marked before the job can start.
+   * served from Postgres (they read their own write even on a trimmed timeline). Marked before
+   * the job exists, so the job always finds its mark.
    */
-  private async markFollower(job: OutboxJob): Promise<void> {
+  private async markFollower(job: OutboxJob, jobId: string): Promise<void> {
     if (job.name !== 'followed' && job.name !== 'unfollowed') return;
     const { followerId } = job.data as unknown as TimelineJobData['followed'];
-    await this.fanout.markPending(followerId, job.id ?? '', PENDING_TTL_MS);
+    await this.fanout.markPending(followerId, jobId, PENDING_TTL_MS);
+  }
+}
+
+/** Worker side: runs each timeline job; a follow's job then lifts its follower's mark. */
+@Processor(TIMELINE_QUEUE, { concurrency: 4 })
+export class TimelineProcessor extends QueueProcessor<TimelineJobData[TimelineJobName], void> {
+  constructor(private readonly fanout: TimelineFanout) {
+    super();
   }
 
-  /** Runs one job; a follow's job then lifts its follower's mark. */
-  async process(job: OutboxJob): Promise<void> {
-    const name = job.name as TimelineJobName;
-    await this.fanout.run(name, job.data as unknown as TimelineJobData[TimelineJobName]);
-    if (name === 'followed' || name === 'unfollowed') {
-      const { followerId } = job.data as unknown as TimelineJobData['followed'];
+  async handle(job: TimelineJob): Promise<void> {
+    await this.fanout.run(job.name, job.data);
+    if (job.name === 'followed' || job.name === 'unfollowed') {
+      const { followerId } = job.data as TimelineJobData['followed'];
       await this.fanout.clearPending(followerId, job.id ?? '');
     }
-  }
-
-  /** Resolves once every job started so far has finished. */
-  async drained(): Promise<void> {
-    while (this.running.size > 0) await Promise.all(this.running);
-  }
-
-  async beforeApplicationShutdown(): Promise<void> {
-    await this.drained();
   }
 }
