@@ -1,4 +1,5 @@
 import { TimelineFanout } from '../src/articles/feed/timeline-fanout.service.js';
+import { QueueCatalog } from '../src/queue/queue-catalog.js';
 import { RedisKeys } from '../src/redis/keys.js';
 import { authHeader, createArticle, registerUser, userId } from './support/factories.js';
 import type { RegisteredUser } from './support/factories.js';
@@ -97,7 +98,8 @@ describe('feed timelines (fan-out on write)', () => {
     const readers = [await registerUser(t), await registerUser(t)];
     for (const reader of readers) await follow(t, reader, author);
     await createArticle(t, author.token, { title: 'before the timelines exist' });
-    // First reads build the timelines from Postgres.
+    // First reads (once the follows' jobs ran) build the timelines from Postgres.
+    await timelineJobsSettled(t);
     for (const reader of readers) expect((await feedOf(t, reader)).count).toBe(1);
 
     const slug = await createArticle(t, author.token, { title: 'fanned out' });
@@ -129,6 +131,7 @@ describe('feed timelines (fan-out on write)', () => {
     await createArticle(t, first.token, { title: 'first author' });
     const older = await createArticle(t, second.token, { title: 'second author, older' });
     const newer = await createArticle(t, second.token, { title: 'second author, newer' });
+    await timelineJobsSettled(t);
     expect((await feedOf(t, reader)).count).toBe(1); // builds the timeline
     expect(await timelineIds(t, readerId)).toHaveLength(1);
 
@@ -167,6 +170,7 @@ describe('feed timelines (fan-out on write)', () => {
     await follow(t, reader, author);
     const kept = await createArticle(t, author.token, { title: 'kept' });
     const doomed = await createArticle(t, author.token, { title: 'doomed' });
+    await timelineJobsSettled(t);
     await feedOf(t, reader);
     const doomedId = await articleId(t, doomed);
     await t.http().delete(`/api/articles/${doomed}`).set(authHeader(author.token)).expect(204);
@@ -194,8 +198,8 @@ describe('feed timelines (fan-out on write)', () => {
       await createArticle(t, author.token, { title: 'one' }),
       await createArticle(t, author.token, { title: 'two' }),
     ];
-    await feedOf(t, reader);
     await timelineJobsSettled(t);
+    await feedOf(t, reader);
     const fanout = t.app.get(TimelineFanout);
     const key = t.app.get(RedisKeys).timeline(readerId);
     const snapshot = () => t.redis.zRangeWithScores(key, 0, -1);
@@ -242,6 +246,7 @@ describe('celebrity authors are merged at read time', () => {
     // A fourth follower puts the celebrity above the limit; the regular author stays at it.
     await follow(t, await registerUser(t), celeb);
     await createArticle(t, regular.token, { title: 'regular, first' });
+    await timelineJobsSettled(t);
     for (const reader of readers) await feedOf(t, reader); // timelines built
     const slug = await createArticle(t, celeb.token, { title: 'from the celebrity' });
     const later = await createArticle(t, regular.token, { title: 'regular, later' });
@@ -290,6 +295,7 @@ describe('the feed from timelines equals the Postgres feed', () => {
     for (const reader of readers) await follow(t, reader, authors[0]);
     for (const reader of readers)
       for (const author of authors.slice(1)) if (random(3) > 0) await follow(t, reader, author);
+    await timelineJobsSettled(t);
     for (const reader of readers) await feedOf(t, reader); // timelines built (empty)
 
     const slugs: string[] = [];
@@ -369,7 +375,12 @@ describe('Redis down during a write', () => {
     const redisUrl = new URL(process.env.REDIS_URL!);
     proxy = new TcpProxy(redisUrl.hostname, Number(redisUrl.port || 6379));
     const port = await proxy.start();
-    flaky = await bootApp({ REDIS_URL: `redis://127.0.0.1:${port}${redisUrl.pathname}` });
+    // No workers on the instance that loses Redis (a BullMQ worker cut from Redis does not close):
+    // the healthy instance runs the jobs, which is the repair under test.
+    flaky = await bootApp({
+      REDIS_URL: `redis://127.0.0.1:${port}${redisUrl.pathname}`,
+      QUEUE_WORKERS: 'false',
+    });
   });
   let outage = false;
   afterAll(async () => {
@@ -386,8 +397,9 @@ describe('Redis down during a write', () => {
     const readerId = await userId(flaky, reader.username);
     await follow(flaky, reader, author);
     await createArticle(flaky, author.token, { title: 'before the outage' });
+    await timelineJobsSettled(flaky); // the follow's job: the follower's feed is Postgres until then
     await feedOf(flaky, reader); // timeline built
-    await timelineJobsSettled(flaky);
+    expect(await timelineIds(flaky, readerId)).toHaveLength(1);
 
     await proxy.cut();
     outage = true;
@@ -415,6 +427,19 @@ describe('Redis down during a write', () => {
     ).toEqual(expected);
     await proxy.restore();
     outage = false;
+    // Closing a queue whose connection is still reconnecting leaves it reconnecting for good
+    // (BullMQ's quit() fails on a stream that is not writable): wait until they are back.
+    const queues = flaky.app.get(QueueCatalog).queues;
+    const reconnected = await pollUntil(
+      () =>
+        Promise.all(queues.map((queue) => queue.getJobCounts())).then(
+          () => true,
+          () => false,
+        ),
+      (ok) => ok,
+      JOB_BOUND_MS,
+    );
+    expect(reconnected).toBe(true);
     await pollUntil(
       () => steady.db.query(`SELECT id FROM cache_outbox`),
       (rows: unknown[]) => rows.length === 0,
@@ -426,20 +451,27 @@ describe('Redis down during a write', () => {
 
 describe('a timeline job queued before a restart', () => {
   it('runs after the restart (the queue lives in Redis)', async () => {
-    // An instance without workers: its writes enqueue, nothing runs the jobs.
-    const producer = await bootApp({ QUEUE_WORKERS: 'false' });
+    const setup = await bootApp();
     let author: RegisteredUser;
     let reader: RegisteredUser;
     let readerId: number;
     let id: number;
     try {
-      await resetState(producer);
-      author = await registerUser(producer);
-      reader = await registerUser(producer);
-      readerId = await userId(producer, reader.username);
-      await follow(producer, reader, author);
-      await createArticle(producer, author.token, { title: 'before the restart' });
-      await feedOf(producer, reader); // timeline built
+      await resetState(setup);
+      author = await registerUser(setup);
+      reader = await registerUser(setup);
+      readerId = await userId(setup, reader.username);
+      await follow(setup, reader, author);
+      await createArticle(setup, author.token, { title: 'before the restart' });
+      await timelineJobsSettled(setup);
+      await feedOf(setup, reader); // timeline built
+      expect(await timelineIds(setup, readerId)).toHaveLength(1);
+    } finally {
+      await setup.close();
+    }
+    // An instance without workers: its writes enqueue, nothing runs the jobs.
+    const producer = await bootApp({ QUEUE_WORKERS: 'false' });
+    try {
       const slug = await createArticle(producer, author.token, { title: 'queued' });
       id = await articleId(producer, slug);
       expect(await timelineJobsLeft(producer)).toBeGreaterThan(0);

@@ -128,7 +128,7 @@ export class OutboxService implements BeforeApplicationShutdown {
         const dispatch = this.dispatchers.get(kind);
         if (dispatch) return dispatch(ofKind);
         this.logger.warn(`no dispatcher for outbox jobs of kind ${kind}: kept for a relay`);
-        return false;
+        return Promise.resolve(false);
       }),
     );
     return results.every(Boolean);

@@ -116,10 +116,11 @@ export class FeedService {
     const pendingKey = this.keys.timelinePending(viewerId);
     const { slices, pending } = await this.timelines.newest(keys, count, pendingKey);
     if (pending) return null;
-    if (slices.every((slice) => slice !== null)) return slices as TimelineSlice[];
+    const ready = presentAll(slices);
+    if (ready) return ready;
     const built = await Promise.all(
       keys.map((key, i) => {
-        if (slices[i] !== null) return true;
+        if (slices[i] !== null) return Promise.resolve(true);
         const max = this.env.TIMELINE_MAX + 1;
         return this.rebuildOnce(key, () =>
           i === 0
@@ -131,7 +132,7 @@ export class FeedService {
     if (!built.every(Boolean)) return null;
     const again = await this.timelines.newest(keys, count, pendingKey);
     if (again.pending) return null;
-    return again.slices.every((slice) => slice !== null) ? (again.slices as TimelineSlice[]) : null;
+    return presentAll(again.slices);
   }
 
   /** Rebuilds a timeline from Postgres, once per process at a time (others wait for it). */
@@ -145,6 +146,12 @@ export class FeedService {
     this.rebuilding.set(key, work);
     return work;
   }
+}
+
+/** The slices when every one is built, otherwise null. */
+function presentAll(slices: (TimelineSlice | null)[]): TimelineSlice[] | null {
+  const present = slices.filter((slice): slice is TimelineSlice => slice !== null);
+  return present.length === slices.length ? present : null;
 }
 
 /** The newest `count` entries of the union of the sources, each article once. */

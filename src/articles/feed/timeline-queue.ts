@@ -60,7 +60,9 @@ export class TimelineQueue implements OnModuleInit {
           // Counted and logged by the gateway; the relay dispatches the job again (and marks).
           return false;
         }
-        return (await this.enqueuer.tryAdd(this.queue, job.name, job.data, { jobId })) !== undefined;
+        return (
+          (await this.enqueuer.tryAdd(this.queue, job.name, job.data, { jobId })) !== undefined
+        );
       }),
     );
     return accepted.every(Boolean);
