@@ -9,6 +9,8 @@ import {
 } from './support/factories.js';
 import { RouteTimer } from './support/route-timer.js';
 import { bootApp, resetState, type TestApp } from './support/test-app.js';
+import { timelineJobsSettled } from './support/timeline-jobs.js';
+import { RedisKeys } from '../src/redis/keys.js';
 
 const LOCK_TIMEOUT_MS = 500;
 /** lock_timeout plus generous room for the route's own work: nothing waits for the lock holder. */
@@ -34,6 +36,11 @@ describe('a locked articles table', () => {
     expect(response.headers['retry-after']).toBe('1');
     expect(response.body).toEqual({ errors: { body: ['the database is busy, retry shortly'] } });
   };
+
+  /** The next feed read must build the timeline from Postgres. */
+  async function dropTimeline(username: string): Promise<void> {
+    await app.redis.unlink(app.app.get(RedisKeys).timeline(await userId(app, username)));
+  }
 
   async function lockArticles(): Promise<void> {
     await locker.query('BEGIN');
@@ -79,9 +86,22 @@ describe('a locked articles table', () => {
   });
 
   it('routes that need articles answer 503 + Retry-After within the bound', async () => {
+    const reader$ = authHeader(reader.token);
+    // A feed served from its timeline needs no articles table (its articles are cached)...
+    await timelineJobsSettled(app);
+    await app.http().get('/api/articles/feed').set(reader$).expect(200);
+    await app.http().get('/api/articles/feed').set(reader$).expect(200);
     await lockArticles();
     try {
-      const reader$ = authHeader(reader.token);
+      expect(
+        (
+          await timed('GET /api/articles/feed (timeline)', () =>
+            app.http().get('/api/articles/feed').set(reader$),
+          )
+        ).status,
+      ).toBe(200);
+      // ... a feed whose timeline must be built from Postgres does.
+      await dropTimeline(reader.username);
       expect503(
         await timed('GET /api/articles?author= (cold)', () =>
           app.http().get(`/api/articles?author=${author.username}`),
@@ -151,8 +171,9 @@ describe('a locked articles table', () => {
       // Concurrent: requests stuck on the lock hold their pool slot at most lock_timeout, so the
       // ones that do not need the table still answer: warm profiles without Postgres, the reader's
       // profile (just invalidated by the update) from `users` once a slot frees up.
+      await dropTimeline(reader.username);
       const blocked = Array.from({ length: 8 }, () =>
-        timed('GET /api/articles/feed (concurrent)', () =>
+        timed('GET /api/articles/feed (concurrent, no timeline)', () =>
           app.http().get('/api/articles/feed').set(reader$),
         ),
       );

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Env } from '../../config/env.schema.js';
 import { UserCountersService } from '../../counters/user-counters.service.js';
+import { isDatabaseOverload } from '../../database/database-overload.js';
 import { FollowsService } from '../../follows/follows.service.js';
 import { MetricsService } from '../../metrics/metrics.service.js';
 import { RedisKeys } from '../../redis/keys.js';
@@ -46,8 +47,10 @@ export class FeedService {
           this.metrics.countFeedRead('timeline');
           return page;
         }
-      } catch {
-        // Counted and logged by the gateway: Postgres answers.
+      } catch (error) {
+        // Postgres overloaded (a 503): asking it again below would only double the wait.
+        if (isDatabaseOverload(error)) throw error;
+        // Otherwise a Redis failure, counted and logged by the gateway: Postgres answers.
       }
     }
     this.metrics.countFeedRead('postgres');
@@ -141,7 +144,10 @@ export class FeedService {
     if (running) return running;
     const work = this.timelines
       .rebuild(key, newest)
-      .catch(() => false)
+      .catch((error: unknown) => {
+        if (isDatabaseOverload(error)) throw error;
+        return false; // Redis failed (counted by the gateway): Postgres answers.
+      })
       .finally(() => this.rebuilding.delete(key));
     this.rebuilding.set(key, work);
     return work;
