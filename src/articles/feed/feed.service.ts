@@ -80,6 +80,9 @@ export class FeedService {
       if (markedPulled[i] || (c?.followers ?? 0) > this.env.FANOUT_MAX_FOLLOWERS) {
         pulled.push(id);
         pulledCounts.push(articles);
+        // Pulled for good from now on, as a fan-out job would mark it: a timeline built without
+        // this author stays right if their follower count falls back under the limit.
+        if (!markedPulled[i]) void this.timelines.markPulled(id).catch(() => undefined);
       } else {
         pushedCount += articles;
       }
