@@ -149,6 +149,21 @@ async function checked(
   return Buffer.byteLength(text);
 }
 
+/** `feed_reads_total{source="timeline"}` of the app, from /metrics. */
+async function timelineFeedReads(app: RunningApp, metricsToken: string): Promise<number> {
+  const text = await (
+    await fetch(`${app.url}/metrics`, { headers: { authorization: `Bearer ${metricsToken}` } })
+  ).text();
+  const match = /^feed_reads_total\{source="timeline"\} (\d+)/m.exec(text);
+  return match ? Number(match[1]) : 0;
+}
+
+async function fetchFeed(app: RunningApp, token: string): Promise<void> {
+  await (
+    await fetch(`${app.url}/api/articles/feed`, { headers: { authorization: `Token ${token}` } })
+  ).text();
+}
+
 function expect(condition: boolean, reason: string): void {
   if (!condition) throw new Error(reason);
 }
@@ -327,6 +342,16 @@ async function main(): Promise<void> {
         token,
       );
     }
+    // ... and served from the timelines (the reads above built them), not by the SQL fallback.
+    if (common.METRICS_TOKEN && !given('--url')) {
+      const before = await timelineFeedReads(cached, common.METRICS_TOKEN);
+      for (const token of tokens) await fetchFeed(cached, token);
+      const served = (await timelineFeedReads(cached, common.METRICS_TOKEN)) - before;
+      if (served < tokens.length)
+        throw new WrongDataError(
+          `feed: only ${served} of ${tokens.length} pages came from the timelines (feed_reads_total)`,
+        );
+    }
 
     await warm(cached, profilePaths);
     await warm(cached, profilePaths, tokens[0]);
@@ -407,7 +432,7 @@ async function main(): Promise<void> {
     );
     measured.push(
       await measure(
-        'articles/feed',
+        'articles/feed (timelines)',
         cached.url,
         () => ({ path: '/api/articles/feed', token: random(tokens) }),
         bytes.feed,

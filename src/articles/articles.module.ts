@@ -13,6 +13,10 @@ import { CommentsController } from './comments.controller.js';
 import { CommentsRepository } from './comments.repository.js';
 import { CommentsService } from './comments.service.js';
 import { FavoritesStore } from './favorites.store.js';
+import { FeedService } from './feed/feed.service.js';
+import { TimelineFanout } from './feed/timeline-fanout.service.js';
+import { TIMELINE_QUEUE, TimelineProcessor, TimelineQueue } from './feed/timeline-queue.js';
+import { TimelineStore } from './feed/timeline.store.js';
 import { TagsController } from './tags.controller.js';
 import { ViewsCounter } from './views-counter.service.js';
 import { ViewsFlushProcessor } from './views-flush.processor.js';
@@ -20,7 +24,7 @@ import { VIEWS_QUEUE } from './views-queue.js';
 import { QueueModule, workerProvider } from '../queue/queue.module.js';
 
 @Module({
-  imports: [UsersModule, FollowsModule, QueueModule.forFeature(VIEWS_QUEUE)],
+  imports: [UsersModule, FollowsModule, QueueModule.forFeature(VIEWS_QUEUE, TIMELINE_QUEUE)],
   controllers: [ArticlesController, CommentsController, TagsController],
   providers: [
     ArticlesService,
@@ -33,7 +37,12 @@ import { QueueModule, workerProvider } from '../queue/queue.module.js';
     FavoritesStore,
     ViewsCounter,
     workerProvider(ViewsFlushProcessor),
+    FeedService,
+    TimelineStore,
+    TimelineFanout,
+    TimelineQueue,
+    workerProvider(TimelineProcessor),
   ],
-  exports: [ArticlesService, ViewsCounter],
+  exports: [ArticlesService, ViewsCounter, TimelineFanout],
 })
 export class ArticlesModule {}

@@ -80,6 +80,8 @@ describe('ArticlesService', () => {
             tags: [ARTICLES_TAG],
             derivedKeys: [],
             recountUsers: [AUTHOR],
+            // Fanned out to the followers' timelines by a job recorded in the same row.
+            jobs: [{ kind: 'timeline', name: 'article-created', data: { articleId: REF.id } }],
           },
         },
         true,
@@ -142,6 +144,7 @@ describe('ArticlesService', () => {
           tags: [ARTICLES_TAG],
           derivedKeys: [],
           recountUsers: [],
+          jobs: [],
         },
       });
     });
@@ -189,6 +192,13 @@ describe('ArticlesService', () => {
             tags: [ARTICLES_TAG],
             derivedKeys: [keys.articleFavoriters(REF.id)],
             recountUsers: [AUTHOR],
+            jobs: [
+              {
+                kind: 'timeline',
+                name: 'article-deleted',
+                data: { articleId: REF.id, authorId: AUTHOR },
+              },
+            ],
           },
         },
         true,

@@ -9,6 +9,7 @@ import type { WriteEffects } from '../outbox/write-effects.js';
 import { RedisKeys } from '../redis/keys.js';
 import { ProfilesService } from '../users/profiles.service.js';
 import { ArticlePresenter } from './article-presenter.js';
+import { FeedService } from './feed/feed.service.js';
 import {
   type ArticleFilter,
   type ArticleRef,
@@ -27,6 +28,7 @@ import type {
 } from './dto/article.dto.js';
 import { FavoritesStore } from './favorites.store.js';
 import { slugify, withSuffix } from './slug.js';
+import { timelineJob } from './feed/timeline-jobs.js';
 
 /** Cache tag of everything derived from the set of articles (lists, tags). */
 export const ARTICLES_TAG = 'articles';
@@ -56,6 +58,7 @@ export class ArticlesService implements OnModuleInit {
     private readonly locks: AdvisoryLocks,
     private readonly outbox: OutboxService,
     private readonly keys: RedisKeys,
+    private readonly feed: FeedService,
   ) {}
 
   onModuleInit(): void {
@@ -107,8 +110,9 @@ export class ArticlesService implements OnModuleInit {
     return this.articles.listIds(filter, query.limit ?? 20, query.offset ?? 0);
   }
 
+  /** The feed's ids and exact count: from the timelines, or Postgres when they cannot answer. */
   feedIds(viewerId: number, limit = 20, offset = 0): Promise<ArticleIdPage> {
-    return this.articles.feedIds(viewerId, limit, offset);
+    return this.feed.page(viewerId, limit, offset);
   }
 
   allTags(): Promise<string[]> {
@@ -131,6 +135,8 @@ export class ArticlesService implements OnModuleInit {
                 cacheKeys: this.cachedKeysOf(newId, slug),
                 tags: [ARTICLES_TAG],
                 recountUsers: [authorId],
+                // Fan-out to the followers' timelines, off the request path.
+                jobs: [timelineJob('article-created', { articleId: newId })],
               },
             };
           }, manager),
@@ -176,7 +182,14 @@ export class ArticlesService implements OnModuleInit {
         const deleted = await this.articles.delete(tx, ref.id);
         return {
           result: deleted,
-          effects: deleted ? this.staleAfterArticleCountChange(ref) : null,
+          effects: deleted
+            ? {
+                ...this.staleAfterArticleCountChange(ref),
+                jobs: [
+                  timelineJob('article-deleted', { articleId: ref.id, authorId: ref.authorId }),
+                ],
+              }
+            : null,
         };
       }, manager);
       if (!removed) return;

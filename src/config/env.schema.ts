@@ -169,6 +169,12 @@ export class Env {
   @IsInt() @Min(0) OUTBOX_RELAY_INTERVAL_MS: number = 5000;
   /** Age after which the poll applies a row its writer has not confirmed. */
   @IsInt() @Min(0) OUTBOX_GRACE_MS: number = 5000;
+  /** Entries kept per feed timeline and per author's article list (newest first). */
+  @IsInt() @Min(20) TIMELINE_MAX: number = 800;
+  /** Authors with more followers are not fanned out: their articles are merged at read time. */
+  @IsInt() @Min(0) FANOUT_MAX_FOLLOWERS: number = 5000;
+  /** Follower timelines written per pipelined Redis round trip by a fan-out job. */
+  @IsInt() @Min(1) @Max(10_000) FANOUT_BATCH_SIZE: number = 1000;
   /** How often each instance checks that Redis kept its data (epoch marker, run id); 0 = never. */
   @IsInt() @Min(0) REDIS_LOSS_CHECK_INTERVAL_MS: number = 5000;
 }

@@ -125,6 +125,28 @@ export class UserCountersService {
     return filling;
   }
 
+  /** `get` for many users: one pipelined round trip, then a fill for each hash not loaded. */
+  async getMany(userIds: number[]): Promise<Map<number, UserCounts>> {
+    const result = new Map<number, UserCounts>();
+    let hashes: Record<string, string>[] = [];
+    try {
+      hashes = await this.redis.run('counts.get', (redis) =>
+        Promise.all(userIds.map((id) => redis.hGetAll(this.keys.userCounts(id)))),
+      );
+    } catch {
+      // Counted and logged by the gateway: each user is computed below.
+    }
+    const missing: number[] = [];
+    userIds.forEach((id, i) => {
+      const counts = hashes[i] ? this.parse(hashes[i]) : null;
+      if (counts) result.set(id, counts);
+      else missing.push(id);
+    });
+    const filled = await Promise.all(missing.map((id) => this.get(id)));
+    missing.forEach((id, i) => result.set(id, filled[i]));
+    return result;
+  }
+
   /**
    * Applies committed changes, e.g. `{ followers: +1 }`: to the user's hash (when loaded) and to
    * the leaderboards (when built). Call it while holding `writerLock(userId)`. Never throws: true

@@ -84,6 +84,15 @@ export class FollowGraphStore {
     return edges;
   }
 
+  /** Every id of a loaded zset (the sentinel left out); null when it is not loaded. */
+  async members(userId: number, direction: FollowDirection): Promise<number[] | null> {
+    const key = this.zsetKey(userId, direction);
+    const [exists, members] = await this.redis.run('follows.members', (redis) =>
+      Promise.all([redis.exists(key), redis.zRangeByScore(key, '(0', '+inf')]),
+    );
+    return exists ? members.map(Number) : null;
+  }
+
   /** For each id, whether the viewer follows it; null when the viewer's zset is not loaded. */
   async follows(viewerId: number, userIds: number[]): Promise<boolean[] | null> {
     const key = this.keys.following(viewerId);

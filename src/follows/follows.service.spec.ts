@@ -84,9 +84,25 @@ describe('FollowsService', () => {
         tags: [],
         derivedKeys: ['following:1', 'followers:2'],
         recountUsers: [1, 2],
+        jobs: [],
       };
       expect(follows.insert).toHaveBeenCalledWith(expect.anything(), 1, 2, fx);
       expect(outbox.complete).toHaveBeenCalledWith({ id: 'row-1', effects: fx }, true);
+    });
+
+    it('records the jobs another module registered for each follow in the same outbox row', async () => {
+      follows.insert.mockResolvedValue({ followedAt: 1000, outboxId: 'row-1' });
+      const job = { kind: 'timeline', name: 'followed', data: { followerId: 1, followeeId: 2 } };
+      sut.registerEdgeJobs((followerId, followeeId, follow) =>
+        follow ? [{ ...job, data: { followerId, followeeId } }] : [],
+      );
+      await sut.follow(alice.id, 'bob');
+      expect(follows.insert).toHaveBeenCalledWith(
+        expect.anything(),
+        1,
+        2,
+        expect.objectContaining({ jobs: [job] }),
+      );
     });
 
     it('mirrors a new follow into both zsets and moves both users’ counts by +1', async () => {

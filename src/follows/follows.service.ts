@@ -3,7 +3,7 @@ import { NotFoundError } from '../common/domain-error.js';
 import { UserCountersService } from '../counters/user-counters.service.js';
 import { AdvisoryLocks } from '../database/advisory-locks.js';
 import { OutboxService } from '../outbox/outbox.service.js';
-import { effects, type WriteEffects } from '../outbox/write-effects.js';
+import { effects, type OutboxJob, type WriteEffects } from '../outbox/write-effects.js';
 import type { MemberFlag, MembershipProbe } from '../redis/redis.scripts.js';
 import type { PublicProfile } from '../users/dto/profile.dto.js';
 import { ProfilesService } from '../users/profiles.service.js';
@@ -13,6 +13,9 @@ import type { FollowDirection, FollowEdge } from './follow-direction.js';
 import { FollowGraphStore } from './follow-graph.store.js';
 import { CannotFollowSelfError } from './follows.errors.js';
 import { FollowsRepository } from './follows.repository.js';
+
+/** Jobs another module wants after each committed follow (`follow` true) or unfollow. */
+export type EdgeJobs = (followerId: number, followeeId: number, follow: boolean) => OutboxJob[];
 
 export const DEFAULT_PAGE_SIZE = 20;
 
@@ -27,6 +30,7 @@ export const DEFAULT_PAGE_SIZE = 20;
 @Injectable()
 export class FollowsService implements OnModuleInit {
   private readonly rebuilding = new Map<string, Promise<void>>();
+  private edgeJobs: EdgeJobs = () => [];
 
   constructor(
     private readonly follows: FollowsRepository,
@@ -45,6 +49,11 @@ export class FollowsService implements OnModuleInit {
         (ids, manager) => this.follows.countMany(ids, direction, manager),
       );
     }
+  }
+
+  /** Lets the feed ask for its timeline jobs in every follow's outbox row (set at module init). */
+  registerEdgeJobs(jobs: EdgeJobs): void {
+    this.edgeJobs = jobs;
   }
 
   async profile(username: string, viewerId?: number): Promise<ProfileWithCountsView> {
@@ -109,6 +118,34 @@ export class FollowsService implements OnModuleInit {
     return userIds.map((id) => followed.has(id));
   }
 
+  /** Everyone the viewer follows: from the Redis zset (rebuilt when missing), else Postgres. */
+  async followeeIds(viewerId: number): Promise<number[]> {
+    try {
+      const cached = await this.graph.members(viewerId, 'following');
+      if (cached) return cached;
+      await this.rebuild(viewerId, 'following');
+      const rebuilt = await this.graph.members(viewerId, 'following');
+      if (rebuilt) return rebuilt;
+    } catch {
+      // Counted and logged by the gateway: Postgres answers.
+    }
+    const ids: number[] = [];
+    for await (const edges of this.follows.allEdges(viewerId, 'following'))
+      ids.push(...edges.map((edge) => edge.userId));
+    return ids;
+  }
+
+  /** The user's followers from Postgres, in id order and chunks (fan-out jobs). */
+  async *followerIdChunks(userId: number, chunk: number): AsyncGenerator<number[]> {
+    for await (const edges of this.follows.allEdges(userId, 'followers', chunk))
+      yield edges.map((edge) => edge.userId);
+  }
+
+  /** Whether the follow exists in Postgres now (the source of truth, for background jobs). */
+  async isFollowing(followerId: number, followeeId: number): Promise<boolean> {
+    return (await this.follows.followedAmong(followerId, [followeeId])).has(followeeId);
+  }
+
   async list(
     username: string,
     direction: FollowDirection,
@@ -150,7 +187,10 @@ export class FollowsService implements OnModuleInit {
       async (manager) => {
         // The row change and its outbox row commit together, in one statement; a repeated
         // follow or unfollow changes nothing and records nothing.
-        const fx = effects(this.staleAfterEdge(viewerId, target.id));
+        const fx = effects({
+          ...this.staleAfterEdge(viewerId, target.id),
+          jobs: this.edgeJobs(viewerId, target.id, follow),
+        });
         let followedAt: number | null;
         let outboxId: string;
         if (follow) {

@@ -99,6 +99,19 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  readonly feedReads = new Counter({
+    name: 'feed_reads_total',
+    help: 'Feed pages by source (timeline = Redis timelines, postgres = the SQL fallback)',
+    labelNames: ['source'] as const,
+    registers: [this.registry],
+  });
+
+  readonly feedLagged = new Counter({
+    name: 'feed_timeline_lag_total',
+    help: 'Feed reads whose complete timeline disagreed with the exact counts (a timeline job not run yet), served by Postgres',
+    registers: [this.registry],
+  });
+
   readonly queueJobDuration = new Histogram({
     name: 'queue_job_duration_seconds',
     help: 'Time a worker of this instance spent on one job attempt, by queue, job name and outcome',
@@ -140,6 +153,15 @@ export class MetricsService {
 
   countCache(cache: string, outcome: CacheOutcome, count = 1): void {
     if (count > 0) this.cacheRequests.inc({ cache, outcome }, count);
+  }
+
+  /** A complete timeline disagreed with the exact counts (a job still to run): Postgres served. */
+  countFeedLag(): void {
+    this.feedLagged.inc();
+  }
+
+  countFeedRead(source: 'timeline' | 'postgres'): void {
+    this.feedReads.inc({ source });
   }
 
   countRedisError(operation: string): void {

@@ -28,4 +28,8 @@ export class OutboxEntry {
   /** Users whose counts the writer moves by deltas; the relay recounts them from Postgres. */
   @Column({ name: 'recount_users', type: 'int', array: true, default: '{}' })
   recountUsers: number[];
+
+  /** Background jobs the write asked for (timeline fan-out); the relay enqueues them again. */
+  @Column({ type: 'jsonb', default: () => "'[]'::jsonb" })
+  jobs: unknown[];
 }

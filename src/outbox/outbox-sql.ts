@@ -15,11 +15,12 @@ export function withOutboxRow(
   return {
     sql: `WITH change AS (${changeSql}),
       recorded AS (
-        INSERT INTO cache_outbox (cache_keys, tags, derived_keys, recount_users)
-        SELECT $${n + 1}::text[], $${n + 2}::text[], $${n + 3}::text[], $${n + 4}::int[]
+        INSERT INTO cache_outbox (cache_keys, tags, derived_keys, recount_users, jobs)
+        SELECT $${n + 1}::text[], $${n + 2}::text[], $${n + 3}::text[], $${n + 4}::int[],
+               $${n + 5}::jsonb
         WHERE EXISTS (SELECT 1 FROM change)
         RETURNING id)
       SELECT change.*, (SELECT id FROM recorded) AS outbox_id FROM change`,
-    params: [...params, e.cacheKeys, e.tags, e.derivedKeys, e.recountUsers],
+    params: [...params, e.cacheKeys, e.tags, e.derivedKeys, e.recountUsers, JSON.stringify(e.jobs)],
   };
 }

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
-import type { WriteEffects } from './write-effects.js';
+import { type OutboxJob, withJobIds, type WriteEffects } from './write-effects.js';
 
 /** The channel a writer notifies when it could not apply its own effects. */
 export const OUTBOX_CHANNEL = 'cache_outbox';
@@ -16,6 +16,7 @@ interface RawRow {
   tags: string[];
   derived_keys: string[];
   recount_users: number[];
+  jobs: OutboxJob[];
 }
 
 /** The only SQL about the cache outbox. */
@@ -26,9 +27,9 @@ export class OutboxRepository {
   /** Records a write's effects; run it on the write's own transaction. Returns the row id. */
   async insert(manager: EntityManager, e: WriteEffects): Promise<string> {
     const rows: { id: string }[] = await manager.query(
-      `INSERT INTO cache_outbox (cache_keys, tags, derived_keys, recount_users)
-       VALUES ($1::text[], $2::text[], $3::text[], $4::int[]) RETURNING id`,
-      [e.cacheKeys, e.tags, e.derivedKeys, e.recountUsers],
+      `INSERT INTO cache_outbox (cache_keys, tags, derived_keys, recount_users, jobs)
+       VALUES ($1::text[], $2::text[], $3::text[], $4::int[], $5::jsonb) RETURNING id`,
+      [e.cacheKeys, e.tags, e.derivedKeys, e.recountUsers, JSON.stringify(e.jobs)],
     );
     return rows[0].id;
   }
@@ -67,7 +68,7 @@ export class OutboxRepository {
     limit: number,
   ): Promise<OutboxRow[]> {
     const rows: RawRow[] = await manager.query(
-      `SELECT id, cache_keys, tags, derived_keys, recount_users FROM cache_outbox
+      `SELECT id, cache_keys, tags, derived_keys, recount_users, jobs FROM cache_outbox
        WHERE id = ANY($1::bigint[]) OR created_at <= now() - make_interval(secs => $2::float8 / 1000)
        ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED`,
       [ids, graceMs, limit],
@@ -78,6 +79,7 @@ export class OutboxRepository {
       tags: row.tags,
       derivedKeys: row.derived_keys,
       recountUsers: row.recount_users,
+      jobs: withJobIds(String(row.id), row.jobs),
     }));
   }
 

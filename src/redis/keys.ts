@@ -42,6 +42,35 @@ export class RedisKeys {
   }
 
   /**
+   * The user's feed timeline: zset of zero-padded article ids by creation time (ms), newest
+   * TIMELINE_MAX only, plus the sentinel `#` (score 0: complete, -1: trimmed). Missing = not built.
+   */
+  timeline(userId: number): string {
+    return `${this.prefix}user:{${userId}}:timeline`;
+  }
+
+  /**
+   * Present while a follow or unfollow of the user waits for its timeline job (value: the job id,
+   * with a TTL): the feed is served from Postgres meanwhile, so the follower reads their own write.
+   */
+  timelinePending(userId: number): string {
+    return `${this.prefix}user:{${userId}}:timeline:pending`;
+  }
+
+  /**
+   * The author's newest articles (same shape as a timeline): the source of follow backfills and of
+   * the read-time merge of authors with too many followers to fan out to.
+   */
+  authorArticles(userId: number): string {
+    return `${this.prefix}user:{${userId}}:articles`;
+  }
+
+  /** Authors whose articles were not fanned out (too many followers): set of user ids. */
+  pulledAuthors(): string {
+    return `${this.prefix}timeline:pulled-authors`;
+  }
+
+  /**
    * Viewer-independent article without its body (JSON), for list pages, or the negative marker.
    * (Earlier versions stored the body too under this key; lists never showed it, so entries of
    * either version serve both.) Whole articles are cached as GET /articles/:slug responses.

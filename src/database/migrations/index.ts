@@ -3,6 +3,7 @@ import { CreateFollows1763900100000 } from './1763900100000-CreateFollows.js';
 import { CreateArticles1763900200000 } from './1763900200000-CreateArticles.js';
 import { AddUserRole1763900300000 } from './1763900300000-AddUserRole.js';
 import { CreateCacheOutbox1763900400000 } from './1763900400000-CreateCacheOutbox.js';
+import { AddOutboxJobs1763900600000 } from './1763900600000-AddOutboxJobs.js';
 
 /**
  * Migrations in the order they apply. Listed explicitly (no glob) so the same list works from
@@ -14,4 +15,5 @@ export const migrations = [
   CreateArticles1763900200000,
   AddUserRole1763900300000,
   CreateCacheOutbox1763900400000,
+  AddOutboxJobs1763900600000,
 ];

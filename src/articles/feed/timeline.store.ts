@@ -1,0 +1,172 @@
+import { Injectable } from '@nestjs/common';
+import { Env } from '../../config/env.schema.js';
+import { RedisKeys } from '../../redis/keys.js';
+import { idMember, LOADED_SENTINEL, rebuildUnderLease } from '../../redis/lazy-structure.js';
+import type { RedisClient } from '../../redis/redis.client.js';
+import { RedisGateway } from '../../redis/redis-gateway.js';
+import type { TimelineEntry } from '../articles.repository.js';
+
+/** Entries per Lua call (ZADD arguments stay far below Lua's unpack limit). */
+const CHUNK = 500;
+/** Sentinel score of a timeline that holds everything of its scope. */
+const COMPLETE = 0;
+/** Sentinel score of a trimmed timeline: entries older than its oldest one may be missing. */
+const TRIMMED = -1;
+
+/** The newest entries of one timeline as read for a page. */
+export interface TimelineSlice {
+  /** Newest first (score desc, id desc: the Postgres feed order). */
+  entries: TimelineEntry[];
+  /** False when entries older than the last one read may be missing (the timeline was trimmed). */
+  complete: boolean;
+  /** How many entries the timeline holds in all. */
+  size: number;
+}
+
+/**
+ * Timeline sorted sets: a viewer's feed (`user:{id}:timeline`) and an author's newest articles
+ * (`user:{id}:articles`), both zero-padded article ids by creation time (ms), trimmed to
+ * TIMELINE_MAX, with the sentinel `#` (score 0 complete, -1 trimmed; missing key = not built).
+ * Zero-padded members make Redis' tie order (equal ms) the numeric id order, so ZREVRANGE is
+ * exactly SQL's `created_at DESC, id DESC`. Writes apply only to loaded zsets and kill the
+ * rebuild lease; missing ones are rebuilt from Postgres under a lease (`rebuildUnderLease`).
+ * Every call goes through the RedisGateway; methods throw on Redis errors.
+ */
+@Injectable()
+export class TimelineStore {
+  constructor(
+    private readonly redis: RedisGateway,
+    private readonly keys: RedisKeys,
+    private readonly env: Env,
+  ) {}
+
+  /**
+   * The newest `count` entries of each key, in one round trip; null for a key not built, and
+   * whether `pendingKey` (a follow's timeline job not done yet) exists.
+   * Reads the master (timelines change under the reader's own writes).
+   */
+  async newest(
+    keys: string[],
+    count: number,
+    pendingKey: string,
+  ): Promise<{ slices: (TimelineSlice | null)[]; pending: boolean }> {
+    const [pending, ...replies] = await this.redis.run('timeline.read', (redis) =>
+      Promise.all([
+        redis.exists(pendingKey),
+        ...keys.flatMap((key) => [
+          redis.zScore(key, LOADED_SENTINEL),
+          redis.zCard(key),
+          // One more than asked: the sentinel may be among them when the zset is short.
+          redis.zRangeWithScores(key, 0, count, { REV: true }),
+        ]),
+      ]),
+    );
+    const slices = keys.map((_, i) => {
+      const sentinel = replies[3 * i] as number | null;
+      if (sentinel === null) return null;
+      const size = (replies[3 * i + 1] as number) - 1;
+      const members = replies[3 * i + 2] as { value: string; score: number }[];
+      const entries = members
+        .filter((m) => m.value !== LOADED_SENTINEL)
+        .slice(0, count)
+        .map((m) => ({ id: Number(m.value), createdAtMs: m.score }));
+      return { entries, complete: sentinel === COMPLETE, size };
+    });
+    return { slices, pending: pending === 1 };
+  }
+
+  /** Marks the follower's timeline as waiting for job `jobId` (see RedisKeys.timelinePending). */
+  async markPending(userId: number, jobId: string, ttlMs: number): Promise<void> {
+    await this.redis.run('timeline.pending', (redis) =>
+      redis.set(this.keys.timelinePending(userId), jobId, { PX: ttlMs }),
+    );
+  }
+
+  /** Clears the mark if job `jobId` set it last (a later follow's job keeps its own). */
+  async clearPending(userId: number, jobId: string): Promise<void> {
+    await this.redis.background('timeline.pending', (redis) =>
+      redis.releaseLock(this.keys.timelinePending(userId), jobId),
+    );
+  }
+
+  /** Adds entries to each loaded key (pipelined, trimmed to TIMELINE_MAX); missing keys untouched. */
+  async add(keys: string[], entries: TimelineEntry[]): Promise<void> {
+    if (keys.length === 0 || entries.length === 0) return;
+    for (let i = 0; i < entries.length; i += CHUNK) {
+      const members = entries
+        .slice(i, i + CHUNK)
+        .map((e) => ({ score: e.createdAtMs, member: idMember(e.id) }));
+      await this.redis.background('timeline.add', (redis) =>
+        Promise.all(
+          keys.map((key) =>
+            redis.timelineAdd(key, RedisKeys.leaseOf(key), this.env.TIMELINE_MAX, members),
+          ),
+        ),
+      );
+    }
+  }
+
+  /** Removes articles from each loaded key (pipelined); missing keys untouched. */
+  async remove(keys: string[], articleIds: number[]): Promise<void> {
+    if (keys.length === 0 || articleIds.length === 0) return;
+    for (let i = 0; i < articleIds.length; i += CHUNK) {
+      const members = articleIds.slice(i, i + CHUNK).map(idMember);
+      await this.redis.background('timeline.remove', (redis) =>
+        Promise.all(keys.map((key) => redis.timelineRemove(key, RedisKeys.leaseOf(key), members))),
+      );
+    }
+  }
+
+  /** Drops timelines (they are rebuilt from Postgres on their next read). */
+  async drop(keys: string[]): Promise<void> {
+    if (keys.length === 0) return;
+    await this.redis.background('timeline.drop', (redis) => redis.unlink(keys));
+  }
+
+  /**
+   * Builds `key` from `newest` (the scope's newest TIMELINE_MAX + 1 entries from Postgres, so a
+   * longer scope is recognisable) and swaps it in unless a write killed the lease meanwhile.
+   */
+  async rebuild(key: string, newest: () => Promise<TimelineEntry[]>): Promise<boolean> {
+    const max = this.env.TIMELINE_MAX;
+    return rebuildUnderLease(
+      this.redis,
+      'timeline.rebuild',
+      key,
+      this.env.CACHE_LEASE_MS * 5,
+      (async function* () {
+        const entries = await newest();
+        const kept = entries.slice(0, max);
+        const sentinel = entries.length > max ? TRIMMED : COMPLETE;
+        yield (redis: RedisClient, scratch: string) =>
+          redis.zAdd(scratch, { score: sentinel, value: LOADED_SENTINEL });
+        for (let i = 0; i < kept.length; i += CHUNK) {
+          const members = kept
+            .slice(i, i + CHUNK)
+            .map((e) => ({ score: e.createdAtMs, value: idMember(e.id) }));
+          yield (redis: RedisClient, scratch: string) => redis.zAdd(scratch, members);
+        }
+      })(),
+    );
+  }
+
+  /**
+   * Remembers that an author's articles are merged at read time (no fan-out), for good: readers
+   * then never miss an article that was not fanned out. True when newly marked.
+   */
+  async markPulled(authorId: number): Promise<boolean> {
+    const added = await this.redis.background('timeline.pulled', (redis) =>
+      redis.sAdd(this.keys.pulledAuthors(), String(authorId)),
+    );
+    return added === 1;
+  }
+
+  /** For each author, whether any of their articles was left to the read-time merge. */
+  async pulled(authorIds: number[]): Promise<boolean[]> {
+    if (authorIds.length === 0) return [];
+    const flags = await this.redis.run('timeline.pulled', (redis) =>
+      redis.smIsMember(this.keys.pulledAuthors(), authorIds.map(String)),
+    );
+    return flags.map((flag) => Boolean(flag));
+  }
+}
