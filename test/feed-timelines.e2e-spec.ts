@@ -1,83 +1,21 @@
 import { TimelineFanout } from '../src/articles/feed/timeline-fanout.service.js';
-import { QueueCatalog } from '../src/queue/queue-catalog.js';
 import { RedisKeys } from '../src/redis/keys.js';
 import { authHeader, createArticle, registerUser, userId } from './support/factories.js';
 import type { RegisteredUser } from './support/factories.js';
+import {
+  articleId,
+  feedOf,
+  follow,
+  JOB_BOUND_MS,
+  ownerToken,
+  postgresFeed,
+  timelineIds,
+  timelineReads,
+  unfollow,
+} from './support/feed.js';
 import { pollUntil } from './support/poll.js';
-import { TcpProxy } from './support/tcp-proxy.js';
 import { bootApp, resetState, type TestApp } from './support/test-app.js';
 import { timelineJobsLeft, timelineJobsSettled } from './support/timeline-jobs.js';
-
-/** Bound for background work (fan-out jobs) on a loaded 2-core machine. */
-const JOB_BOUND_MS = 15_000;
-
-interface Feed {
-  slugs: string[];
-  count: number;
-}
-
-async function feedOf(t: TestApp, user: RegisteredUser, query = ''): Promise<Feed> {
-  const response = await t
-    .http()
-    .get(`/api/articles/feed${query}`)
-    .set(authHeader(user.token))
-    .expect(200);
-  return {
-    slugs: (response.body.articles as { slug: string }[]).map((a) => a.slug),
-    count: response.body.articlesCount as number,
-  };
-}
-
-/** The feed as Postgres orders it (the reference every timeline page must equal). */
-async function postgresFeed(t: TestApp, viewerId: number, limit: number, offset: number) {
-  const rows: { slug: string }[] = await t.db.query(
-    `SELECT a.slug FROM articles a JOIN follows f ON f.followee_id = a.author_id
-     WHERE f.follower_id = $1 ORDER BY a.created_at DESC, a.id DESC LIMIT $2 OFFSET $3`,
-    [viewerId, limit, offset],
-  );
-  const [{ n }]: { n: number }[] = await t.db.query(
-    `SELECT count(*)::int AS n FROM articles a JOIN follows f ON f.followee_id = a.author_id
-     WHERE f.follower_id = $1`,
-    [viewerId],
-  );
-  return { slugs: rows.map((row) => row.slug), count: n };
-}
-
-async function articleId(t: TestApp, slug: string): Promise<number> {
-  const rows: { id: number }[] = await t.db.query(`SELECT id FROM articles WHERE slug = $1`, [
-    slug,
-  ]);
-  return rows[0].id;
-}
-
-/** Article ids held by a user's timeline zset (sentinel left out), newest first; null if none. */
-async function timelineIds(t: TestApp, userIdValue: number): Promise<number[] | null> {
-  const key = t.app.get(RedisKeys).timeline(userIdValue);
-  if (!(await t.redis.exists(key))) return null;
-  const members = await t.redis.zRange(key, 0, -1, { REV: true });
-  return members.filter((m) => m !== '#').map(Number);
-}
-
-async function timelineReads(t: TestApp): Promise<number> {
-  const metric = await t.metrics.feedReads.get();
-  return metric.values.find((v) => v.labels.source === 'timeline')?.value ?? 0;
-}
-
-async function follow(t: TestApp, user: RegisteredUser, target: RegisteredUser): Promise<void> {
-  await t
-    .http()
-    .post(`/api/profiles/${target.username}/follow`)
-    .set(authHeader(user.token))
-    .expect(200);
-}
-
-async function unfollow(t: TestApp, user: RegisteredUser, target: RegisteredUser): Promise<void> {
-  await t
-    .http()
-    .delete(`/api/profiles/${target.username}/follow`)
-    .set(authHeader(user.token))
-    .expect(200);
-}
 
 describe('feed timelines (fan-out on write)', () => {
   let t: TestApp;
@@ -348,104 +286,6 @@ describe('the feed from timelines equals the Postgres feed', () => {
       expect(await timelineReads(t)).toBe(before + 1);
     }
     expect(fromTimelines).toBeGreaterThan(readers.length);
-  });
-});
-
-async function articleOwner(t: TestApp, slug: string): Promise<string> {
-  const rows: { username: string }[] = await t.db.query(
-    `SELECT u.username FROM articles a JOIN users u ON u.id = a.author_id WHERE a.slug = $1`,
-    [slug],
-  );
-  return rows[0].username;
-}
-
-async function ownerToken(t: TestApp, slug: string, authors: RegisteredUser[]): Promise<string> {
-  const owner = await articleOwner(t, slug);
-  return authors.find((a) => a.username === owner)!.token;
-}
-
-describe('Redis down during a write', () => {
-  let steady: TestApp;
-  let flaky: TestApp;
-  let proxy: TcpProxy;
-
-  beforeAll(async () => {
-    steady = await bootApp();
-    await resetState(steady);
-    const redisUrl = new URL(process.env.REDIS_URL!);
-    proxy = new TcpProxy(redisUrl.hostname, Number(redisUrl.port || 6379));
-    const port = await proxy.start();
-    // No workers on the instance that loses Redis (a BullMQ worker cut from Redis does not close):
-    // the healthy instance runs the jobs, which is the repair under test.
-    flaky = await bootApp({
-      REDIS_URL: `redis://127.0.0.1:${port}${redisUrl.pathname}`,
-      QUEUE_WORKERS: 'false',
-    });
-  });
-  let outage = false;
-  afterAll(async () => {
-    // Queue workers wait for their Redis connection to come back before they close.
-    if (outage) await proxy.restore();
-    await flaky.close();
-    await steady.close();
-    await proxy.cut();
-  });
-
-  it('commits the write, serves the feed right afterwards, and the fan-out is repaired', async () => {
-    const author = await registerUser(flaky);
-    const reader = await registerUser(flaky);
-    const readerId = await userId(flaky, reader.username);
-    await follow(flaky, reader, author);
-    await createArticle(flaky, author.token, { title: 'before the outage' });
-    await timelineJobsSettled(flaky); // the follow's job: the follower's feed is Postgres until then
-    await feedOf(flaky, reader); // timeline built
-    expect(await timelineIds(flaky, readerId)).toHaveLength(1);
-
-    await proxy.cut();
-    outage = true;
-    const slug = await createArticle(flaky, author.token, { title: 'during the outage' });
-    // The instance without Redis answers from Postgres: the new article at once.
-    expect(await feedOf(flaky, reader)).toEqual(await postgresFeed(steady, readerId, 20, 0));
-    expect((await feedOf(flaky, reader)).slugs[0]).toBe(slug);
-    // The job could not be enqueued; the outbox row could: the healthy instance's relay
-    // dispatches it, and the fan-out lands in the timeline built before the outage.
-    const id = await articleId(steady, slug);
-    const held = await pollUntil(
-      () => timelineIds(steady, readerId),
-      (ids) => ids?.[0] === id,
-      JOB_BOUND_MS,
-    );
-    expect(held?.[0]).toBe(id);
-    // The healthy instance's feed converges on Postgres (count recounted, entry fanned out).
-    const expected = await postgresFeed(steady, readerId, 20, 0);
-    expect(
-      await pollUntil(
-        () => feedOf(steady, reader),
-        (feed) => JSON.stringify(feed) === JSON.stringify(expected),
-        JOB_BOUND_MS,
-      ),
-    ).toEqual(expected);
-    await proxy.restore();
-    outage = false;
-    // Closing a queue whose connection is still reconnecting leaves it reconnecting for good
-    // (BullMQ's quit() fails on a stream that is not writable): wait until they are back.
-    const queues = flaky.app.get(QueueCatalog).queues;
-    const reconnected = await pollUntil(
-      () =>
-        Promise.all(queues.map((queue) => queue.getJobCounts())).then(
-          () => true,
-          () => false,
-        ),
-      (ok) => ok,
-      JOB_BOUND_MS,
-    );
-    expect(reconnected).toBe(true);
-    await pollUntil(
-      () => steady.db.query(`SELECT id FROM cache_outbox`),
-      (rows: unknown[]) => rows.length === 0,
-      JOB_BOUND_MS,
-    );
-    expect(await steady.db.query(`SELECT id FROM cache_outbox`)).toEqual([]);
   });
 });
 

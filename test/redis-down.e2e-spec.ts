@@ -1,6 +1,6 @@
 import { authHeader, registerUser } from './support/factories.js';
 import { pollUntil } from './support/poll.js';
-import { TcpProxy } from './support/tcp-proxy.js';
+import { proxiedTestRedis, type TcpProxy } from './support/tcp-proxy.js';
 import { bootApp, resetState, type TestApp } from './support/test-app.js';
 
 /** Nothing listens on port 1: every Redis command fails at once. */
@@ -75,10 +75,9 @@ describe('a Redis outage in the middle of traffic', () => {
   beforeAll(async () => {
     steady = await bootApp();
     await resetState(steady);
-    const redisUrl = new URL(process.env.REDIS_URL!);
-    proxy = new TcpProxy(redisUrl.hostname, Number(redisUrl.port || 6379));
-    const port = await proxy.start();
-    flaky = await bootApp({ REDIS_URL: `redis://127.0.0.1:${port}${redisUrl.pathname}` });
+    let redisUrl: string;
+    ({ proxy, redisUrl } = await proxiedTestRedis());
+    flaky = await bootApp({ REDIS_URL: redisUrl });
   });
   afterAll(async () => {
     await proxy.cut();

@@ -44,3 +44,15 @@ export class TcpProxy {
     await this.start(this.port);
   }
 }
+
+/**
+ * A started proxy in front of the suite's standalone test Redis (REDIS_URL) and the REDIS_URL an
+ * app instance uses to reach Redis through it (same db index): boot an instance with it to cut
+ * that one instance off Redis while the others keep theirs.
+ */
+export async function proxiedTestRedis(): Promise<{ proxy: TcpProxy; redisUrl: string }> {
+  const direct = new URL(process.env.REDIS_URL!);
+  const proxy = new TcpProxy(direct.hostname, Number(direct.port || 6379));
+  const port = await proxy.start();
+  return { proxy, redisUrl: `redis://127.0.0.1:${port}${direct.pathname}` };
+}
