@@ -48,7 +48,7 @@ describe('Bull Board at /admin/queues and queue metrics', () => {
       .set(authHeader(admin.token))
       .expect(200);
     const names = (api.body as { queues: { name: string }[] }).queues.map((q) => q.name).sort();
-    expect(names).toEqual(['stats', 'views']);
+    expect(names).toEqual(['stats', 'timelines', 'views']);
   });
 
   it('a browser gets in with the token in the conduit_admin_token cookie; cross-site writes are refused', async () => {
