@@ -206,7 +206,8 @@ export class ReconciliationService implements BeforeApplicationShutdown {
         if (ids.length === 0) break;
         this.assertHeld(lock);
         await this.reconcileBatch(ids, metrics, corrections, hashes);
-        if (timelineSample > 0) timelineCandidates.offer(await this.timelineAudit.withTimeline(ids));
+        if (timelineSample > 0)
+          timelineCandidates.offer(await this.timelineAudit.withTimeline(ids));
         usersScanned += ids.length;
         lastUserId = ids[ids.length - 1];
         onProgress?.({ usersScanned, lastUserId, maxUserId: Math.max(maxUserId, lastUserId) });

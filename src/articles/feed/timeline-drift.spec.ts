@@ -16,9 +16,9 @@ describe('timelineDrifted', () => {
   });
 
   it('a wrong score (creation time) is drift', () => {
-    expect(
-      timelineDrifted({ entries: [e(5), e(4, 1), e(3)], complete: true }, truth, 10),
-    ).toBe(true);
+    expect(timelineDrifted({ entries: [e(5), e(4, 1), e(3)], complete: true }, truth, 10)).toBe(
+      true,
+    );
   });
 
   it('a complete timeline whose scope exceeds the maximum should have been trimmed', () => {

@@ -92,7 +92,9 @@ export class TimelineStore {
    * The user's whole feed timeline (null when not built) and whether a follow/unfollow job of
    * theirs is pending, in one round trip on the user's slot.
    */
-  async loadTimeline(userId: number): Promise<{ timeline: LoadedTimeline | null; pending: boolean }> {
+  async loadTimeline(
+    userId: number,
+  ): Promise<{ timeline: LoadedTimeline | null; pending: boolean }> {
     const [pending, members] = await this.redis.background('timeline.audit', (redis) =>
       Promise.all([
         redis.exists(this.keys.timelinePending(userId)),
