@@ -120,3 +120,85 @@ describe('reconciliation: checks feed timelines against Postgres and drops the d
     expect(status.body.lastRun.timelines).toEqual({ checked: 2, drifted: 0 });
   });
 });
+
+describe('reconciliation: trimmed timelines and pulled authors', () => {
+  let t: TestApp;
+  let service: ReconciliationService;
+  let keys: RedisKeys;
+  let trimmedReader: RegisteredUser;
+  let completeReader: RegisteredUser;
+  let trimmedId: number;
+  let completeId: number;
+
+  beforeAll(async () => {
+    // An author with more than one follower is pulled (merged at read time, never in timelines).
+    t = await bootApp({ TIMELINE_MAX: '20', FANOUT_MAX_FOLLOWERS: '1' });
+    service = t.app.get(ReconciliationService);
+    keys = t.app.get(RedisKeys);
+    await resetState(t);
+    const [prolific, quiet, popular] = [
+      await registerUser(t),
+      await registerUser(t),
+      await registerUser(t),
+    ];
+    trimmedReader = await registerUser(t);
+    completeReader = await registerUser(t);
+    [trimmedId, completeId] = [
+      await userId(t, trimmedReader.username),
+      await userId(t, completeReader.username),
+    ];
+    await follow(t, trimmedReader, prolific);
+    await follow(t, completeReader, quiet);
+    for (const reader of [trimmedReader, completeReader]) await follow(t, reader, popular);
+    await createArticle(t, popular.token, { title: 'popular, pulled' });
+    for (let i = 0; i < 22; i++) await createArticle(t, prolific.token, { title: `prolific ${i}` });
+    for (let i = 0; i < 2; i++) await createArticle(t, quiet.token, { title: `quiet ${i}` });
+    await timelineJobsSettled(t);
+    for (const [reader, id] of [
+      [trimmedReader, trimmedId],
+      [completeReader, completeId],
+    ] as const) {
+      await pollUntil(
+        async () => {
+          await feedOf(t, reader, '?limit=10');
+          return timelineIds(t, id);
+        },
+        (ids) => ids !== null,
+        15_000,
+      );
+    }
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('a trimmed timeline and one without its pulled author are correct and kept', async () => {
+    const [trimmedBefore, completeBefore] = [
+      await timelineIds(t, trimmedId),
+      await timelineIds(t, completeId),
+    ];
+    expect(trimmedBefore).toHaveLength(20); // the newest 20 of 22: trimmed
+    expect(completeBefore).toHaveLength(2); // the pulled author's article is not in it
+
+    const report = (await service.run())!;
+
+    expect(report.timelines).toEqual({ checked: 2, drifted: 0 });
+    expect(await timelineIds(t, trimmedId)).toEqual(trimmedBefore);
+    expect(await timelineIds(t, completeId)).toEqual(completeBefore);
+  });
+
+  it('a trimmed timeline missing its newest entry is dropped; the feed equals Postgres', async () => {
+    const held = (await timelineIds(t, trimmedId))!;
+    const completeBefore = await timelineIds(t, completeId);
+    await t.redis.zRem(keys.timeline(trimmedId), idMember(held[0]));
+
+    const report = (await service.run())!;
+
+    expect(report.timelines).toEqual({ checked: 2, drifted: 1 });
+    expect(await timelineIds(t, trimmedId)).toBeNull();
+    expect(await timelineIds(t, completeId)).toEqual(completeBefore);
+    expect(await feedOf(t, trimmedReader, '?limit=10')).toEqual(
+      await postgresFeed(t, trimmedId, 10, 0),
+    );
+  });
+});
