@@ -14,6 +14,7 @@ import { CommentsRepository } from './comments.repository.js';
 import { CommentsService } from './comments.service.js';
 import { FavoritesStore } from './favorites.store.js';
 import { FeedService } from './feed/feed.service.js';
+import { TimelineAudit } from './feed/timeline-audit.service.js';
 import { TimelineFanout } from './feed/timeline-fanout.service.js';
 import { TIMELINE_QUEUE, TimelineProcessor, TimelineQueue } from './feed/timeline-queue.js';
 import { TimelineStore } from './feed/timeline.store.js';
@@ -40,9 +41,10 @@ import { QueueModule, workerProvider } from '../queue/queue.module.js';
     FeedService,
     TimelineStore,
     TimelineFanout,
+    TimelineAudit,
     TimelineQueue,
     workerProvider(TimelineProcessor),
   ],
-  exports: [ArticlesService, ViewsCounter, TimelineFanout],
+  exports: [ArticlesService, ViewsCounter, TimelineFanout, TimelineAudit],
 })
 export class ArticlesModule {}

@@ -164,6 +164,8 @@ export class Env {
   @IsInt() @Min(1) @Max(10_000) RECONCILE_BATCH_SIZE: number = 1000;
   /** TTL of the reconciliation lock; it is renewed every third of it while the job runs. */
   @IsInt() @Min(1000) RECONCILE_LOCK_TTL_MS: number = 30_000;
+  /** Feed timelines each reconciliation run compares with Postgres (a random sample); 0 = off. */
+  @IsInt() @Min(0) @Max(100_000) RECONCILE_TIMELINE_SAMPLE: number = 200;
 
   /** Safety poll of the outbox relay (rows whose writer died before confirming); 0 = no relay. */
   @IsInt() @Min(0) OUTBOX_RELAY_INTERVAL_MS: number = 5000;

@@ -68,6 +68,13 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  readonly reconciliationTimelines = new Counter({
+    name: 'reconciliation_timelines_total',
+    help: 'Feed timelines reconciliation compared with Postgres (checked) and dropped as wrong (drifted)',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+  });
+
   readonly reconciliationUsersScanned = new Gauge({
     name: 'reconciliation_users_scanned',
     help: 'Users scanned by the last completed run',

@@ -34,7 +34,8 @@ function progressPrinter(): (progress: ReconciliationProgress) => void {
 const USAGE = `usage: npm run reconcile
 
 Runs one reconciliation now: recomputes every registered count (articles, followers, following,
-likes, views) from Postgres into the Redis hashes and leaderboards, and prints what it corrected.
+likes, views) from Postgres into the Redis hashes and leaderboards, checks a sample of feed
+timelines (RECONCILE_TIMELINE_SAMPLE; wrong ones are dropped), and prints what it corrected.
 Progress goes to stderr, the report to stdout. Takes the same cluster-wide lock as the scheduled
 job, so it is safe beside running instances. Exit codes: 0 done, 1 failed, 2 another run holds
 the lock or bad arguments.`;

@@ -51,9 +51,11 @@ describe('reconciliation diff', () => {
       usersScanned: 3,
       hashes: { created: 1, corrected: 0 },
       metrics: { followers: { added: 1, changed: 2, removed: 3, largestDifference: 40 } },
+      timelines: { checked: 7, drifted: 2 },
     });
     expect(text.split('\n')).toEqual([
-      'reconciliation S -> F (12 ms), 3 users scanned, hashes created 1, corrected 0',
+      'reconciliation S -> F (12 ms), 3 users scanned, hashes created 1, corrected 0, ' +
+        'timelines checked 7, drifted (dropped) 2',
       'metric     added  changed  removed  largest diff',
       'followers      1        2        3            40',
     ]);

@@ -20,6 +20,11 @@ export interface ReconciliationReport {
   /** Per-user count hashes: created where missing, corrected where a value was wrong. */
   hashes: { created: number; corrected: number };
   metrics: Partial<Record<UserMetric, MetricCorrections>>;
+  /**
+   * Feed timelines of a random sample of users that have one (RECONCILE_TIMELINE_SAMPLE):
+   * compared with Postgres, and dropped when wrong (rebuilt on their next read).
+   */
+  timelines: { checked: number; drifted: number };
 }
 
 export const noCorrections = (): MetricCorrections => ({
@@ -95,7 +100,8 @@ export function formatReport(report: ReconciliationReport): string {
   return [
     `reconciliation ${report.startedAt} -> ${report.finishedAt} (${report.durationMs} ms), ` +
       `${report.usersScanned} users scanned, hashes created ${report.hashes.created}, ` +
-      `corrected ${report.hashes.corrected}`,
+      `corrected ${report.hashes.corrected}, timelines checked ${report.timelines.checked}, ` +
+      `drifted (dropped) ${report.timelines.drifted}`,
     line(header),
     ...rows.map(line),
   ].join('\n');

@@ -10,6 +10,7 @@ import { fakeHeldLock, type FakeRedisClient } from '../test-support/fake-redis.j
 import { newTestService, provide, TEST_KEY_PREFIX } from '../test-support/new-test-service.js';
 import { LeaderboardStagingStore } from './leaderboard-staging.store.js';
 import { ReconciliationService } from './reconciliation.service.js';
+import { TimelineAudit } from '../articles/feed/timeline-audit.service.js';
 import { StatsRepository } from './stats.repository.js';
 
 const keys = new RedisKeys(TEST_KEY_PREFIX);
@@ -42,6 +43,8 @@ describe('ReconciliationService', () => {
   let staging: Mocked<LeaderboardStagingStore>;
   let advisoryLocks: Mocked<AdvisoryLocks>;
   let redisLocks: Mocked<RedisLocks>;
+  let timelineAudit: Mocked<TimelineAudit>;
+  let env: Env;
   let metrics: MetricsService;
   let lock: ReturnType<typeof fakeHeldLock>;
 
@@ -51,7 +54,7 @@ describe('ReconciliationService', () => {
 
   beforeEach(() => {
     // Batches of two users: 1 and 2, then 3.
-    const env = Object.assign(new Env(), { RECONCILE_BATCH_SIZE: 2, RECONCILE_LOCK_TTL_MS: 5000 });
+    env = Object.assign(new Env(), { RECONCILE_BATCH_SIZE: 2, RECONCILE_LOCK_TTL_MS: 5000 });
     const service = newTestService(ReconciliationService, provide(Env, env));
     ({ sut, redis } = service);
     counters = service.mock(UserCountersService);
@@ -59,6 +62,7 @@ describe('ReconciliationService', () => {
     staging = service.mock(LeaderboardStagingStore);
     advisoryLocks = service.mock(AdvisoryLocks);
     redisLocks = service.mock(RedisLocks);
+    timelineAudit = service.mock(TimelineAudit);
     metrics = service.get(MetricsService);
     lock = fakeHeldLock();
 
@@ -82,6 +86,13 @@ describe('ReconciliationService', () => {
     );
     staging.swap.mockResolvedValue(true);
     staging.discard.mockResolvedValue(undefined);
+    // Users 2 and 3 have a timeline.
+    timelineAudit.withTimeline.mockImplementation((ids) =>
+      Promise.resolve(ids.filter((id) => id !== 1)),
+    );
+    timelineAudit.check.mockImplementation((ids) =>
+      Promise.resolve({ checked: ids.length, drifted: 1 }),
+    );
   });
 
   describe('run', () => {
@@ -145,6 +156,25 @@ describe('ReconciliationService', () => {
       expect(redis.set).toHaveBeenCalledWith(keys.reconciliationLast(), JSON.stringify(report));
       expect(lock.release).toHaveBeenCalled();
       expect(await runs('completed')).toBe(1);
+    });
+
+    it('checks the timelines of users that have one, reports and counts them', async () => {
+      const report = (await sut.run())!;
+
+      expect(timelineAudit.withTimeline.mock.calls).toEqual([[[1, 2]], [[3]]]);
+      expect(timelineAudit.check).toHaveBeenCalledWith([2, 3]);
+      expect(report.timelines).toEqual({ checked: 2, drifted: 1 });
+      const counted = (await metrics.reconciliationTimelines.get()).values;
+      expect(counted.find((v) => v.labels.kind === 'drifted')?.value).toBe(1);
+    });
+
+    it('samples no timeline when RECONCILE_TIMELINE_SAMPLE is 0', async () => {
+      env.RECONCILE_TIMELINE_SAMPLE = 0;
+      timelineAudit.check.mockResolvedValue({ checked: 0, drifted: 0 });
+
+      expect((await sut.run())!.timelines).toEqual({ checked: 0, drifted: 0 });
+      expect(timelineAudit.withTimeline).not.toHaveBeenCalled();
+      expect(timelineAudit.check).toHaveBeenCalledWith([]);
     });
 
     it('fails when a staging board is not this run’s (expired or replaced), and discards its boards', async () => {

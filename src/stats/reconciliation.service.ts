@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
+import { TimelineAudit } from '../articles/feed/timeline-audit.service.js';
 import { ServiceUnavailableError } from '../common/domain-error.js';
 import { Env } from '../config/env.schema.js';
 import { UserCountersService } from '../counters/user-counters.service.js';
@@ -17,6 +18,7 @@ import {
   type MetricCorrections,
   type ReconciliationReport,
 } from './reconciliation-report.js';
+import { Reservoir } from './reservoir.js';
 import { StatsRepository } from './stats.repository.js';
 
 export const RECONCILIATION_LOCK = 'reconciliation';
@@ -63,6 +65,7 @@ export class ReconciliationService implements BeforeApplicationShutdown {
     private readonly metrics: MetricsService,
     private readonly keys: RedisKeys,
     private readonly redis: RedisGateway,
+    private readonly timelineAudit: TimelineAudit,
   ) {}
 
   /**
@@ -190,6 +193,10 @@ export class ReconciliationService implements BeforeApplicationShutdown {
     const hashes = { created: 0, corrected: 0 };
     let usersScanned = 0;
     let swapped = false;
+    const timelineSample = this.env.RECONCILE_TIMELINE_SAMPLE;
+    // Uniform over the users that have a timeline, found by the scan itself: one pipelined EXISTS
+    // per user key (no SCAN, so it works on a Cluster), no extra query.
+    const timelineCandidates = new Reservoir<number>(timelineSample);
     try {
       await this.staging.prepare(metrics, token, this.stagingTtlMs());
       const maxUserId = await this.users.maxUserId();
@@ -199,12 +206,16 @@ export class ReconciliationService implements BeforeApplicationShutdown {
         if (ids.length === 0) break;
         this.assertHeld(lock);
         await this.reconcileBatch(ids, metrics, corrections, hashes);
+        if (timelineSample > 0)
+          timelineCandidates.offer(await this.timelineAudit.withTimeline(ids));
         usersScanned += ids.length;
         lastUserId = ids[ids.length - 1];
         onProgress?.({ usersScanned, lastUserId, maxUserId: Math.max(maxUserId, lastUserId) });
       }
       for (const metric of metrics)
         await this.staging.sweepRemoved(metric, corrections.get(metric)!);
+      // Before the swap, so a Redis failure here fails the run as any other step does.
+      const timelines = await this.timelineAudit.check([...timelineCandidates.items]);
       this.assertHeld(lock);
       for (const metric of metrics) {
         if (!(await this.staging.swap(metric, token))) {
@@ -220,6 +231,7 @@ export class ReconciliationService implements BeforeApplicationShutdown {
         usersScanned,
         hashes,
         metrics: Object.fromEntries(corrections),
+        timelines,
       };
       await this.redis.background('reconciliation', (redis) =>
         redis.set(this.keys.reconciliationLast(), JSON.stringify(report)),
@@ -284,6 +296,8 @@ export class ReconciliationService implements BeforeApplicationShutdown {
     m.reconciliationLastSuccess.set(Date.parse(report.finishedAt) / 1000);
     m.reconciliationHashRepairs.inc({ kind: 'created' }, report.hashes.created);
     m.reconciliationHashRepairs.inc({ kind: 'corrected' }, report.hashes.corrected);
+    m.reconciliationTimelines.inc({ kind: 'checked' }, report.timelines.checked);
+    m.reconciliationTimelines.inc({ kind: 'drifted' }, report.timelines.drifted);
     for (const [metric, c] of Object.entries(report.metrics)) {
       for (const kind of ['added', 'changed', 'removed'] as const) {
         m.reconciliationCorrections.inc({ metric, kind }, c[kind]);

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { ArticlesModule } from '../articles/articles.module.js';
 import { AuthModule } from '../auth/auth.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { AdminStatsController } from './admin-stats.controller.js';
@@ -15,7 +16,7 @@ import { StatsController } from './stats.controller.js';
 
 /** Online users, per-user stats, leaderboards and their reconciliation with Postgres. */
 @Module({
-  imports: [AuthModule, UsersModule, QueueModule.forFeature(STATS_QUEUE)],
+  imports: [AuthModule, UsersModule, ArticlesModule, QueueModule.forFeature(STATS_QUEUE)],
   controllers: [StatsController, AdminStatsController],
   providers: [
     LeaderboardsService,

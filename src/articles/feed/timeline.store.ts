@@ -5,6 +5,7 @@ import { idMember, LOADED_SENTINEL, rebuildUnderLease } from '../../redis/lazy-s
 import type { RedisClient } from '../../redis/redis.client.js';
 import { RedisGateway } from '../../redis/redis-gateway.js';
 import type { TimelineEntry } from '../articles.repository.js';
+import type { LoadedTimeline } from './timeline-drift.js';
 
 /** Entries per Lua call (ZADD arguments stay far below Lua's unpack limit). */
 const CHUNK = 500;
@@ -73,6 +74,51 @@ export class TimelineStore {
       return { entries, complete: sentinel === COMPLETE, size };
     });
     return { slices, pending: pending === 1 };
+  }
+
+  /**
+   * Which of these users have a built feed timeline: one EXISTS per key, pipelined (each key on
+   * its own slot, so this works on a Cluster too).
+   */
+  async built(userIds: number[]): Promise<boolean[]> {
+    if (userIds.length === 0) return [];
+    const replies = await this.redis.background('timeline.audit', (redis) =>
+      Promise.all(userIds.map((id) => redis.exists(this.keys.timeline(id)))),
+    );
+    return replies.map((reply) => reply === 1);
+  }
+
+  /**
+   * The user's whole feed timeline (null when not built) and whether a follow/unfollow job of
+   * theirs is pending, in one round trip on the user's slot.
+   */
+  async loadTimeline(
+    userId: number,
+  ): Promise<{ timeline: LoadedTimeline | null; pending: boolean }> {
+    const [pending, members] = await this.redis.background('timeline.audit', (redis) =>
+      Promise.all([
+        redis.exists(this.keys.timelinePending(userId)),
+        redis.zRangeWithScores(this.keys.timeline(userId), 0, -1, { REV: true }),
+      ]),
+    );
+    const sentinel = members.find((m) => m.value === LOADED_SENTINEL);
+    const timeline = sentinel
+      ? {
+          entries: members
+            .filter((m) => m.value !== LOADED_SENTINEL)
+            .map((m) => ({ id: Number(m.value), createdAtMs: m.score })),
+          complete: sentinel.score === COMPLETE,
+        }
+      : null;
+    return { timeline, pending: pending === 1 };
+  }
+
+  /** Every author marked pulled (their articles are merged at read time, never in timelines). */
+  async pulledAuthors(): Promise<number[]> {
+    const members = await this.redis.background('timeline.audit', (redis) =>
+      redis.sMembers(this.keys.pulledAuthors()),
+    );
+    return members.map(Number);
   }
 
   /** Marks the follower's timeline as waiting for job `jobId` (see RedisKeys.timelinePending). */

@@ -12,6 +12,12 @@ class HashRepairsView {
   @ApiProperty() corrected: number;
 }
 
+class TimelineAuditView {
+  @ApiProperty({ description: 'Sampled feed timelines compared with Postgres' }) checked: number;
+  @ApiProperty({ description: 'Of those, timelines found wrong and dropped (rebuilt on read)' })
+  drifted: number;
+}
+
 @ApiExtraModels(MetricCorrectionsView)
 export class ReconciliationReportView {
   @ApiProperty() startedAt: string;
@@ -25,6 +31,12 @@ export class ReconciliationReportView {
     description: 'Per reconciled metric: {added, changed, removed, largestDifference}',
   })
   metrics: Record<string, MetricCorrectionsView>;
+  @ApiProperty({
+    type: TimelineAuditView,
+    required: false,
+    description: 'Absent in reports stored before timelines were checked',
+  })
+  timelines?: TimelineAuditView;
 }
 
 export class ReconciliationStatusResponse {
