@@ -1,4 +1,5 @@
 import {
+  CONNECTION_CLOSED_ERROR_MSG,
   createIORedisClient,
   RedisConnection as BullConnection,
   type RedisOptions as BullRedisOptions,
@@ -65,6 +66,39 @@ function roleOptions(opts: BullRedisOptions): RedisOptions {
   return { maxRetriesPerRequest: 1, enableOfflineQueue: false };
 }
 
+/** What ioredis rejects a command with while disconnected and the offline queue is off. */
+const OFFLINE_REJECTIONS = new Set([
+  "Stream isn't writeable and enableOfflineQueue options is false",
+  "Cluster isn't ready and enableOfflineQueue options is false",
+]);
+
+/**
+ * BullMQ gives a Worker's command connection the same (fail-fast) options as a Queue's, and does
+ * not count ioredis' offline rejection as a connection error: a worker then retries at once, in a
+ * promise loop that never yields to the event loop, so the client never reconnects and the
+ * process spins at 100% CPU (seen in CI while a test restarted Redis). Rejecting with BullMQ's own
+ * "connection closed" message makes the worker wait its `runRetryDelay` instead, as it does for
+ * any lost connection.
+ */
+function asConnectionError<T extends Redis | Cluster>(client: T): T {
+  const send = client.sendCommand.bind(client) as (...args: unknown[]) => unknown;
+  (client as { sendCommand: (...args: unknown[]) => unknown }).sendCommand = (...args) => {
+    const sent = send(...args);
+    if (!(sent instanceof Promise)) return sent;
+    const translated = sent.catch((error: unknown) => {
+      if (error instanceof Error && OFFLINE_REJECTIONS.has(error.message)) {
+        throw new Error(CONNECTION_CLOSED_ERROR_MSG);
+      }
+      throw error;
+    });
+    // ioredis also sends commands of its own and handles their original promise only: keep this
+    // derived one from counting as an unhandled rejection (callers that await it still get it).
+    translated.catch(() => undefined);
+    return translated;
+  };
+  return client;
+}
+
 function createQueueClient(opts: BullRedisOptions) {
   if (!isQueueConnectionOptions(opts)) {
     throw new Error('BullMQ connection without a topology: use QueueModule, not raw options');
@@ -77,15 +111,19 @@ function createQueueClient(opts: BullRedisOptions) {
   const common = { ...rest, ...roleOptions(opts) } as RedisOptions;
   switch (topology.kind) {
     case 'standalone':
-      return createIORedisClient(new Redis({ ...common, ...ioredisOptionsOf(topology.url) }));
+      return createIORedisClient(
+        asConnectionError(new Redis({ ...common, ...ioredisOptionsOf(topology.url) })),
+      );
     case 'sentinel':
       return createIORedisClient(
-        new Redis({
-          ...common,
-          sentinels: topology.sentinels,
-          name: topology.masterName,
-          sentinelPassword: topology.sentinelPassword,
-        }),
+        asConnectionError(
+          new Redis({
+            ...common,
+            sentinels: topology.sentinels,
+            name: topology.masterName,
+            sentinelPassword: topology.sentinelPassword,
+          }),
+        ),
       );
     case 'cluster': {
       const seeds = topology.nodes.map(ioredisOptionsOf);
@@ -96,13 +134,15 @@ function createQueueClient(opts: BullRedisOptions) {
         tls: seeds[0]?.tls,
       };
       return createIORedisClient(
-        new Cluster(
-          seeds.map(({ host, port }) => ({ host, port })),
-          {
-            redisOptions: { ...common, ...auth },
-            enableOfflineQueue: common.enableOfflineQueue,
-            clusterRetryStrategy: common.retryStrategy,
-          },
+        asConnectionError(
+          new Cluster(
+            seeds.map(({ host, port }) => ({ host, port })),
+            {
+              redisOptions: { ...common, ...auth },
+              enableOfflineQueue: common.enableOfflineQueue,
+              clusterRetryStrategy: common.retryStrategy,
+            },
+          ),
         ),
       );
     }
