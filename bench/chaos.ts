@@ -502,7 +502,7 @@ async function main(): Promise<void> {
     }
 
     const reconcile = async () => {
-      const run = await runNodeScript('dist/stats/reconcile.cli.js', [], {
+      const run = await runNodeScript('dist/reconciliation/reconcile.cli.js', [], {
         ...env(REDIS_PORT),
         LOG_LEVEL: 'error',
       });

@@ -218,7 +218,7 @@ async function sample(db: pg.Client) {
 }
 
 async function reconcileCost(databaseUrl: string, prefix: string) {
-  const cli = 'dist/stats/reconcile.cli.js';
+  const cli = 'dist/reconciliation/reconcile.cli.js';
   if (!existsSync(cli)) return undefined;
   const run = await runNodeScript(cli, [], {
     DATABASE_URL: databaseUrl,
@@ -487,7 +487,7 @@ async function main(): Promise<void> {
             timeRatio: Number((large.seconds / medium.seconds).toFixed(2)),
             dataRatio: Number((counts.users / 10_000).toFixed(2)),
           }
-        : { skipped: 'dist/stats/reconcile.cli.js not built' };
+        : { skipped: 'dist/reconciliation/reconcile.cli.js not built' };
   }
 
   printTable(rowsMeasured, reconciliation);

@@ -1,5 +1,5 @@
 import type { Test } from 'supertest';
-import { ViewsCounter } from '../src/articles/views-counter.service.js';
+import { ViewsCounter } from '../src/views/views-counter.service.js';
 import { RedisKeys } from '../src/redis/keys.js';
 import { authHeader, registerUser, userId, type RegisteredUser } from './support/factories.js';
 import { bootApp, resetState, type TestApp } from './support/test-app.js';

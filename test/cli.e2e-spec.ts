@@ -40,7 +40,7 @@ describe('command-line tools', () => {
   });
 
   it('rejects stray arguments to reconcile with its usage', async () => {
-    const result = await outcome(process.execPath, ['dist/stats/reconcile.cli.js', 'now']);
+    const result = await outcome(process.execPath, ['dist/reconciliation/reconcile.cli.js', 'now']);
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/unknown argument now\nusage: npm run reconcile/);
   });

@@ -1,4 +1,4 @@
-import { TimelineFanout } from '../src/articles/feed/timeline-fanout.service.js';
+import { TimelineFanout } from '../src/feed/timeline-fanout.service.js';
 import { RedisKeys } from '../src/redis/keys.js';
 import { authHeader, createArticle, registerUser, userId } from './support/factories.js';
 import type { RegisteredUser } from './support/factories.js';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { getQueueToken } from '@nestjs/bullmq';
 import type { Queue } from 'bullmq';
-import { VIEWS_FLUSH_JOB, VIEWS_QUEUE } from '../src/articles/views-queue.js';
+import { VIEWS_FLUSH_JOB, VIEWS_QUEUE } from '../src/views/views-queue.js';
 import { JobEnqueuer } from '../src/queue/job-enqueuer.js';
 import { authHeader, createArticle, registerUser } from './support/factories.js';
 import { bootApp, resetState, type TestApp } from './support/test-app.js';

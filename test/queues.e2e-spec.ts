@@ -1,10 +1,10 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { getQueueToken } from '@nestjs/bullmq';
 import type { Queue } from 'bullmq';
-import { ViewsFlushProcessor } from '../src/articles/views-flush.processor.js';
-import { VIEWS_FLUSH_JOB, VIEWS_QUEUE } from '../src/articles/views-queue.js';
+import { ViewsFlushProcessor } from '../src/views/views-flush.processor.js';
+import { VIEWS_FLUSH_JOB, VIEWS_QUEUE } from '../src/views/views-queue.js';
 import { WorkersOff } from '../src/queue/queue.module.js';
-import { RECONCILE_JOB, STATS_QUEUE } from '../src/stats/reconciliation-queue.js';
+import { RECONCILE_JOB, STATS_QUEUE } from '../src/reconciliation/reconciliation-queue.js';
 import { createArticle, registerUser } from './support/factories.js';
 import { pollUntil } from './support/poll.js';
 import { bootApp, resetState, type TestApp } from './support/test-app.js';

@@ -1,6 +1,6 @@
 import { RedisKeys } from '../src/redis/keys.js';
 import { RedisLocks } from '../src/redis/redis-lock.js';
-import { ReconciliationService } from '../src/stats/reconciliation.service.js';
+import { ReconciliationService } from '../src/reconciliation/reconciliation.service.js';
 import { authHeader, insertUsers, registerUser, type RegisteredUser } from './support/factories.js';
 import { expectRedisToMatchDb } from './support/reconciliation.js';
 import { bootApp, resetState, type TestApp } from './support/test-app.js';

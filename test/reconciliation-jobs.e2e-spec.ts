@@ -4,8 +4,11 @@ import { getQueueToken } from '@nestjs/bullmq';
 import type { Queue } from 'bullmq';
 import { JobSchedulers } from '../src/queue/job-schedulers.js';
 import { RedisKeys } from '../src/redis/keys.js';
-import { ReconciliationService } from '../src/stats/reconciliation.service.js';
-import { RECONCILIATION_SCHEDULER, STATS_QUEUE } from '../src/stats/reconciliation-queue.js';
+import { ReconciliationService } from '../src/reconciliation/reconciliation.service.js';
+import {
+  RECONCILIATION_SCHEDULER,
+  STATS_QUEUE,
+} from '../src/reconciliation/reconciliation-queue.js';
 import { authHeader, registerUser } from './support/factories.js';
 import { expectRedisToMatchDb } from './support/reconciliation.js';
 import { pollUntil } from './support/poll.js';
@@ -65,9 +68,13 @@ describe('reconciliation: the scheduled job and `npm run reconcile`', () => {
   it('npm run reconcile: runs once, progress on stderr, the report table on stdout', async () => {
     const keys = t.app.get(RedisKeys);
     await t.redis.del(keys.leaderboard('following'));
-    const { stdout, stderr } = await run(process.execPath, ['dist/stats/reconcile.cli.js'], {
-      env: process.env,
-    });
+    const { stdout, stderr } = await run(
+      process.execPath,
+      ['dist/reconciliation/reconcile.cli.js'],
+      {
+        env: process.env,
+      },
+    );
     expect(stderr).toMatch(/\[#{30}\] 100% 2 users/);
     expect(stdout).toMatch(/2 users scanned/);
     expect(stdout).toMatch(/^metric\s+added\s+changed\s+removed\s+largest diff$/m);

@@ -1,6 +1,6 @@
 import { RedisKeys } from '../src/redis/keys.js';
 import { idMember } from '../src/redis/lazy-structure.js';
-import { ReconciliationService } from '../src/stats/reconciliation.service.js';
+import { ReconciliationService } from '../src/reconciliation/reconciliation.service.js';
 import {
   authHeader,
   createArticle,

@@ -1,6 +1,6 @@
 import { RedisKeys } from '../src/redis/keys.js';
-import type { ReconciliationReport } from '../src/stats/reconciliation-report.js';
-import { ReconciliationService } from '../src/stats/reconciliation.service.js';
+import type { ReconciliationReport } from '../src/reconciliation/reconciliation-report.js';
+import { ReconciliationService } from '../src/reconciliation/reconciliation.service.js';
 import { authHeader, registerUser, userId, type RegisteredUser } from './support/factories.js';
 import { boardOf, dbCounts, expectRedisToMatchDb } from './support/reconciliation.js';
 import { bootApp, resetState, type TestApp } from './support/test-app.js';

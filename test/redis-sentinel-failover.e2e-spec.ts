@@ -1,6 +1,6 @@
 import { RedisKeys } from '../src/redis/keys.js';
 import { RedisLocks } from '../src/redis/redis-lock.js';
-import { ReconciliationService } from '../src/stats/reconciliation.service.js';
+import { ReconciliationService } from '../src/reconciliation/reconciliation.service.js';
 import { authHeader, registerUser } from './support/factories.js';
 import { failOverUnderTraffic } from './support/failover-traffic.js';
 import { appOnLocalTopology, LocalTopology } from './support/local-topology.js';

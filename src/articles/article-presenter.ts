@@ -16,8 +16,8 @@ import type {
   SharedArticle,
   SingleArticleResponse,
 } from './dto/article.dto.js';
-import { FavoritesStore } from './favorites.store.js';
-import { ViewsCounter } from './views-counter.service.js';
+import { FavoritesStore } from '../favorites/favorites.store.js';
+import { ViewsCounter } from '../views/views-counter.service.js';
 
 /**
  * Turns cached, viewer-independent articles into responses for one viewer: the author's profile

@@ -9,19 +9,19 @@ import {
 import { ArticlesController } from './articles.controller.js';
 import { ArticlesRepository } from './articles.repository.js';
 import { ArticlesService } from './articles.service.js';
-import { CommentsController } from './comments.controller.js';
-import { CommentsRepository } from './comments.repository.js';
-import { CommentsService } from './comments.service.js';
-import { FavoritesStore } from './favorites.store.js';
-import { FeedService } from './feed/feed.service.js';
-import { TimelineAudit } from './feed/timeline-audit.service.js';
-import { TimelineFanout } from './feed/timeline-fanout.service.js';
-import { TIMELINE_QUEUE, TimelineProcessor, TimelineQueue } from './feed/timeline-queue.js';
-import { TimelineStore } from './feed/timeline.store.js';
-import { TagsController } from './tags.controller.js';
-import { ViewsCounter } from './views-counter.service.js';
-import { ViewsFlushProcessor } from './views-flush.processor.js';
-import { VIEWS_QUEUE } from './views-queue.js';
+import { CommentsController } from '../comments/comments.controller.js';
+import { CommentsRepository } from '../comments/comments.repository.js';
+import { CommentsService } from '../comments/comments.service.js';
+import { FavoritesStore } from '../favorites/favorites.store.js';
+import { FeedService } from '../feed/feed.service.js';
+import { TimelineAudit } from '../feed/timeline-audit.service.js';
+import { TimelineFanout } from '../feed/timeline-fanout.service.js';
+import { TIMELINE_QUEUE, TimelineProcessor, TimelineQueue } from '../feed/timeline-queue.js';
+import { TimelineStore } from '../feed/timeline.store.js';
+import { TagsController } from '../tags/tags.controller.js';
+import { ViewsCounter } from '../views/views-counter.service.js';
+import { ViewsFlushProcessor } from '../views/views-flush.processor.js';
+import { VIEWS_QUEUE } from '../views/views-queue.js';
 import { QueueModule, workerProvider } from '../queue/queue.module.js';
 
 @Module({

@@ -14,7 +14,7 @@ import { ArticleNotFoundError, NotTheAuthorError } from './articles.errors.js';
 import { ArticlesRepository, SlugTakenError } from './articles.repository.js';
 import { ARTICLES_TAG, ArticlesService } from './articles.service.js';
 import type { ArticleView, SharedArticle } from './dto/article.dto.js';
-import { FavoritesStore } from './favorites.store.js';
+import { FavoritesStore } from '../favorites/favorites.store.js';
 
 const keys = new RedisKeys(TEST_KEY_PREFIX);
 const AUTHOR = 1;

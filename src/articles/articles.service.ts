@@ -9,7 +9,7 @@ import type { WriteEffects } from '../outbox/write-effects.js';
 import { RedisKeys } from '../redis/keys.js';
 import { ProfilesService } from '../users/profiles.service.js';
 import { ArticlePresenter } from './article-presenter.js';
-import { FeedService } from './feed/feed.service.js';
+import { FeedService } from '../feed/feed.service.js';
 import {
   type ArticleFilter,
   type ArticleRef,
@@ -26,9 +26,9 @@ import type {
   SharedArticle,
   UpdateArticle,
 } from './dto/article.dto.js';
-import { FavoritesStore } from './favorites.store.js';
+import { FavoritesStore } from '../favorites/favorites.store.js';
 import { slugify, withSuffix } from './slug.js';
-import { timelineJob } from './feed/timeline-jobs.js';
+import { timelineJob } from '../feed/timeline-jobs.js';
 
 /** Cache tag of everything derived from the set of articles (lists, tags). */
 export const ARTICLES_TAG = 'articles';

@@ -4,7 +4,7 @@ import type { FastifyRequest } from 'fastify';
 import { UnauthorizedError } from '../common/domain-error.js';
 import { AUTH_MODE, type AuthMode } from './auth.decorators.js';
 import { AuthService } from './auth.service.js';
-import { OnlineUsersService } from './online-users.service.js';
+import { OnlineUsersService } from '../stats/online-users.service.js';
 
 const SCHEMES = new Set(['token', 'bearer']);
 

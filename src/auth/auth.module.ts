@@ -7,7 +7,7 @@ import { Env } from '../config/env.schema.js';
 import { AuthController } from './auth.controller.js';
 import { AuthGuard } from './auth.guard.js';
 import { AuthService } from './auth.service.js';
-import { OnlineUsersService } from './online-users.service.js';
+import { OnlineUsersService } from '../stats/online-users.service.js';
 import { Session } from './session.entity.js';
 import { SessionsRepository } from './sessions.repository.js';
 import { SessionsService } from './sessions.service.js';

@@ -3,7 +3,7 @@ import { UsersModule } from '../users/users.module.js';
 import { FollowGraphStore } from './follow-graph.store.js';
 import { FollowsRepository } from './follows.repository.js';
 import { FollowsService } from './follows.service.js';
-import { ProfilesController } from './profiles.controller.js';
+import { ProfilesController } from '../profiles/profiles.controller.js';
 
 @Module({
   imports: [UsersModule],

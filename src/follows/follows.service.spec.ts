@@ -2,7 +2,7 @@ import { NotFoundError } from '../common/domain-error.js';
 import { UserCountersService } from '../counters/user-counters.service.js';
 import { AdvisoryLocks } from '../database/advisory-locks.js';
 import { OutboxService } from '../outbox/outbox.service.js';
-import type { PublicProfile } from '../users/dto/profile.dto.js';
+import type { PublicProfile } from '../users/public-profile.js';
 import { ProfilesService } from '../users/profiles.service.js';
 import type { Mocked } from '../test-support/automock.js';
 import { newTestService } from '../test-support/new-test-service.js';

@@ -5,10 +5,14 @@ import { AdvisoryLocks } from '../database/advisory-locks.js';
 import { OutboxService } from '../outbox/outbox.service.js';
 import { effects, type OutboxJob, type WriteEffects } from '../outbox/write-effects.js';
 import type { MemberFlag, MembershipProbe } from '../redis/redis.scripts.js';
-import type { PublicProfile } from '../users/dto/profile.dto.js';
+import type { PublicProfile } from '../users/public-profile.js';
 import { ProfilesService } from '../users/profiles.service.js';
 import { decodeCursor, encodeCursor, type PageCursor } from './cursor.js';
-import type { FollowListResponse, ProfileView, ProfileWithCountsView } from './dto/profile.dto.js';
+import type {
+  FollowListResponse,
+  ProfileView,
+  ProfileWithCountsView,
+} from '../profiles/profile.dto.js';
 import type { FollowDirection, FollowEdge } from './follow-direction.js';
 import { FollowGraphStore } from './follow-graph.store.js';
 import { CannotFollowSelfError } from './follows.errors.js';

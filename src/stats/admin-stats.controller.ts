@@ -1,17 +1,17 @@
 import { Controller, Get, HttpCode, HttpStatus, Param, Post, Query } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiConflictResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { ConflictError } from '../common/domain-error.js';
-import { RequireAdmin } from '../users/admin.guard.js';
+import { RequireAdmin } from '../auth/admin.guard.js';
 import {
   DEFAULT_LEADERBOARD_LIMIT,
   LeaderboardQuery,
   LeaderboardResponse,
   MetricParams,
-} from './dto/leaderboard.dto.js';
-import { ReconciliationStatusResponse } from './dto/reconciliation.dto.js';
-import { LeaderboardsService } from './leaderboards.service.js';
-import { ReconciliationScheduler } from './reconciliation.scheduler.js';
-import { ReconciliationService } from './reconciliation.service.js';
+} from '../leaderboards/leaderboard.dto.js';
+import { ReconciliationStatusResponse } from '../reconciliation/reconciliation.dto.js';
+import { LeaderboardsService } from '../leaderboards/leaderboards.service.js';
+import { ReconciliationScheduler } from '../reconciliation/reconciliation.scheduler.js';
+import { ReconciliationService } from '../reconciliation/reconciliation.service.js';
 
 /** Admin-only statistics: 401 without a token, 403 for non-admins. */
 @ApiTags('Admin')

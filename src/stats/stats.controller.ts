@@ -1,10 +1,10 @@
 import { Controller, Get, Param } from '@nestjs/common';
 import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import { OnlineUsersService } from '../auth/online-users.service.js';
+import { OnlineUsersService } from './online-users.service.js';
 import { OptionalAuth } from '../auth/auth.decorators.js';
-import { OnlineUsersResponse } from './dto/online.dto.js';
-import { UserStatsResponse } from './dto/user-stats.dto.js';
-import { LeaderboardsService } from './leaderboards.service.js';
+import { OnlineUsersResponse } from './online.dto.js';
+import { UserStatsResponse } from '../profiles/user-stats.dto.js';
+import { LeaderboardsService } from '../leaderboards/leaderboards.service.js';
 
 /** Public statistics. */
 @ApiTags('Stats')

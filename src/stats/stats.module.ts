@@ -3,15 +3,15 @@ import { ArticlesModule } from '../articles/articles.module.js';
 import { AuthModule } from '../auth/auth.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { AdminStatsController } from './admin-stats.controller.js';
-import { LeaderboardStagingStore } from './leaderboard-staging.store.js';
-import { LeaderboardsService } from './leaderboards.service.js';
-import { ReconciliationScheduler } from './reconciliation.scheduler.js';
-import { ReconciliationProcessor } from './reconciliation.processor.js';
-import { STATS_QUEUE } from './reconciliation-queue.js';
+import { LeaderboardStagingStore } from '../reconciliation/leaderboard-staging.store.js';
+import { LeaderboardsService } from '../leaderboards/leaderboards.service.js';
+import { ReconciliationScheduler } from '../reconciliation/reconciliation.scheduler.js';
+import { ReconciliationProcessor } from '../reconciliation/reconciliation.processor.js';
+import { STATS_QUEUE } from '../reconciliation/reconciliation-queue.js';
 import { QueueModule, workerProvider } from '../queue/queue.module.js';
-import { ReconciliationService } from './reconciliation.service.js';
-import { RedisDataLossMonitor } from './redis-data-loss.monitor.js';
-import { StatsRepository } from './stats.repository.js';
+import { ReconciliationService } from '../reconciliation/reconciliation.service.js';
+import { RedisDataLossMonitor } from '../reconciliation/redis-data-loss.monitor.js';
+import { StatsRepository } from '../reconciliation/reconciliation.repository.js';
 import { StatsController } from './stats.controller.js';
 
 /** Online users, per-user stats, leaderboards and their reconciliation with Postgres. */

@@ -1,7 +1,7 @@
 import { Body, Controller, Param, Put } from '@nestjs/common';
 import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import { RequireAdmin } from './admin.guard.js';
-import { SetRoleRequest, UserRoleResponse } from './dto/role.dto.js';
+import { RequireAdmin } from '../auth/admin.guard.js';
+import { SetRoleRequest, UserRoleResponse } from './role.dto.js';
 import { UserRolesService } from './user-roles.service.js';
 
 /** Extension: admins make and unmake admins (the other way is `npm run admin:grant`). */

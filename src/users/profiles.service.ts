@@ -3,7 +3,7 @@ import { CacheAsideService } from '../cache/cache-aside.service.js';
 import type { CachePolicy } from '../cache/cache-policy.js';
 import type { WriteEffects } from '../outbox/write-effects.js';
 import { RedisKeys } from '../redis/keys.js';
-import type { PublicProfile } from './dto/profile.dto.js';
+import type { PublicProfile } from './public-profile.js';
 import type { User } from './user.entity.js';
 import { UsersRepository } from './users.repository.js';
 

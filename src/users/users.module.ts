@@ -4,16 +4,16 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuthModule } from '../auth/auth.module.js';
 import { Env } from '../config/env.schema.js';
 import { RedisGateway } from '../redis/redis-gateway.js';
-import { credentialsThrottlerOptions } from './credentials-throttle.js';
-import { PasswordHasher } from './password-hasher.js';
+import { credentialsThrottlerOptions } from '../auth/credentials-throttle.js';
+import { PasswordHasher } from '../auth/password-hasher.js';
 import { ProfilesService } from './profiles.service.js';
-import { AdminGuard } from './admin.guard.js';
+import { AdminGuard } from '../auth/admin.guard.js';
 import { AdminUsersController } from './admin-users.controller.js';
 import { User } from './user.entity.js';
 import { UserRolesService } from './user-roles.service.js';
-import { UsersController } from './users.controller.js';
+import { UsersController } from '../auth/account.controller.js';
 import { UsersRepository } from './users.repository.js';
-import { UsersService } from './users.service.js';
+import { UsersService } from '../auth/account.service.js';
 
 @Module({
   imports: [

@@ -1,6 +1,6 @@
 import { getQueueToken } from '@nestjs/bullmq';
 import type { Queue } from 'bullmq';
-import { TIMELINE_QUEUE } from '../../src/articles/feed/timeline-queue.js';
+import { TIMELINE_QUEUE } from '../../src/feed/timeline-queue.js';
 import { pollUntil } from './poll.js';
 import type { TestApp } from './test-app.js';
 

@@ -15,7 +15,7 @@ import {
 import { LimitField, OffsetField } from '../../common/pagination.js';
 import { OptionalNotNull } from '../../common/optional.js';
 import { IsCleanText } from '../../common/text.js';
-import { ProfileView } from '../../follows/dto/profile.dto.js';
+import { ProfileView } from '../../profiles/profile.dto.js';
 
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 const trimTags = ({ value }: { value: unknown }): unknown =>

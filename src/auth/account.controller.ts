@@ -6,16 +6,16 @@ import {
   ApiTags,
   ApiTooManyRequestsResponse,
 } from '@nestjs/swagger';
-import type { AuthContext } from '../auth/auth-context.js';
-import { CurrentUser, RequireAuth } from '../auth/auth.decorators.js';
+import type { AuthContext } from './auth-context.js';
+import { CurrentUser, RequireAuth } from './auth.decorators.js';
 import {
   LoginUserRequest,
   NewUserRequest,
   UpdateUserRequest,
   UserResponse,
-} from './dto/user.dto.js';
+} from './account.dto.js';
 import { ThrottleCredentials } from './credentials-throttle.js';
-import { UsersService } from './users.service.js';
+import { UsersService } from './account.service.js';
 
 @ApiTags('User and Authentication')
 @Controller()

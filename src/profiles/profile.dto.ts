@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { LimitField } from '../../common/pagination.js';
+import { LimitField } from '../common/pagination.js';
 import { IsOptional, IsString, MaxLength } from 'class-validator';
 
 /** The RealWorld profile, as every list and author field shows it. */

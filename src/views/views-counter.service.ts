@@ -11,7 +11,7 @@ import { defaultJobOptions } from '../queue/queue.module.js';
 import { RedisKeys } from '../redis/keys.js';
 import { RedisGateway } from '../redis/redis-gateway.js';
 import { RedisLocks } from '../redis/redis-lock.js';
-import { ArticlesRepository } from './articles.repository.js';
+import { ArticlesRepository } from '../articles/articles.repository.js';
 import { VIEWS_FLUSH_JOB, VIEWS_QUEUE } from './views-queue.js';
 
 const FLUSH_CHUNK = 1000;

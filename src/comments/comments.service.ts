@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { FollowsService } from '../follows/follows.service.js';
 import { ProfilesService } from '../users/profiles.service.js';
-import { ArticlesService } from './articles.service.js';
-import { CommentNotFoundError, NotTheAuthorError } from './articles.errors.js';
+import { ArticlesService } from '../articles/articles.service.js';
+import { CommentNotFoundError, NotTheAuthorError } from '../articles/articles.errors.js';
 import { CommentsRepository, type CommentRow } from './comments.repository.js';
-import type { CommentView } from './dto/article.dto.js';
+import type { CommentView } from '../articles/dto/article.dto.js';
 
 /** Comments are read straight from Postgres (one indexed query); authors come from the profile cache. */
 @Injectable()

@@ -12,13 +12,13 @@ import {
 import { ApiNoContentResponse, ApiOkResponse, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import type { AuthContext } from '../auth/auth-context.js';
 import { CurrentUser, OptionalAuth, RequireAuth, Viewer } from '../auth/auth.decorators.js';
-import { CommentNotFoundError } from './articles.errors.js';
+import { CommentNotFoundError } from '../articles/articles.errors.js';
 import { CommentsService } from './comments.service.js';
 import {
   MultipleCommentsResponse,
   NewCommentRequest,
   SingleCommentResponse,
-} from './dto/article.dto.js';
+} from '../articles/dto/article.dto.js';
 
 @ApiTags('Comments')
 @Controller('articles/:slug/comments')

@@ -1,14 +1,14 @@
 import { Injectable } from '@nestjs/common';
-import { AuthService } from '../auth/auth.service.js';
-import type { AuthContext } from '../auth/auth-context.js';
+import { AuthService } from './auth.service.js';
+import type { AuthContext } from './auth-context.js';
 import { NotFoundError, UnauthorizedError } from '../common/domain-error.js';
-import type { LoginUser, NewUser, UpdateUser, UserView } from './dto/user.dto.js';
+import type { LoginUser, NewUser, UpdateUser, UserView } from './account.dto.js';
 import { OutboxService } from '../outbox/outbox.service.js';
 import { PasswordHasher } from './password-hasher.js';
-import { ProfilesService } from './profiles.service.js';
-import { UserRolesService } from './user-roles.service.js';
-import type { User } from './user.entity.js';
-import { UsersRepository, type UserChanges } from './users.repository.js';
+import { ProfilesService } from '../users/profiles.service.js';
+import { UserRolesService } from '../users/user-roles.service.js';
+import type { User } from '../users/user.entity.js';
+import { UsersRepository, type UserChanges } from '../users/users.repository.js';
 
 function toUserView(user: User, token: string): UserView {
   return { email: user.email, token, username: user.username, bio: user.bio, image: user.image };

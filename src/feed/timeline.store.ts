@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { Env } from '../../config/env.schema.js';
-import { RedisKeys } from '../../redis/keys.js';
-import { idMember, LOADED_SENTINEL, rebuildUnderLease } from '../../redis/lazy-structure.js';
-import type { RedisClient } from '../../redis/redis.client.js';
-import { RedisGateway } from '../../redis/redis-gateway.js';
-import type { TimelineEntry } from '../articles.repository.js';
+import { Env } from '../config/env.schema.js';
+import { RedisKeys } from '../redis/keys.js';
+import { idMember, LOADED_SENTINEL, rebuildUnderLease } from '../redis/lazy-structure.js';
+import type { RedisClient } from '../redis/redis.client.js';
+import { RedisGateway } from '../redis/redis-gateway.js';
+import type { TimelineEntry } from '../articles/articles.repository.js';
 import type { LoadedTimeline } from './timeline-drift.js';
 
 /** Entries per Lua call (ZADD arguments stay far below Lua's unpack limit). */

@@ -10,8 +10,8 @@ import { fakeHeldLock, type FakeRedisClient } from '../test-support/fake-redis.j
 import { newTestService, provide, TEST_KEY_PREFIX } from '../test-support/new-test-service.js';
 import { LeaderboardStagingStore } from './leaderboard-staging.store.js';
 import { ReconciliationService } from './reconciliation.service.js';
-import { TimelineAudit } from '../articles/feed/timeline-audit.service.js';
-import { StatsRepository } from './stats.repository.js';
+import { TimelineAudit } from '../feed/timeline-audit.service.js';
+import { StatsRepository } from './reconciliation.repository.js';
 
 const keys = new RedisKeys(TEST_KEY_PREFIX);
 const METRICS: UserMetric[] = ['followers', 'likes'];

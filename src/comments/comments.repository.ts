@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { isForeignKeyViolation } from '../common/domain-error.js';
-import { ArticleNotFoundError } from './articles.errors.js';
+import { ArticleNotFoundError } from '../articles/articles.errors.js';
 
 export interface CommentRow {
   id: number;

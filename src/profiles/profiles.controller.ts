@@ -2,8 +2,8 @@ import { Controller, Delete, Get, HttpCode, HttpStatus, Param, Post, Query } fro
 import { ApiOkResponse, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import type { AuthContext } from '../auth/auth-context.js';
 import { CurrentUser, OptionalAuth, RequireAuth, Viewer } from '../auth/auth.decorators.js';
-import { FollowListQuery, FollowListResponse, ProfileResponse } from './dto/profile.dto.js';
-import { FollowsService } from './follows.service.js';
+import { FollowListQuery, FollowListResponse, ProfileResponse } from './profile.dto.js';
+import { FollowsService } from '../follows/follows.service.js';
 
 @ApiTags('Profile')
 @Controller('profiles/:username')

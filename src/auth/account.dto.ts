@@ -13,8 +13,8 @@ import {
   ValidateIf,
   ValidateNested,
 } from 'class-validator';
-import { OptionalNotNull } from '../../common/optional.js';
-import { IsCleanText } from '../../common/text.js';
+import { OptionalNotNull } from '../common/optional.js';
+import { IsCleanText } from '../common/text.js';
 
 const trim = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 const normalizeEmail = ({ value }: { value: unknown }) =>

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { Env } from '../../config/env.schema.js';
-import { RedisKeys } from '../../redis/keys.js';
-import { ArticlesRepository } from '../articles.repository.js';
+import { Env } from '../config/env.schema.js';
+import { RedisKeys } from '../redis/keys.js';
+import { ArticlesRepository } from '../articles/articles.repository.js';
 import { timelineDrifted } from './timeline-drift.js';
 import { TimelineStore } from './timeline.store.js';
 

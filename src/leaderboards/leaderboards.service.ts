@@ -6,8 +6,8 @@ import {
 } from '../counters/user-counters.service.js';
 import type { UserMetric } from '../redis/keys.js';
 import { ProfilesService } from '../users/profiles.service.js';
-import type { LeaderboardResponse } from './dto/leaderboard.dto.js';
-import type { UserStatsView } from './dto/user-stats.dto.js';
+import type { LeaderboardResponse } from './leaderboard.dto.js';
+import type { UserStatsView } from '../profiles/user-stats.dto.js';
 
 /** Leaderboards (admin) and one user's counts (public). */
 @Injectable()

@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsIn } from 'class-validator';
-import type { UserRole } from '../user.entity.js';
+import type { UserRole } from './user.entity.js';
 
 const ROLES: UserRole[] = ['user', 'admin'];
 

@@ -7,9 +7,9 @@ import {
 } from '@nestjs/common';
 import { ApiSecurity } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
-import { RequireAuth } from '../auth/auth.decorators.js';
+import { RequireAuth } from './auth.decorators.js';
 import { ForbiddenError, UnauthorizedError } from '../common/domain-error.js';
-import { UserRolesService } from './user-roles.service.js';
+import { UserRolesService } from '../users/user-roles.service.js';
 
 /**
  * Runs after the global AuthGuard (global guards run first), which has already answered 401 for a

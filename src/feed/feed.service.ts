@@ -1,12 +1,12 @@
 import { Injectable } from '@nestjs/common';
-import { Env } from '../../config/env.schema.js';
-import { UserCountersService } from '../../counters/user-counters.service.js';
-import { isDatabaseOverload } from '../../database/database-overload.js';
-import { FollowsService } from '../../follows/follows.service.js';
-import { MetricsService } from '../../metrics/metrics.service.js';
-import { RedisKeys } from '../../redis/keys.js';
-import { ArticlesRepository, type TimelineEntry } from '../articles.repository.js';
-import type { ArticleIdPage } from '../dto/article.dto.js';
+import { Env } from '../config/env.schema.js';
+import { UserCountersService } from '../counters/user-counters.service.js';
+import { isDatabaseOverload } from '../database/database-overload.js';
+import { FollowsService } from '../follows/follows.service.js';
+import { MetricsService } from '../metrics/metrics.service.js';
+import { RedisKeys } from '../redis/keys.js';
+import { ArticlesRepository, type TimelineEntry } from '../articles/articles.repository.js';
+import type { ArticleIdPage } from '../articles/dto/article.dto.js';
 import { type TimelineSlice, TimelineStore } from './timeline.store.js';
 
 /** Feed order: newest first, ties by id descending (SQL's `created_at DESC, id DESC`). */

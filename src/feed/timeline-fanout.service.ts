@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { Env } from '../../config/env.schema.js';
-import { UserCountersService } from '../../counters/user-counters.service.js';
-import { FollowsService } from '../../follows/follows.service.js';
-import { RedisKeys } from '../../redis/keys.js';
-import { ArticlesRepository, type TimelineEntry } from '../articles.repository.js';
+import { Env } from '../config/env.schema.js';
+import { UserCountersService } from '../counters/user-counters.service.js';
+import { FollowsService } from '../follows/follows.service.js';
+import { RedisKeys } from '../redis/keys.js';
+import { ArticlesRepository, type TimelineEntry } from '../articles/articles.repository.js';
 import type { TimelineJobData, TimelineJobName } from './timeline-jobs.js';
 import { TimelineStore } from './timeline.store.js';
 

@@ -1,11 +1,11 @@
 import { InjectQueue, Processor } from '@nestjs/bullmq';
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import type { Job, Queue } from 'bullmq';
-import { FollowsService } from '../../follows/follows.service.js';
-import { OutboxService } from '../../outbox/outbox.service.js';
-import type { OutboxJob } from '../../outbox/write-effects.js';
-import { JobEnqueuer } from '../../queue/job-enqueuer.js';
-import { QueueProcessor } from '../../queue/queue-processor.js';
+import { FollowsService } from '../follows/follows.service.js';
+import { OutboxService } from '../outbox/outbox.service.js';
+import type { OutboxJob } from '../outbox/write-effects.js';
+import { JobEnqueuer } from '../queue/job-enqueuer.js';
+import { QueueProcessor } from '../queue/queue-processor.js';
 import { TimelineFanout } from './timeline-fanout.service.js';
 import {
   TIMELINE_JOB_KIND,

@@ -1,4 +1,4 @@
-import type { OutboxJob } from '../../outbox/write-effects.js';
+import type { OutboxJob } from '../outbox/write-effects.js';
 
 /** The outbox job kind (and queue) of timeline maintenance. */
 export const TIMELINE_JOB_KIND = 'timeline';

@@ -1,8 +1,8 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { Cached } from '../cache/cached.decorator.js';
-import { ARTICLES_TAG, ArticlesService } from './articles.service.js';
-import { TagsResponse } from './dto/article.dto.js';
+import { ARTICLES_TAG, ArticlesService } from '../articles/articles.service.js';
+import { TagsResponse } from '../articles/dto/article.dto.js';
 
 @ApiTags('Tags')
 @Controller('tags')

@@ -9,7 +9,7 @@ import { RedisLocks } from '../redis/redis-lock.js';
 import type { Mocked } from '../test-support/automock.js';
 import { fakeHeldLock, type FakeRedisClient } from '../test-support/fake-redis.js';
 import { newTestService, provide, TEST_KEY_PREFIX } from '../test-support/new-test-service.js';
-import { ArticlesRepository } from './articles.repository.js';
+import { ArticlesRepository } from '../articles/articles.repository.js';
 import { ViewsCounter } from './views-counter.service.js';
 
 const keys = new RedisKeys(TEST_KEY_PREFIX);

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
-import { TimelineAudit } from '../articles/feed/timeline-audit.service.js';
+import { TimelineAudit } from '../feed/timeline-audit.service.js';
 import { ServiceUnavailableError } from '../common/domain-error.js';
 import { Env } from '../config/env.schema.js';
 import { UserCountersService } from '../counters/user-counters.service.js';
@@ -19,7 +19,7 @@ import {
   type ReconciliationReport,
 } from './reconciliation-report.js';
 import { Reservoir } from './reservoir.js';
-import { StatsRepository } from './stats.repository.js';
+import { StatsRepository } from './reconciliation.repository.js';
 
 export const RECONCILIATION_LOCK = 'reconciliation';
 
