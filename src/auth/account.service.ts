@@ -5,7 +5,7 @@ import { NotFoundError, UnauthorizedError } from '../common/domain-error.js';
 import type { LoginUser, NewUser, UpdateUser, UserView } from './account.dto.js';
 import { OutboxService } from '../outbox/outbox.service.js';
 import { PasswordHasher } from './password-hasher.js';
-import { ProfilesService } from '../users/profiles.service.js';
+import { UserDirectory } from '../users/user-directory.service.js';
 import { UserRolesService } from '../users/user-roles.service.js';
 import type { User } from '../users/user.entity.js';
 import { UsersRepository, type UserChanges } from '../users/users.repository.js';
@@ -19,7 +19,7 @@ function toUserView(user: User, token: string): UserView {
 export class UsersService {
   constructor(
     private readonly users: UsersRepository,
-    private readonly profiles: ProfilesService,
+    private readonly profiles: UserDirectory,
     private readonly passwords: PasswordHasher,
     private readonly auth: AuthService,
     private readonly roles: UserRolesService,

@@ -1,3 +1,4 @@
+import { CountersModule } from '../counters/counters.module.js';
 import { Module } from '@nestjs/common';
 import { UsersModule } from '../users/users.module.js';
 import { FollowGraphStore } from './follow-graph.store.js';
@@ -6,7 +7,7 @@ import { FollowsService } from './follows.service.js';
 import { ProfilesController } from '../profiles/profiles.controller.js';
 
 @Module({
-  imports: [UsersModule],
+  imports: [CountersModule, UsersModule],
   controllers: [ProfilesController],
   providers: [FollowsService, FollowsRepository, FollowGraphStore],
   exports: [FollowsService],

@@ -3,7 +3,7 @@ import { UserCountersService } from '../counters/user-counters.service.js';
 import { AdvisoryLocks } from '../database/advisory-locks.js';
 import { OutboxService } from '../outbox/outbox.service.js';
 import type { PublicProfile } from '../users/public-profile.js';
-import { ProfilesService } from '../users/profiles.service.js';
+import { UserDirectory } from '../users/user-directory.service.js';
 import type { Mocked } from '../test-support/automock.js';
 import { newTestService } from '../test-support/new-test-service.js';
 import { encodeCursor } from './cursor.js';
@@ -40,7 +40,7 @@ describe('FollowsService', () => {
     counters = service.mock(UserCountersService);
     locks = service.mock(AdvisoryLocks);
     outbox = service.mock(OutboxService);
-    const profiles = service.mock(ProfilesService);
+    const profiles = service.mock(UserDirectory);
     profiles.getByUsername.mockImplementation((name) =>
       Promise.resolve(everyone.find((p) => p.username === name) ?? null),
     );

@@ -6,7 +6,7 @@ import { OutboxService } from '../outbox/outbox.service.js';
 import { effects, type OutboxJob, type WriteEffects } from '../outbox/write-effects.js';
 import type { MemberFlag, MembershipProbe } from '../redis/redis.scripts.js';
 import type { PublicProfile } from '../users/public-profile.js';
-import { ProfilesService } from '../users/profiles.service.js';
+import { UserDirectory } from '../users/user-directory.service.js';
 import { decodeCursor, encodeCursor, type PageCursor } from './cursor.js';
 import type {
   FollowListResponse,
@@ -39,7 +39,7 @@ export class FollowsService implements OnModuleInit {
   constructor(
     private readonly follows: FollowsRepository,
     private readonly graph: FollowGraphStore,
-    private readonly profiles: ProfilesService,
+    private readonly profiles: UserDirectory,
     private readonly counters: UserCountersService,
     private readonly locks: AdvisoryLocks,
     private readonly outbox: OutboxService,

@@ -5,7 +5,7 @@ import {
   UserCountersService,
 } from '../counters/user-counters.service.js';
 import type { UserMetric } from '../redis/keys.js';
-import { ProfilesService } from '../users/profiles.service.js';
+import { UserDirectory } from '../users/user-directory.service.js';
 import type { LeaderboardResponse } from './leaderboard.dto.js';
 import type { UserStatsView } from '../profiles/user-stats.dto.js';
 
@@ -14,7 +14,7 @@ import type { UserStatsView } from '../profiles/user-stats.dto.js';
 export class LeaderboardsService {
   constructor(
     private readonly counters: UserCountersService,
-    private readonly profiles: ProfilesService,
+    private readonly profiles: UserDirectory,
   ) {}
 
   /**

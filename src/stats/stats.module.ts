@@ -1,3 +1,4 @@
+import { CountersModule } from '../counters/counters.module.js';
 import { Module } from '@nestjs/common';
 import { ArticlesModule } from '../articles/articles.module.js';
 import { AuthModule } from '../auth/auth.module.js';
@@ -16,7 +17,13 @@ import { StatsController } from './stats.controller.js';
 
 /** Online users, per-user stats, leaderboards and their reconciliation with Postgres. */
 @Module({
-  imports: [AuthModule, UsersModule, ArticlesModule, QueueModule.forFeature(STATS_QUEUE)],
+  imports: [
+    CountersModule,
+    AuthModule,
+    UsersModule,
+    ArticlesModule,
+    QueueModule.forFeature(STATS_QUEUE),
+  ],
   controllers: [StatsController, AdminStatsController],
   providers: [
     LeaderboardsService,

@@ -6,7 +6,7 @@ import { Env } from '../config/env.schema.js';
 import { RedisGateway } from '../redis/redis-gateway.js';
 import { credentialsThrottlerOptions } from '../auth/credentials-throttle.js';
 import { PasswordHasher } from '../auth/password-hasher.js';
-import { ProfilesService } from './profiles.service.js';
+import { UserDirectory } from './user-directory.service.js';
 import { AdminGuard } from '../auth/admin.guard.js';
 import { AdminUsersController } from './admin-users.controller.js';
 import { User } from './user.entity.js';
@@ -28,11 +28,11 @@ import { UsersService } from '../auth/account.service.js';
   providers: [
     UsersService,
     UsersRepository,
-    ProfilesService,
+    UserDirectory,
     PasswordHasher,
     UserRolesService,
     AdminGuard,
   ],
-  exports: [ProfilesService, UserRolesService, AdminGuard],
+  exports: [UserDirectory, UserRolesService, AdminGuard],
 })
 export class UsersModule {}
