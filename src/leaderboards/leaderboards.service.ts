@@ -2,8 +2,10 @@ import { Injectable } from '@nestjs/common';
 import { NotFoundError, ServiceUnavailableError } from '../common/domain-error.js';
 import {
   LeaderboardNotBuiltError,
-  UserCountersService,
-} from '../counters/user-counters.service.js';
+  LiveLeaderboards,
+  type LeaderboardPage,
+} from '../counters/live-leaderboards.js';
+import { UserCountersService } from '../counters/user-counters.service.js';
 import type { UserMetric } from '../redis/keys.js';
 import { UserDirectory } from '../users/user-directory.service.js';
 import type { LeaderboardResponse } from './leaderboard.dto.js';
@@ -14,6 +16,7 @@ import type { UserStatsView } from '../profiles/user-stats.dto.js';
 export class LeaderboardsService {
   constructor(
     private readonly counters: UserCountersService,
+    private readonly boards: LiveLeaderboards,
     private readonly profiles: UserDirectory,
   ) {}
 
@@ -23,9 +26,9 @@ export class LeaderboardsService {
    * whatever the limit.
    */
   async page(metric: UserMetric, limit: number, offset: number): Promise<LeaderboardResponse> {
-    let page: Awaited<ReturnType<UserCountersService['leaderboardPage']>>;
+    let page: LeaderboardPage;
     try {
-      page = await this.counters.leaderboardPage(metric, offset, limit);
+      page = await this.boards.leaderboardPage(metric, offset, limit);
     } catch (error) {
       if (error instanceof LeaderboardNotBuiltError) {
         // Redis lost the board; a reconciliation is rebuilding it. A partial board would be wrong.

@@ -1,5 +1,6 @@
 import { ServiceUnavailableError } from '../common/domain-error.js';
 import { Env } from '../config/env.schema.js';
+import { MetricRegistry } from '../counters/metric-registry.js';
 import { UserCountersService } from '../counters/user-counters.service.js';
 import { AdvisoryLocks } from '../database/advisory-locks.js';
 import { MetricsService } from '../metrics/metrics.service.js';
@@ -39,6 +40,7 @@ describe('ReconciliationService', () => {
   let sut: ReconciliationService;
   let redis: FakeRedisClient;
   let counters: Mocked<UserCountersService>;
+  let registry: Mocked<MetricRegistry>;
   let users: Mocked<StatsRepository>;
   let staging: Mocked<LeaderboardStagingStore>;
   let advisoryLocks: Mocked<AdvisoryLocks>;
@@ -58,6 +60,7 @@ describe('ReconciliationService', () => {
     const service = newTestService(ReconciliationService, provide(Env, env));
     ({ sut, redis } = service);
     counters = service.mock(UserCountersService);
+    registry = service.mock(MetricRegistry);
     users = service.mock(StatsRepository);
     staging = service.mock(LeaderboardStagingStore);
     advisoryLocks = service.mock(AdvisoryLocks);
@@ -67,9 +70,9 @@ describe('ReconciliationService', () => {
     lock = fakeHeldLock();
 
     redisLocks.tryAcquire.mockResolvedValue(lock);
-    counters.registeredMetrics.mockReturnValue(METRICS);
+    registry.registeredMetrics.mockReturnValue(METRICS);
     counters.writerLock.mockImplementation((id) => ({ key: `counts:${id}`, mode: 'shared' }));
-    counters.countBatch.mockImplementation((ids) =>
+    registry.countBatch.mockImplementation((ids) =>
       Promise.resolve(
         new Map(METRICS.map((m) => [m, new Map(ids.map((id) => [id, TRUTH[m][id] ?? 0]))])),
       ),

@@ -3,6 +3,7 @@ import { BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
 import { TimelineAudit } from '../feed/timeline-audit.service.js';
 import { ServiceUnavailableError } from '../common/domain-error.js';
 import { Env } from '../config/env.schema.js';
+import { MetricRegistry } from '../counters/metric-registry.js';
 import { UserCountersService } from '../counters/user-counters.service.js';
 import { AdvisoryLocks } from '../database/advisory-locks.js';
 import { MetricsService } from '../metrics/metrics.service.js';
@@ -58,6 +59,7 @@ export class ReconciliationService implements BeforeApplicationShutdown {
   constructor(
     private readonly env: Env,
     private readonly counters: UserCountersService,
+    private readonly registry: MetricRegistry,
     private readonly users: StatsRepository,
     private readonly staging: LeaderboardStagingStore,
     private readonly advisoryLocks: AdvisoryLocks,
@@ -155,7 +157,7 @@ export class ReconciliationService implements BeforeApplicationShutdown {
   }
 
   private async acquire(): Promise<{ lock: HeldLock; metrics: UserMetric[] } | null> {
-    const metrics = this.counters.registeredMetrics();
+    const metrics = this.registry.registeredMetrics();
     const ttlMs = this.env.RECONCILE_LOCK_TTL_MS;
     let lock: HeldLock | null;
     try {
@@ -259,7 +261,7 @@ export class ReconciliationService implements BeforeApplicationShutdown {
     await this.advisoryLocks.runExclusiveMany(
       ids.map((id) => this.counters.writerLock(id).key),
       async (manager) => {
-        const truth = await this.counters.countBatch(ids, manager);
+        const truth = await this.registry.countBatch(ids, manager);
         const live = await this.staging.readBatch(metrics, ids);
         // Hashes already right are left alone: a run rewrites only what it corrects.
         const staleHashes = ids.filter((id, index) => {
