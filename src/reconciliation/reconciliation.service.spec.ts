@@ -9,6 +9,7 @@ import { RedisLocks } from '../redis/redis-lock.js';
 import type { Mocked } from '../test-support/automock.js';
 import { fakeHeldLock, type FakeRedisClient } from '../test-support/fake-redis.js';
 import { newTestService, provide, TEST_KEY_PREFIX } from '../test-support/new-test-service.js';
+import { BatchReconciler } from './batch-reconciler.js';
 import { LeaderboardStagingStore } from './leaderboard-staging.store.js';
 import { ReconciliationService } from './reconciliation.service.js';
 import { TimelineAudit } from '../feed/timeline-audit.service.js';
@@ -57,13 +58,21 @@ describe('ReconciliationService', () => {
   beforeEach(() => {
     // Batches of two users: 1 and 2, then 3.
     env = Object.assign(new Env(), { RECONCILE_BATCH_SIZE: 2, RECONCILE_LOCK_TTL_MS: 5000 });
-    const service = newTestService(ReconciliationService, provide(Env, env));
+    // The run and its batches together: a real BatchReconciler on the same mocked stores.
+    const batches = newTestService(BatchReconciler);
+    counters = batches.mock(UserCountersService);
+    registry = batches.mock(MetricRegistry);
+    staging = batches.mock(LeaderboardStagingStore);
+    advisoryLocks = batches.mock(AdvisoryLocks);
+    const service = newTestService(
+      ReconciliationService,
+      provide(Env, env),
+      provide(BatchReconciler, batches.sut),
+      provide(MetricRegistry, registry),
+      provide(LeaderboardStagingStore, staging),
+    );
     ({ sut, redis } = service);
-    counters = service.mock(UserCountersService);
-    registry = service.mock(MetricRegistry);
     users = service.mock(StatsRepository);
-    staging = service.mock(LeaderboardStagingStore);
-    advisoryLocks = service.mock(AdvisoryLocks);
     redisLocks = service.mock(RedisLocks);
     timelineAudit = service.mock(TimelineAudit);
     metrics = service.get(MetricsService);

@@ -14,6 +14,7 @@ import { ReconciliationService } from '../reconciliation/reconciliation.service.
 import { RedisDataLossMonitor } from '../reconciliation/redis-data-loss.monitor.js';
 import { StatsRepository } from '../reconciliation/reconciliation.repository.js';
 import { StatsController } from './stats.controller.js';
+import { BatchReconciler } from '../reconciliation/batch-reconciler.js';
 
 /** Online users, per-user stats, leaderboards and their reconciliation with Postgres. */
 @Module({
@@ -28,6 +29,7 @@ import { StatsController } from './stats.controller.js';
   providers: [
     LeaderboardsService,
     ReconciliationService,
+    BatchReconciler,
     ReconciliationScheduler,
     workerProvider(ReconciliationProcessor),
     LeaderboardStagingStore,
