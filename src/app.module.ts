@@ -15,6 +15,8 @@ import { OutboxModule } from './outbox/outbox.module.js';
 import { CountersModule } from './counters/counters.module.js';
 import { FollowsModule } from './follows/follows.module.js';
 import { ArticlesModule } from './articles/articles.module.js';
+import { LeaderboardsModule } from './leaderboards/leaderboards.module.js';
+import { ReconciliationModule } from './reconciliation/reconciliation.module.js';
 import { StatsModule } from './stats/stats.module.js';
 import { QueueModule } from './queue/queue.module.js';
 import { QueueBoardModule } from './queue/board/queue-board.module.js';
@@ -60,6 +62,8 @@ export class AppModule {
         FollowsModule,
         ArticlesModule,
         StatsModule,
+        LeaderboardsModule,
+        ReconciliationModule,
         QueueBoardModule.forRoot(),
       ],
     };

@@ -7,7 +7,7 @@ import { Env } from '../config/env.schema.js';
 import { AuthController } from './auth.controller.js';
 import { AuthGuard } from './auth.guard.js';
 import { AuthService } from './auth.service.js';
-import { OnlineUsersService } from '../stats/online-users.service.js';
+import { StatsModule } from '../stats/stats.module.js';
 import { Session } from './session.entity.js';
 import { SessionsRepository } from './sessions.repository.js';
 import { SessionsService } from './sessions.service.js';
@@ -15,6 +15,7 @@ import { SessionsService } from './sessions.service.js';
 @Module({
   imports: [
     TypeOrmModule.forFeature([Session]),
+    StatsModule,
     JwtModule.registerAsync({
       inject: [Env],
       useFactory: (env: Env) => ({
@@ -31,9 +32,8 @@ import { SessionsService } from './sessions.service.js';
     AuthService,
     SessionsService,
     SessionsRepository,
-    OnlineUsersService,
     { provide: APP_GUARD, useClass: AuthGuard },
   ],
-  exports: [AuthService, OnlineUsersService],
+  exports: [AuthService],
 })
 export class AuthModule {}

@@ -8,10 +8,12 @@ import {
 import { UserCountersService } from '../counters/user-counters.service.js';
 import type { UserMetric } from '../redis/keys.js';
 import { UserDirectory } from '../users/user-directory.service.js';
-import type { LeaderboardResponse } from './leaderboard.dto.js';
-import type { UserStatsView } from '../profiles/user-stats.dto.js';
+import type { RankedPage, RankedUser, UserStats } from './leaderboard.model.js';
 
-/** Leaderboards (admin) and one user's counts (public). */
+/**
+ * Leaderboards with their users' profiles (admin), and one user's counts by username (public: the
+ * `GET /profiles/:username/stats` route).
+ */
 @Injectable()
 export class LeaderboardsService {
   constructor(
@@ -25,7 +27,7 @@ export class LeaderboardsService {
    * one pipelined round trip for the profiles (plus one SQL query for profile cache misses),
    * whatever the limit.
    */
-  async page(metric: UserMetric, limit: number, offset: number): Promise<LeaderboardResponse> {
+  async page(metric: UserMetric, limit: number, offset: number): Promise<RankedPage> {
     let page: LeaderboardPage;
     try {
       page = await this.boards.leaderboardPage(metric, offset, limit);
@@ -38,7 +40,7 @@ export class LeaderboardsService {
       throw new ServiceUnavailableError('leaderboards are unavailable right now');
     }
     const profiles = await this.profiles.getManyByIds(page.entries.map((entry) => entry.userId));
-    const entries: LeaderboardResponse['entries'] = [];
+    const entries: RankedUser[] = [];
     page.entries.forEach(({ userId, score }, index) => {
       const profile = profiles.get(userId);
       // Zero scores carry no rank; a deleted user's leftover entry is reconciliation's to remove.
@@ -53,7 +55,7 @@ export class LeaderboardsService {
   }
 
   /** All counts of a user: the Redis hash, or Postgres when Redis has nothing (then cached). */
-  async userStats(username: string): Promise<UserStatsView> {
+  async userStats(username: string): Promise<UserStats> {
     const profile = await this.profiles.getByUsername(username);
     if (!profile) throw new NotFoundError('profile not found');
     const counts = await this.counters.get(profile.id);

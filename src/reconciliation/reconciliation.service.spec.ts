@@ -13,7 +13,7 @@ import { BatchReconciler } from './batch-reconciler.js';
 import { LeaderboardStagingStore } from './leaderboard-staging.store.js';
 import { ReconciliationService } from './reconciliation.service.js';
 import { TimelineAudit } from '../feed/timeline-audit.service.js';
-import { StatsRepository } from './reconciliation.repository.js';
+import { ReconciliationRepository } from './reconciliation.repository.js';
 
 const keys = new RedisKeys(TEST_KEY_PREFIX);
 const METRICS: UserMetric[] = ['followers', 'likes'];
@@ -42,7 +42,7 @@ describe('ReconciliationService', () => {
   let redis: FakeRedisClient;
   let counters: Mocked<UserCountersService>;
   let registry: Mocked<MetricRegistry>;
-  let users: Mocked<StatsRepository>;
+  let users: Mocked<ReconciliationRepository>;
   let staging: Mocked<LeaderboardStagingStore>;
   let advisoryLocks: Mocked<AdvisoryLocks>;
   let redisLocks: Mocked<RedisLocks>;
@@ -72,7 +72,7 @@ describe('ReconciliationService', () => {
       provide(LeaderboardStagingStore, staging),
     );
     ({ sut, redis } = service);
-    users = service.mock(StatsRepository);
+    users = service.mock(ReconciliationRepository);
     redisLocks = service.mock(RedisLocks);
     timelineAudit = service.mock(TimelineAudit);
     metrics = service.get(MetricsService);

@@ -13,7 +13,7 @@ import { BatchReconciler, RunCorrections } from './batch-reconciler.js';
 import { recordCompletedRun } from './reconciliation-metrics.js';
 import { formatReport, type ReconciliationReport } from './reconciliation-report.js';
 import { Reservoir } from './reservoir.js';
-import { StatsRepository } from './reconciliation.repository.js';
+import { ReconciliationRepository } from './reconciliation.repository.js';
 
 export const RECONCILIATION_LOCK = 'reconciliation';
 
@@ -52,7 +52,7 @@ export class ReconciliationService implements BeforeApplicationShutdown {
   constructor(
     private readonly env: Env,
     private readonly registry: MetricRegistry,
-    private readonly users: StatsRepository,
+    private readonly users: ReconciliationRepository,
     private readonly batches: BatchReconciler,
     private readonly staging: LeaderboardStagingStore,
     private readonly locks: RedisLocks,
