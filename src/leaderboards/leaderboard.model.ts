@@ -1,4 +1,3 @@
-import type { UserCounts } from '../counters/metric-registry.js';
 import type { UserMetric } from '../redis/keys.js';
 
 /** A user on a leaderboard page, with the public part of their profile. */
@@ -16,9 +15,4 @@ export interface RankedPage {
   /** Users on the board. */
   total: number;
   entries: RankedUser[];
-}
-
-/** All counts of one user. */
-export interface UserStats extends UserCounts {
-  username: string;
 }

@@ -1,6 +1,5 @@
-import { NotFoundError, ServiceUnavailableError } from '../common/domain-error.js';
+import { ServiceUnavailableError } from '../common/domain-error.js';
 import { LeaderboardNotBuiltError, LiveLeaderboards } from '../counters/live-leaderboards.js';
-import { UserCountersService } from '../counters/user-counters.service.js';
 import type { Mocked } from '../test-support/automock.js';
 import { newTestService } from '../test-support/new-test-service.js';
 import type { PublicProfile } from '../users/public-profile.js';
@@ -19,14 +18,12 @@ const BOB = profile(9, 'bob');
 describe('LeaderboardsService', () => {
   let sut: LeaderboardsService;
   let boards: Mocked<LiveLeaderboards>;
-  let counters: Mocked<UserCountersService>;
   let directory: Mocked<UserDirectory>;
 
   beforeEach(() => {
     const service = newTestService(LeaderboardsService);
     sut = service.sut;
     boards = service.mock(LiveLeaderboards);
-    counters = service.mock(UserCountersService);
     directory = service.mock(UserDirectory);
     directory.getManyByIds.mockImplementation((ids) =>
       Promise.resolve(new Map(ids.map((id) => [id, [ANN, BOB].find((p) => p.id === id) ?? null]))),
@@ -87,35 +84,6 @@ describe('LeaderboardsService', () => {
       await expect(sut.page('views', 10, 0)).rejects.toThrow(
         new ServiceUnavailableError('leaderboards are unavailable right now'),
       );
-    });
-  });
-
-  describe('userStats', () => {
-    it('returns the user’s counts under their username', async () => {
-      directory.getByUsername.mockResolvedValue(ANN);
-      counters.get.mockResolvedValue({
-        articles: 1,
-        followers: 2,
-        following: 3,
-        likes: 4,
-        views: 5,
-      });
-
-      expect(await sut.userStats('ann')).toEqual({
-        username: 'ann',
-        articles: 1,
-        followers: 2,
-        following: 3,
-        likes: 4,
-        views: 5,
-      });
-      expect(counters.get).toHaveBeenCalledWith(ANN.id);
-    });
-
-    it('answers 404 for an unknown user, without counting', async () => {
-      directory.getByUsername.mockResolvedValue(null);
-      await expect(sut.userStats('nobody')).rejects.toBeInstanceOf(NotFoundError);
-      expect(counters.get).not.toHaveBeenCalled();
     });
   });
 });

@@ -1,23 +1,18 @@
 import { Injectable } from '@nestjs/common';
-import { NotFoundError, ServiceUnavailableError } from '../common/domain-error.js';
+import { ServiceUnavailableError } from '../common/domain-error.js';
 import {
   LeaderboardNotBuiltError,
   LiveLeaderboards,
   type LeaderboardPage,
 } from '../counters/live-leaderboards.js';
-import { UserCountersService } from '../counters/user-counters.service.js';
 import type { UserMetric } from '../redis/keys.js';
 import { UserDirectory } from '../users/user-directory.service.js';
-import type { RankedPage, RankedUser, UserStats } from './leaderboard.model.js';
+import type { RankedPage, RankedUser } from './leaderboard.model.js';
 
-/**
- * Leaderboards with their users' profiles (admin), and one user's counts by username (public: the
- * `GET /profiles/:username/stats` route).
- */
+/** Leaderboard pages (admin) with each user's cached profile. */
 @Injectable()
 export class LeaderboardsService {
   constructor(
-    private readonly counters: UserCountersService,
     private readonly boards: LiveLeaderboards,
     private readonly profiles: UserDirectory,
   ) {}
@@ -52,13 +47,5 @@ export class LeaderboardsService {
       });
     });
     return { metric, limit, offset, total: page.total, entries };
-  }
-
-  /** All counts of a user: the Redis hash, or Postgres when Redis has nothing (then cached). */
-  async userStats(username: string): Promise<UserStats> {
-    const profile = await this.profiles.getByUsername(username);
-    if (!profile) throw new NotFoundError('profile not found');
-    const counts = await this.counters.get(profile.id);
-    return { username: profile.username, ...counts };
   }
 }
