@@ -2,7 +2,7 @@ import { RedisKeys } from '../redis/keys.js';
 import { fakeMulti, type FakeRedisClient } from '../test-support/fake-redis.js';
 import { newTestService, provide, TEST_KEY_PREFIX } from '../test-support/new-test-service.js';
 import { LeaderboardNotBuiltError, LiveLeaderboards } from './live-leaderboards.js';
-import { MetricRegistry } from './metric-registry.js';
+import { MetricRegistry, USER_METRICS } from './metric-registry.js';
 
 const keys = new RedisKeys(TEST_KEY_PREFIX);
 const count = () => Promise.resolve(0);
@@ -54,9 +54,7 @@ describe('LiveLeaderboards', () => {
     it('unmarks every board, registered or not', async () => {
       await sut.markBoardsUnbuilt();
       expect(redis.del).toHaveBeenCalledWith(
-        ['articles', 'followers', 'following', 'likes', 'views'].map((metric) =>
-          keys.leaderboardBuilt(metric as never),
-        ),
+        USER_METRICS.map((metric) => keys.leaderboardBuilt(metric)),
       );
     });
   });
