@@ -6,7 +6,7 @@ import { FollowsService } from '../follows/follows.service.js';
 import { RedisKeys } from '../redis/keys.js';
 import { RedisGateway } from '../redis/redis-gateway.js';
 import type { MemberFlag } from '../redis/redis.scripts.js';
-import { ProfilesService } from '../users/profiles.service.js';
+import { UserDirectory } from '../users/user-directory.service.js';
 import { ArticlesRepository } from './articles.repository.js';
 import type {
   ArticleIdPage,
@@ -32,7 +32,7 @@ export class ArticlePresenter {
     private readonly articles: ArticlesRepository,
     private readonly cache: CacheAsideService,
     private readonly keys: RedisKeys,
-    private readonly profiles: ProfilesService,
+    private readonly profiles: UserDirectory,
     private readonly follows: FollowsService,
     private readonly favorites: FavoritesStore,
     private readonly views: ViewsCounter,

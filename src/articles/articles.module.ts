@@ -1,3 +1,4 @@
+import { CountersModule } from '../counters/counters.module.js';
 import { Module } from '@nestjs/common';
 import { FollowsModule } from '../follows/follows.module.js';
 import { UsersModule } from '../users/users.module.js';
@@ -25,7 +26,12 @@ import { VIEWS_QUEUE } from '../views/views-queue.js';
 import { QueueModule, workerProvider } from '../queue/queue.module.js';
 
 @Module({
-  imports: [UsersModule, FollowsModule, QueueModule.forFeature(VIEWS_QUEUE, TIMELINE_QUEUE)],
+  imports: [
+    CountersModule,
+    UsersModule,
+    FollowsModule,
+    QueueModule.forFeature(VIEWS_QUEUE, TIMELINE_QUEUE),
+  ],
   controllers: [ArticlesController, CommentsController, TagsController],
   providers: [
     ArticlesService,

@@ -8,7 +8,7 @@ import { fakeEntityManager } from '../test-support/fake-database.js';
 import type { Mocked } from '../test-support/automock.js';
 import { fakeOutbox } from '../test-support/fake-outbox.js';
 import { newTestService, provide, TEST_KEY_PREFIX } from '../test-support/new-test-service.js';
-import { ProfilesService } from '../users/profiles.service.js';
+import { UserDirectory } from '../users/user-directory.service.js';
 import { ArticlePresenter } from './article-presenter.js';
 import { ArticleNotFoundError, NotTheAuthorError } from './articles.errors.js';
 import { ArticlesRepository, SlugTakenError } from './articles.repository.js';
@@ -33,7 +33,7 @@ describe('ArticlesService', () => {
   let locks: Mocked<AdvisoryLocks>;
   let outbox: Mocked<OutboxService>;
   let presenter: Mocked<ArticlePresenter>;
-  let profiles: Mocked<ProfilesService>;
+  let profiles: Mocked<UserDirectory>;
 
   beforeEach(() => {
     const service = newTestService(ArticlesService, provide(OutboxService, fakeOutbox()));
@@ -44,7 +44,7 @@ describe('ArticlesService', () => {
     locks = service.mock(AdvisoryLocks);
     outbox = service.mock(OutboxService);
     presenter = service.mock(ArticlePresenter);
-    profiles = service.mock(ProfilesService);
+    profiles = service.mock(UserDirectory);
     articles.findRef.mockResolvedValue(REF);
     articles.findShared.mockResolvedValue([SHARED]);
     presenter.present.mockResolvedValue([VIEW]);

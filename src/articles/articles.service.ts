@@ -7,7 +7,7 @@ import { hasControlCharacters } from '../common/text.js';
 import { OutboxService } from '../outbox/outbox.service.js';
 import type { WriteEffects } from '../outbox/write-effects.js';
 import { RedisKeys } from '../redis/keys.js';
-import { ProfilesService } from '../users/profiles.service.js';
+import { UserDirectory } from '../users/user-directory.service.js';
 import { ArticlePresenter } from './article-presenter.js';
 import { FeedService } from '../feed/feed.service.js';
 import {
@@ -52,7 +52,7 @@ export class ArticlesService implements OnModuleInit {
   constructor(
     private readonly articles: ArticlesRepository,
     private readonly presenter: ArticlePresenter,
-    private readonly profiles: ProfilesService,
+    private readonly profiles: UserDirectory,
     private readonly favorites: FavoritesStore,
     private readonly counters: UserCountersService,
     private readonly locks: AdvisoryLocks,

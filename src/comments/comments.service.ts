@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { FollowsService } from '../follows/follows.service.js';
-import { ProfilesService } from '../users/profiles.service.js';
+import { UserDirectory } from '../users/user-directory.service.js';
 import { ArticlesService } from '../articles/articles.service.js';
 import { CommentNotFoundError, NotTheAuthorError } from '../articles/articles.errors.js';
 import { CommentsRepository, type CommentRow } from './comments.repository.js';
@@ -12,7 +12,7 @@ export class CommentsService {
   constructor(
     private readonly comments: CommentsRepository,
     private readonly articles: ArticlesService,
-    private readonly profiles: ProfilesService,
+    private readonly profiles: UserDirectory,
     private readonly follows: FollowsService,
   ) {}
 

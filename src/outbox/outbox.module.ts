@@ -1,3 +1,4 @@
+import { CountersModule } from '../counters/counters.module.js';
 import { Global, Module } from '@nestjs/common';
 import { OutboxRelay } from './outbox-relay.service.js';
 import { OutboxRepository } from './outbox.repository.js';
@@ -6,6 +7,7 @@ import { OutboxService } from './outbox.service.js';
 /** Durable cache invalidation: the transactional outbox and its relay (see OutboxService). */
 @Global()
 @Module({
+  imports: [CountersModule],
   providers: [OutboxService, OutboxRepository, OutboxRelay],
   exports: [OutboxService, OutboxRelay],
 })

@@ -20,7 +20,7 @@ export function toPublicProfile(user: User): PublicProfile {
  * negative TTL however often it is asked for.
  */
 @Injectable()
-export class ProfilesService {
+export class UserDirectory {
   private readonly profilePolicy: CachePolicy;
   private readonly namePolicy: CachePolicy;
 
