@@ -15,6 +15,10 @@ import { OutboxModule } from './outbox/outbox.module.js';
 import { CountersModule } from './counters/counters.module.js';
 import { FollowsModule } from './follows/follows.module.js';
 import { ArticlesModule } from './articles/articles.module.js';
+import { CommentsModule } from './comments/comments.module.js';
+import { FavoriteRoutesModule } from './favorites/favorite-routes.module.js';
+import { FeedModule } from './feed/feed.module.js';
+import { TagsModule } from './tags/tags.module.js';
 import { StatsModule } from './stats/stats.module.js';
 import { QueueModule } from './queue/queue.module.js';
 import { QueueBoardModule } from './queue/board/queue-board.module.js';
@@ -59,6 +63,10 @@ export class AppModule {
         UsersModule,
         FollowsModule,
         ArticlesModule,
+        FavoriteRoutesModule,
+        CommentsModule,
+        TagsModule,
+        FeedModule,
         StatsModule,
         QueueBoardModule.forRoot(),
       ],

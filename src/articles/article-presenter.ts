@@ -5,18 +5,15 @@ import type { ResponsePersonalizer } from '../cache/cached.decorator.js';
 import { FollowsService } from '../follows/follows.service.js';
 import { RedisKeys } from '../redis/keys.js';
 import { RedisGateway } from '../redis/redis-gateway.js';
-import type { MemberFlag } from '../redis/redis.scripts.js';
 import { UserDirectory } from '../users/user-directory.service.js';
 import { ArticlesRepository } from './articles.repository.js';
+import type { ArticleIdPage, ArticleSummary, SharedArticle } from './article.model.js';
 import type {
-  ArticleIdPage,
-  ArticleSummary,
   ArticleView,
   MultipleArticlesResponse,
-  SharedArticle,
   SingleArticleResponse,
-} from './dto/article.dto.js';
-import { FavoritesStore } from '../favorites/favorites.store.js';
+} from './dto/article-responses.dto.js';
+import { FavoriteFlags } from '../favorites/favorite-flags.service.js';
 import { ViewsCounter } from '../views/views-counter.service.js';
 
 /**
@@ -34,7 +31,7 @@ export class ArticlePresenter {
     private readonly keys: RedisKeys,
     private readonly profiles: UserDirectory,
     private readonly follows: FollowsService,
-    private readonly favorites: FavoritesStore,
+    private readonly favorites: FavoriteFlags,
     private readonly views: ViewsCounter,
     private readonly redis: RedisGateway,
   ) {
@@ -120,29 +117,9 @@ export class ArticlePresenter {
     const answers = await this.redis.memberFlags('viewer.flags', probes).catch(() => undefined);
     const [following, favorited] = await Promise.all([
       this.follows.followingFrom(viewerId, authorIds, answers?.slice(0, authorIds.length)),
-      this.favoritedFrom(viewerId, articleIds, answers?.slice(authorIds.length)),
+      this.favorites.from(viewerId, articleIds, answers?.slice(authorIds.length)),
     ]);
     return { following, favorited };
-  }
-
-  /** `favorited` flags from the favoriter sets' answers; sets not loaded are rebuilt meanwhile. */
-  private async favoritedFrom(
-    viewerId: number,
-    articleIds: number[],
-    answers: MemberFlag[] | undefined,
-  ): Promise<boolean[]> {
-    const unknown = articleIds.filter((_, i) => answers === undefined || answers[i] === -1);
-    if (unknown.length === 0) return answers!.map((answer) => answer === 1);
-    const fromDb = await this.articles.favoritedAmong(viewerId, unknown);
-    if (answers) for (const id of unknown) this.rebuildInBackground(id);
-    return articleIds.map((id, i) =>
-      answers === undefined || answers[i] === -1 ? fromDb.has(id) : answers[i] === 1,
-    );
-  }
-
-  private rebuildInBackground(articleId: number): void {
-    // A failure is counted and logged by the gateway; the next read tries again.
-    this.favorites.rebuild(articleId, this.articles.favoriterIds(articleId)).catch(() => undefined);
   }
 }
 

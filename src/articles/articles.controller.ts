@@ -22,17 +22,14 @@ import type { AuthContext } from '../auth/auth-context.js';
 import { CurrentUser, OptionalAuth, RequireAuth } from '../auth/auth.decorators.js';
 import { Cached } from '../cache/cached.decorator.js';
 import { ArticleListPersonalizer, SingleArticlePersonalizer } from './article-presenter.js';
-import { ARTICLES_TAG, ArticlesService } from './articles.service.js';
+import { ARTICLES_TAG, type ArticleIdPage, type SharedArticle } from './article.model.js';
+import { ArticlesService } from './articles.service.js';
 import {
-  type ArticleIdPage,
   ListArticlesQuery,
-  MultipleArticlesResponse,
   NewArticleRequest,
-  PageQuery,
-  type SharedArticle,
-  SingleArticleResponse,
   UpdateArticleRequest,
-} from './dto/article.dto.js';
+} from './dto/article-requests.dto.js';
+import { MultipleArticlesResponse, SingleArticleResponse } from './dto/article-responses.dto.js';
 
 /** The list cache key: the recognised filters in a fixed order (unknown ones are rejected later). */
 function listKey(request: FastifyRequest): string {
@@ -45,10 +42,7 @@ function listKey(request: FastifyRequest): string {
 @ApiTags('Articles')
 @Controller('articles')
 export class ArticlesController {
-  constructor(
-    private readonly articles: ArticlesService,
-    private readonly lists: ArticleListPersonalizer,
-  ) {}
+  constructor(private readonly articles: ArticlesService) {}
 
   /** Ids of the page are cached under the `articles` tag; articles come from the object cache. */
   @Get()
@@ -63,19 +57,6 @@ export class ArticlesController {
   @ApiOkResponse({ type: MultipleArticlesResponse })
   list(@Query() query: ListArticlesQuery): Promise<ArticleIdPage> {
     return this.articles.listIds(query);
-  }
-
-  /** Viewer-specific ids, so not cached as a page; the articles still come from the object cache. */
-  @Get('feed')
-  @RequireAuth()
-  @ApiSecurity('Token')
-  @ApiOkResponse({ type: MultipleArticlesResponse })
-  async feed(
-    @Query() query: PageQuery,
-    @CurrentUser() viewer: AuthContext,
-  ): Promise<MultipleArticlesResponse> {
-    const page = await this.articles.feedIds(viewer.userId, query.limit, query.offset);
-    return this.lists.personalize(page, viewer);
   }
 
   @Get(':slug')
@@ -121,28 +102,5 @@ export class ArticlesController {
   @ApiNoContentResponse()
   async delete(@Param('slug') slug: string, @CurrentUser() viewer: AuthContext): Promise<void> {
     await this.articles.delete(viewer.userId, slug);
-  }
-
-  @Post(':slug/favorite')
-  @RequireAuth()
-  @ApiSecurity('Token')
-  @HttpCode(HttpStatus.OK)
-  @ApiOkResponse({ type: SingleArticleResponse })
-  async favorite(
-    @Param('slug') slug: string,
-    @CurrentUser() viewer: AuthContext,
-  ): Promise<SingleArticleResponse> {
-    return { article: await this.articles.setFavorite(viewer.userId, slug, true) };
-  }
-
-  @Delete(':slug/favorite')
-  @RequireAuth()
-  @ApiSecurity('Token')
-  @ApiOkResponse({ type: SingleArticleResponse })
-  async unfavorite(
-    @Param('slug') slug: string,
-    @CurrentUser() viewer: AuthContext,
-  ): Promise<SingleArticleResponse> {
-    return { article: await this.articles.setFavorite(viewer.userId, slug, false) };
   }
 }

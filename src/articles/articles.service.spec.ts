@@ -1,10 +1,8 @@
-import type { EntityManager } from 'typeorm';
 import { cachedResponseKey } from '../cache/cached.interceptor.js';
 import { UserCountersService } from '../counters/user-counters.service.js';
 import { AdvisoryLocks } from '../database/advisory-locks.js';
 import { OutboxService } from '../outbox/outbox.service.js';
-import { RedisKeys, type UserMetric } from '../redis/keys.js';
-import { fakeEntityManager } from '../test-support/fake-database.js';
+import { RedisKeys } from '../redis/keys.js';
 import type { Mocked } from '../test-support/automock.js';
 import { fakeOutbox } from '../test-support/fake-outbox.js';
 import { newTestService, provide, TEST_KEY_PREFIX } from '../test-support/new-test-service.js';
@@ -12,9 +10,10 @@ import { UserDirectory } from '../users/user-directory.service.js';
 import { ArticlePresenter } from './article-presenter.js';
 import { ArticleNotFoundError, NotTheAuthorError } from './articles.errors.js';
 import { ArticlesRepository, SlugTakenError } from './articles.repository.js';
-import { ARTICLES_TAG, ArticlesService } from './articles.service.js';
-import type { ArticleView, SharedArticle } from './dto/article.dto.js';
-import { FavoritesStore } from '../favorites/favorites.store.js';
+import { ARTICLES_TAG, type SharedArticle } from './article.model.js';
+import { ArticlesService } from './articles.service.js';
+import type { ArticleView } from './dto/article-responses.dto.js';
+import { FavoritesService } from '../favorites/favorites.service.js';
 
 const keys = new RedisKeys(TEST_KEY_PREFIX);
 const AUTHOR = 1;
@@ -29,7 +28,7 @@ describe('ArticlesService', () => {
   let sut: ArticlesService;
   let articles: Mocked<ArticlesRepository>;
   let counters: Mocked<UserCountersService>;
-  let favorites: Mocked<FavoritesStore>;
+  let favorites: Mocked<FavoritesService>;
   let locks: Mocked<AdvisoryLocks>;
   let outbox: Mocked<OutboxService>;
   let presenter: Mocked<ArticlePresenter>;
@@ -40,7 +39,7 @@ describe('ArticlesService', () => {
     sut = service.sut;
     articles = service.mock(ArticlesRepository);
     counters = service.mock(UserCountersService);
-    favorites = service.mock(FavoritesStore);
+    favorites = service.mock(FavoritesService);
     locks = service.mock(AdvisoryLocks);
     outbox = service.mock(OutboxService);
     presenter = service.mock(ArticlePresenter);
@@ -50,8 +49,7 @@ describe('ArticlesService', () => {
     presenter.present.mockResolvedValue([VIEW]);
     counters.writerLock.mockImplementation((id) => ({ key: `counts:${id}`, mode: 'shared' }));
     counters.apply.mockResolvedValue(true);
-    favorites.apply.mockResolvedValue(undefined);
-    favorites.drop.mockResolvedValue(undefined);
+    favorites.dropFavoriters.mockResolvedValue(true);
   });
 
   describe('create', () => {
@@ -183,7 +181,7 @@ describe('ArticlesService', () => {
       await sut.delete(AUTHOR, REF.slug);
 
       expect(counters.apply).toHaveBeenCalledWith(AUTHOR, { articles: -1, likes: -3, views: -40 });
-      expect(favorites.drop).toHaveBeenCalledWith(REF.id);
+      expect(favorites.dropFavoriters).toHaveBeenCalledWith(REF.id);
       expect(outbox.complete).toHaveBeenCalledWith(
         {
           id: expect.any(String),
@@ -209,72 +207,15 @@ describe('ArticlesService', () => {
       articles.delete.mockResolvedValue(null);
       await sut.delete(AUTHOR, REF.slug);
       expect(counters.apply).not.toHaveBeenCalled();
-      expect(favorites.drop).not.toHaveBeenCalled();
+      expect(favorites.dropFavoriters).not.toHaveBeenCalled();
       expect(outbox.complete).not.toHaveBeenCalled();
     });
 
     it('leaves the outbox row to the relay when the favoriter set could not be dropped', async () => {
       articles.delete.mockResolvedValue({ favoritesCount: 0, viewsCount: 0 });
-      favorites.drop.mockRejectedValue(new Error('connection lost'));
+      favorites.dropFavoriters.mockResolvedValue(false);
       await sut.delete(AUTHOR, REF.slug);
       expect(outbox.complete).toHaveBeenCalledWith(expect.anything(), false);
-    });
-  });
-
-  describe('setFavorite', () => {
-    it('locks the reader’s favorite and the author’s counts, then moves set and likes by +1', async () => {
-      articles.addFavorite.mockResolvedValue(true);
-      expect(await sut.setFavorite(READER, REF.slug, true)).toBe(VIEW);
-
-      expect(locks.run).toHaveBeenCalledWith(
-        [
-          { key: `favorite:${READER}:${REF.id}`, mode: 'exclusive' },
-          { key: `counts:${AUTHOR}`, mode: 'shared' },
-        ],
-        expect.any(Function),
-      );
-      expect(favorites.apply).toHaveBeenCalledWith(REF.id, READER, true);
-      expect(counters.apply).toHaveBeenCalledWith(AUTHOR, { likes: 1 });
-      expect(outbox.complete).toHaveBeenCalledWith(
-        expect.objectContaining({
-          effects: expect.objectContaining({
-            derivedKeys: [keys.articleFavoriters(REF.id)],
-            recountUsers: [AUTHOR],
-          }),
-        }),
-        true,
-      );
-      expect(presenter.present).toHaveBeenCalledWith([SHARED], READER, true);
-    });
-
-    it('moves likes by -1 on an unfavorite', async () => {
-      articles.removeFavorite.mockResolvedValue(true);
-      await sut.setFavorite(READER, REF.slug, false);
-      expect(favorites.apply).toHaveBeenCalledWith(REF.id, READER, false);
-      expect(counters.apply).toHaveBeenCalledWith(AUTHOR, { likes: -1 });
-    });
-
-    it('changes and records nothing on a repeated favorite', async () => {
-      articles.addFavorite.mockResolvedValue(false);
-      await sut.setFavorite(READER, REF.slug, true);
-      expect(favorites.apply).not.toHaveBeenCalled();
-      expect(counters.apply).not.toHaveBeenCalled();
-      expect(outbox.complete).not.toHaveBeenCalled();
-    });
-
-    it('leaves the outbox row to the relay when the favoriter set missed the change', async () => {
-      articles.addFavorite.mockResolvedValue(true);
-      favorites.apply.mockRejectedValue(new Error('connection lost'));
-      await sut.setFavorite(READER, REF.slug, true);
-      expect(outbox.complete).toHaveBeenCalledWith(expect.anything(), false);
-    });
-
-    it('answers 404 for an unknown slug', async () => {
-      articles.findRef.mockResolvedValue(null);
-      await expect(sut.setFavorite(READER, 'gone', true)).rejects.toBeInstanceOf(
-        ArticleNotFoundError,
-      );
-      expect(locks.run).not.toHaveBeenCalled();
     });
   });
 
@@ -295,28 +236,6 @@ describe('ArticlesService', () => {
         5,
         10,
       );
-    });
-  });
-
-  describe('author metrics', () => {
-    it('counts articles, likes and views of a batch with one query per connection', async () => {
-      sut.onModuleInit();
-      articles.authorTotalsMany.mockResolvedValue(
-        new Map([[AUTHOR, { articles: 2, likes: 5, views: 9 }]]),
-      );
-      const load = (metric: UserMetric, on: EntityManager) => {
-        const [, , batch] = counters.register.mock.calls.find(([m]) => m === metric)!;
-        return batch!([AUTHOR], on);
-      };
-
-      const manager = fakeEntityManager();
-      expect((await load('articles', manager)).get(AUTHOR)).toBe(2);
-      expect((await load('likes', manager)).get(AUTHOR)).toBe(5);
-      expect((await load('views', manager)).get(AUTHOR)).toBe(9);
-      expect(articles.authorTotalsMany).toHaveBeenCalledTimes(1);
-
-      await load('likes', fakeEntityManager());
-      expect(articles.authorTotalsMany).toHaveBeenCalledTimes(2);
     });
   });
 });

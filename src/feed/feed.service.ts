@@ -5,8 +5,8 @@ import { isDatabaseOverload } from '../database/database-overload.js';
 import { FollowsService } from '../follows/follows.service.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { RedisKeys } from '../redis/keys.js';
-import { ArticlesRepository, type TimelineEntry } from '../articles/articles.repository.js';
-import type { ArticleIdPage } from '../articles/dto/article.dto.js';
+import { FeedRepository, type TimelineEntry } from './feed.repository.js';
+import type { ArticleIdPage } from '../articles/article.model.js';
 import { type TimelineSlice, TimelineStore } from './timeline.store.js';
 
 /** Feed order: newest first, ties by id descending (SQL's `created_at DESC, id DESC`). */
@@ -32,7 +32,7 @@ export class FeedService {
   constructor(
     private readonly env: Env,
     private readonly keys: RedisKeys,
-    private readonly articles: ArticlesRepository,
+    private readonly articles: FeedRepository,
     private readonly follows: FollowsService,
     private readonly counters: UserCountersService,
     private readonly timelines: TimelineStore,

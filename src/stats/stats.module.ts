@@ -1,6 +1,6 @@
 import { CountersModule } from '../counters/counters.module.js';
 import { Module } from '@nestjs/common';
-import { ArticlesModule } from '../articles/articles.module.js';
+import { FeedModule } from '../feed/feed.module.js';
 import { AuthModule } from '../auth/auth.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { AdminStatsController } from './admin-stats.controller.js';
@@ -21,7 +21,7 @@ import { StatsController } from './stats.controller.js';
     CountersModule,
     AuthModule,
     UsersModule,
-    ArticlesModule,
+    FeedModule,
     QueueModule.forFeature(STATS_QUEUE),
   ],
   controllers: [StatsController, AdminStatsController],

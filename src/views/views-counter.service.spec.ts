@@ -9,7 +9,7 @@ import { RedisLocks } from '../redis/redis-lock.js';
 import type { Mocked } from '../test-support/automock.js';
 import { fakeHeldLock, type FakeRedisClient } from '../test-support/fake-redis.js';
 import { newTestService, provide, TEST_KEY_PREFIX } from '../test-support/new-test-service.js';
-import { ArticlesRepository } from '../articles/articles.repository.js';
+import { ViewsRepository } from './views.repository.js';
 import { ViewsCounter } from './views-counter.service.js';
 
 const keys = new RedisKeys(TEST_KEY_PREFIX);
@@ -19,7 +19,7 @@ const FLUSHING = keys.flushingViews();
 describe('ViewsCounter', () => {
   let sut: ViewsCounter;
   let redis: FakeRedisClient;
-  let articles: Mocked<ArticlesRepository>;
+  let articles: Mocked<ViewsRepository>;
   let counters: Mocked<UserCountersService>;
   let locks: Mocked<AdvisoryLocks>;
   let cache: Mocked<CacheAsideService>;
@@ -29,7 +29,7 @@ describe('ViewsCounter', () => {
   beforeEach(() => {
     const service = newTestService(ViewsCounter);
     ({ sut, redis } = service);
-    articles = service.mock(ArticlesRepository);
+    articles = service.mock(ViewsRepository);
     counters = service.mock(UserCountersService);
     locks = service.mock(AdvisoryLocks);
     cache = service.mock(CacheAsideService);
