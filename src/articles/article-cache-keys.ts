@@ -1,13 +1,13 @@
-import { cachedResponseKey } from '../cache/cached.interceptor.js';
 import type { RedisKeys } from '../redis/keys.js';
 
 /**
- * The cached copies of one article a write makes stale: its object and its response under each
- * slug. Every writer (articles, favorites, the views flush) names them through this function.
+ * What a write to one article makes stale in the article cache (ArticleCache): the article object
+ * and, for a create, a rename or a delete, the slug mappings it adds or removes (a slug mapping
+ * never changes otherwise). Every writer (articles, favorites, the views flush) names them here.
  */
 export function articleCacheKeys(keys: RedisKeys, articleId: number, ...slugs: string[]): string[] {
   return [
-    keys.articleSummary(articleId),
-    ...[...new Set(slugs)].map((slug) => cachedResponseKey(keys, 'article', slug)),
+    keys.article(articleId),
+    ...[...new Set(slugs)].map((slug) => keys.articleIdBySlug(slug)),
   ];
 }

@@ -1,18 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import type { AuthContext } from '../auth/auth-context.js';
-import { CacheAsideService } from '../cache/cache-aside.service.js';
 import type { ResponsePersonalizer } from '../cache/cached.decorator.js';
 import { FollowsService } from '../follows/follows.service.js';
-import { RedisKeys } from '../redis/keys.js';
 import { RedisGateway } from '../redis/redis-gateway.js';
 import { UserDirectory } from '../users/user-directory.service.js';
-import { ArticlesRepository } from './articles.repository.js';
-import type { ArticleIdPage, ArticleSummary, SharedArticle } from './article.model.js';
-import type {
-  ArticleView,
-  MultipleArticlesResponse,
-  SingleArticleResponse,
-} from './dto/article-responses.dto.js';
+import { ArticleCache } from './article-cache.js';
+import type { ArticleIdPage, SharedArticle } from './article.model.js';
+import type { ArticleView, MultipleArticlesResponse } from './dto/article-responses.dto.js';
 import { FavoriteFlags } from '../favorites/favorite-flags.service.js';
 import { ViewsCounter } from '../views/views-counter.service.js';
 
@@ -23,42 +17,17 @@ import { ViewsCounter } from '../views/views-counter.service.js';
  */
 @Injectable()
 export class ArticlePresenter {
-  private readonly summaryPolicy;
-
   constructor(
-    private readonly articles: ArticlesRepository,
-    private readonly cache: CacheAsideService,
-    private readonly keys: RedisKeys,
     private readonly profiles: UserDirectory,
     private readonly follows: FollowsService,
     private readonly favorites: FavoriteFlags,
     private readonly views: ViewsCounter,
     private readonly redis: RedisGateway,
-  ) {
-    this.summaryPolicy = cache.policy('article-summary');
-  }
+  ) {}
 
-  /**
-   * Article summaries (no body) by id, from the summary cache: one MGET (or the in-process tier)
-   * plus one query for the misses. Lists never carry bodies, so they neither fetch nor decode them.
-   */
-  async summariesByIds(ids: number[]): Promise<ArticleSummary[]> {
-    const found = await this.cache.getMany(
-      ids,
-      (id) => this.keys.articleSummary(id),
-      async (missing) =>
-        new Map((await this.articles.findSummaries(missing)).map((a) => [a.id, a])),
-      this.summaryPolicy,
-    );
-    return ids.map((id) => found.get(id)).filter((article): article is ArticleSummary => !!article);
-  }
-
-  /**
-   * Responses for one viewer, with the body (whole articles: `articles` must then be
-   * SharedArticles) or without (list items).
-   */
+  /** Responses for one viewer, with the body (one article) or without (list items). */
   async present(
-    articles: (ArticleSummary | SharedArticle)[],
+    articles: SharedArticle[],
     viewerId: number | undefined,
     withBody: boolean,
   ): Promise<ArticleView[]> {
@@ -78,7 +47,7 @@ export class ArticlePresenter {
         slug: article.slug,
         title: article.title,
         description: article.description,
-        ...(withBody ? { body: (article as SharedArticle).body } : {}),
+        ...(withBody ? { body: article.body } : {}),
         tagList: article.tagList,
         createdAt: article.createdAt,
         updatedAt: article.updatedAt,
@@ -123,42 +92,24 @@ export class ArticlePresenter {
   }
 }
 
-/** GET /articles/:slug after the cache: counts the view, adds the viewer's flags. */
-@Injectable()
-export class SingleArticlePersonalizer implements ResponsePersonalizer<
-  SharedArticle,
-  SingleArticleResponse
-> {
-  constructor(
-    private readonly presenter: ArticlePresenter,
-    private readonly views: ViewsCounter,
-  ) {}
-
-  async personalize(
-    shared: SharedArticle,
-    viewer: AuthContext | undefined,
-  ): Promise<SingleArticleResponse> {
-    this.views.record(shared.id);
-    const [article] = await this.presenter.present([shared], viewer?.userId, true);
-    return { article };
-  }
-}
-
 /** List endpoints after the cache: hydrates the cached id page into articles for this viewer. */
 @Injectable()
 export class ArticleListPersonalizer implements ResponsePersonalizer<
   ArticleIdPage,
   MultipleArticlesResponse
 > {
-  constructor(private readonly presenter: ArticlePresenter) {}
+  constructor(
+    private readonly articles: ArticleCache,
+    private readonly presenter: ArticlePresenter,
+  ) {}
 
   async personalize(
     page: ArticleIdPage,
     viewer: AuthContext | undefined,
   ): Promise<MultipleArticlesResponse> {
-    const summaries = await this.presenter.summariesByIds(page.ids);
+    const articles = await this.articles.byIds(page.ids);
     return {
-      articles: await this.presenter.present(summaries, viewer?.userId, false),
+      articles: await this.presenter.present(articles, viewer?.userId, false),
       articlesCount: page.articlesCount,
     };
   }

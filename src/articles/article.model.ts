@@ -4,10 +4,10 @@
  */
 
 /**
- * What the article summary cache holds, the same for every viewer: an article without its body,
- * all that list responses show (the RealWorld spec's multiple-articles items have no body).
+ * An article as cached for every viewer (`article:{id}:full`): what GET /articles/:slug shows
+ * before the viewer's flags and pending views are added. List items show it without the body.
  */
-export interface ArticleSummary {
+export interface SharedArticle {
   id: number;
   slug: string;
   title: string;
@@ -19,10 +19,6 @@ export interface ArticleSummary {
   favoritesCount: number;
   /** Views flushed to Postgres when this entry was built; pending views are added per request. */
   viewsCount: number;
-}
-
-/** What GET /articles/:slug caches: the summary and the body. */
-export interface SharedArticle extends ArticleSummary {
   body: string;
 }
 

@@ -19,10 +19,10 @@ import {
 } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import type { AuthContext } from '../auth/auth-context.js';
-import { CurrentUser, OptionalAuth, RequireAuth } from '../auth/auth.decorators.js';
+import { CurrentUser, OptionalAuth, RequireAuth, Viewer } from '../auth/auth.decorators.js';
 import { Cached } from '../cache/cached.decorator.js';
-import { ArticleListPersonalizer, SingleArticlePersonalizer } from './article-presenter.js';
-import { ARTICLES_TAG, type ArticleIdPage, type SharedArticle } from './article.model.js';
+import { ArticleListPersonalizer } from './article-presenter.js';
+import { ARTICLES_TAG, type ArticleIdPage } from './article.model.js';
 import { ArticlesService } from './articles.service.js';
 import {
   ListArticlesQuery,
@@ -59,17 +59,15 @@ export class ArticlesController {
     return this.articles.listIds(query);
   }
 
+  /** A plain service call: the article comes from the article cache (ArticleCache). */
   @Get(':slug')
   @OptionalAuth()
-  @Cached({
-    name: 'article',
-    key: (request) => (request.params as { slug: string }).slug,
-    personalize: SingleArticlePersonalizer,
-    notFoundMessage: 'article not found',
-  })
   @ApiOkResponse({ type: SingleArticleResponse })
-  get(@Param('slug') slug: string): Promise<SharedArticle> {
-    return this.articles.shared(slug);
+  async get(
+    @Param('slug') slug: string,
+    @Viewer() viewer: AuthContext | undefined,
+  ): Promise<SingleArticleResponse> {
+    return { article: await this.articles.read(slug, viewer?.userId) };
   }
 
   @Post()

@@ -5,11 +5,8 @@ import { FollowsModule } from '../follows/follows.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { ViewsModule } from '../views/views.module.js';
 import { ArticleMetrics } from './article-metrics.js';
-import {
-  ArticleListPersonalizer,
-  ArticlePresenter,
-  SingleArticlePersonalizer,
-} from './article-presenter.js';
+import { ArticleCache } from './article-cache.js';
+import { ArticleListPersonalizer, ArticlePresenter } from './article-presenter.js';
 import { ArticlesController } from './articles.controller.js';
 import { ArticlesRepository } from './articles.repository.js';
 import { ArticlesService } from './articles.service.js';
@@ -26,8 +23,8 @@ import { ArticlesService } from './articles.service.js';
     ArticlesService,
     ArticlesRepository,
     ArticleMetrics,
+    ArticleCache,
     ArticlePresenter,
-    SingleArticlePersonalizer,
     ArticleListPersonalizer,
   ],
   // Comments and the favorite routes resolve slugs and answer with articles; the feed presents

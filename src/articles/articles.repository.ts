@@ -6,16 +6,16 @@ import type {
   ArticleFilter,
   ArticleIdPage,
   ArticleRef,
-  ArticleSummary,
   AuthorTotals,
   SharedArticle,
 } from './article.model.js';
 
-type SummaryRow = {
+type SharedRow = {
   id: number;
   slug: string;
   title: string;
   description: string;
+  body: string;
   author_id: number;
   favorites_count: number;
   views_count: string;
@@ -23,18 +23,16 @@ type SummaryRow = {
   updated_at: Date;
   tag_list: string[];
 };
-type SharedRow = SummaryRow & { body: string };
 
-/** The article's columns and tags; with the body (one article) or without (list summaries). */
-const selectArticles = (withBody: boolean) => `
-  SELECT a.id, a.slug, a.title, a.description,${withBody ? ' a.body,' : ''} a.author_id,
+/** The article's columns and tags. */
+const SHARED_SELECT = `
+  SELECT a.id, a.slug, a.title, a.description, a.body, a.author_id,
          a.favorites_count, a.views_count, a.created_at, a.updated_at,
          COALESCE(array_agg(t.tag ORDER BY t.tag) FILTER (WHERE t.tag IS NOT NULL), '{}') AS tag_list
   FROM articles a LEFT JOIN article_tags t ON t.article_id = a.id`;
-const SHARED_SELECT = selectArticles(true);
-const SUMMARY_SELECT = selectArticles(false);
 
-const toSummary = (row: SummaryRow): ArticleSummary => ({
+// Key order as the response's, the body last: the cached JSON reads like the response.
+const toShared = (row: SharedRow): SharedArticle => ({
   id: row.id,
   slug: row.slug,
   title: row.title,
@@ -45,10 +43,8 @@ const toSummary = (row: SummaryRow): ArticleSummary => ({
   authorId: row.author_id,
   favoritesCount: row.favorites_count,
   viewsCount: Number(row.views_count),
+  body: row.body,
 });
-
-// Key order as the summary's, then the body: the cached JSON reads like the response.
-const toShared = (row: SharedRow): SharedArticle => ({ ...toSummary(row), body: row.body });
 
 export class SlugTakenError extends Error {}
 
@@ -58,22 +54,12 @@ export class SlugTakenError extends Error {}
 export class ArticlesRepository {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
-  async findShared(by: { slug: string } | { ids: number[] }): Promise<SharedArticle[]> {
-    const [where, param] =
-      'slug' in by ? ['a.slug = $1', by.slug] : ['a.id = ANY($1::int[])', by.ids];
-    const rows: SharedRow[] = await this.db.query(`${SHARED_SELECT} WHERE ${where} GROUP BY a.id`, [
-      param,
-    ]);
-    return rows.map(toShared);
-  }
-
-  /** Articles without their bodies, for list pages. */
-  async findSummaries(ids: number[]): Promise<ArticleSummary[]> {
-    const rows: SummaryRow[] = await this.db.query(
-      `${SUMMARY_SELECT} WHERE a.id = ANY($1::int[]) GROUP BY a.id`,
+  async findShared(ids: number[]): Promise<SharedArticle[]> {
+    const rows: SharedRow[] = await this.db.query(
+      `${SHARED_SELECT} WHERE a.id = ANY($1::int[]) GROUP BY a.id`,
       [ids],
     );
-    return rows.map(toSummary);
+    return rows.map(toShared);
   }
 
   async findRef(slug: string): Promise<ArticleRef | null> {

@@ -1,4 +1,3 @@
-import { cachedResponseKey } from '../cache/cached.interceptor.js';
 import { UserCountersService } from '../counters/user-counters.service.js';
 import { AdvisoryLocks } from '../database/advisory-locks.js';
 import { OutboxService } from '../outbox/outbox.service.js';
@@ -7,6 +6,8 @@ import type { Mocked } from '../test-support/automock.js';
 import { fakeOutbox } from '../test-support/fake-outbox.js';
 import { newTestService, provide, TEST_KEY_PREFIX } from '../test-support/new-test-service.js';
 import { UserDirectory } from '../users/user-directory.service.js';
+import { ViewsCounter } from '../views/views-counter.service.js';
+import { ArticleCache } from './article-cache.js';
 import { ArticlePresenter } from './article-presenter.js';
 import { ArticleNotFoundError, NotTheAuthorError } from './articles.errors.js';
 import { ArticlesRepository, SlugTakenError } from './articles.repository.js';
@@ -21,7 +22,7 @@ const READER = 2;
 const REF = { id: 10, slug: 'how-to-train', authorId: AUTHOR };
 const SHARED = { id: REF.id, slug: REF.slug, authorId: AUTHOR } as SharedArticle;
 const VIEW = { slug: REF.slug, title: 'How to train' } as ArticleView;
-const responseKey = (slug: string) => cachedResponseKey(keys, 'article', slug);
+const slugKey = (slug: string) => keys.articleIdBySlug(slug);
 const NEW = { title: 'How to Train', description: 'd', body: 'b', tagList: ['x'] };
 
 describe('ArticlesService', () => {
@@ -33,6 +34,8 @@ describe('ArticlesService', () => {
   let outbox: Mocked<OutboxService>;
   let presenter: Mocked<ArticlePresenter>;
   let profiles: Mocked<UserDirectory>;
+  let cached: Mocked<ArticleCache>;
+  let views: Mocked<ViewsCounter>;
 
   beforeEach(() => {
     const service = newTestService(ArticlesService, provide(OutboxService, fakeOutbox()));
@@ -44,12 +47,49 @@ describe('ArticlesService', () => {
     outbox = service.mock(OutboxService);
     presenter = service.mock(ArticlePresenter);
     profiles = service.mock(UserDirectory);
+    cached = service.mock(ArticleCache);
+    views = service.mock(ViewsCounter);
     articles.findRef.mockResolvedValue(REF);
     articles.findShared.mockResolvedValue([SHARED]);
     presenter.present.mockResolvedValue([VIEW]);
     counters.writerLock.mockImplementation((id) => ({ key: `counts:${id}`, mode: 'shared' }));
     counters.apply.mockResolvedValue(true);
     favorites.dropFavoriters.mockResolvedValue(true);
+  });
+
+  describe('read', () => {
+    it('goes slug -> id -> article through the article cache, counts the view, adds the flags', async () => {
+      cached.idBySlug.mockResolvedValue(REF.id);
+      cached.byId.mockResolvedValue(SHARED);
+      expect(await sut.read(REF.slug, READER)).toBe(VIEW);
+      expect(cached.idBySlug).toHaveBeenCalledWith(REF.slug);
+      expect(cached.byId).toHaveBeenCalledWith(REF.id);
+      expect(views.record).toHaveBeenCalledWith(REF.id);
+      expect(presenter.present).toHaveBeenCalledWith([SHARED], READER, true);
+      expect(articles.findShared).not.toHaveBeenCalled();
+    });
+
+    it('answers 404 for an unknown slug without reading an article or counting a view', async () => {
+      cached.idBySlug.mockResolvedValue(null);
+      await expect(sut.read('gone', undefined)).rejects.toBeInstanceOf(ArticleNotFoundError);
+      expect(cached.byId).not.toHaveBeenCalled();
+      expect(views.record).not.toHaveBeenCalled();
+    });
+
+    it('answers 404 when the article went away behind its slug mapping', async () => {
+      cached.idBySlug.mockResolvedValue(REF.id);
+      cached.byId.mockResolvedValue(null);
+      await expect(sut.read(REF.slug, undefined)).rejects.toBeInstanceOf(ArticleNotFoundError);
+      expect(views.record).not.toHaveBeenCalled();
+    });
+
+    it('treats a slug Postgres could not hold as not found, without a cache lookup', async () => {
+      await expect(sut.read('a\u0000b', undefined)).rejects.toBeInstanceOf(ArticleNotFoundError);
+      await expect(sut.read('x'.repeat(256), undefined)).rejects.toBeInstanceOf(
+        ArticleNotFoundError,
+      );
+      expect(cached.idBySlug).not.toHaveBeenCalled();
+    });
   });
 
   describe('create', () => {
@@ -74,7 +114,7 @@ describe('ArticlesService', () => {
           id: expect.any(String),
           effects: {
             // The slug may be cached as unknown (a negative entry); lists and tags change.
-            cacheKeys: [keys.articleSummary(REF.id), responseKey('how-to-train')],
+            cacheKeys: [keys.article(REF.id), slugKey('how-to-train')],
             tags: [ARTICLES_TAG],
             derivedKeys: [],
             recountUsers: [AUTHOR],
@@ -138,7 +178,8 @@ describe('ArticlesService', () => {
       expect(outbox.complete).toHaveBeenCalledWith({
         id: expect.any(String),
         effects: {
-          cacheKeys: [keys.articleSummary(REF.id), responseKey(REF.slug)],
+          // The slug stays: its mapping is still right.
+          cacheKeys: [keys.article(REF.id)],
           tags: [ARTICLES_TAG],
           derivedKeys: [],
           recountUsers: [],
@@ -147,7 +188,7 @@ describe('ArticlesService', () => {
       });
     });
 
-    it('moves the slug with the title and drops the responses under the old and the new slug', async () => {
+    it('moves the slug with the title and drops the mappings of the old and the new slug', async () => {
       await sut.update(AUTHOR, REF.slug, { title: 'Brand New', tagList: [] });
       expect(articles.update).toHaveBeenCalledWith(
         expect.anything(),
@@ -156,9 +197,9 @@ describe('ArticlesService', () => {
       );
       expect(articles.replaceTags).toHaveBeenCalledWith(expect.anything(), REF.id, []);
       expect(outbox.complete.mock.calls[0][0]!.effects.cacheKeys).toEqual([
-        keys.articleSummary(REF.id),
-        responseKey(REF.slug),
-        responseKey('brand-new'),
+        keys.article(REF.id),
+        slugKey(REF.slug),
+        slugKey('brand-new'),
       ]);
     });
 
@@ -186,7 +227,7 @@ describe('ArticlesService', () => {
         {
           id: expect.any(String),
           effects: {
-            cacheKeys: [keys.articleSummary(REF.id), responseKey(REF.slug)],
+            cacheKeys: [keys.article(REF.id), slugKey(REF.slug)],
             tags: [ARTICLES_TAG],
             derivedKeys: [keys.articleFavoriters(REF.id)],
             recountUsers: [AUTHOR],

@@ -8,13 +8,14 @@ import { OutboxService } from '../outbox/outbox.service.js';
 import type { WriteEffects } from '../outbox/write-effects.js';
 import { RedisKeys } from '../redis/keys.js';
 import { UserDirectory } from '../users/user-directory.service.js';
+import { ViewsCounter } from '../views/views-counter.service.js';
+import { ArticleCache } from './article-cache.js';
 import { articleCacheKeys } from './article-cache-keys.js';
 import {
   ARTICLES_TAG,
   type ArticleFilter,
   type ArticleIdPage,
   type ArticleRef,
-  type SharedArticle,
 } from './article.model.js';
 import { ArticlePresenter } from './article-presenter.js';
 import { ArticlesRepository, SlugTakenError } from './articles.repository.js';
@@ -30,14 +31,17 @@ const plausibleSlug = (slug: string): boolean => slug.length <= 255 && !hasContr
 
 /**
  * Articles: reads and the create/update/delete writes. Writes commit to Postgres first, then
- * (only when a row really changed) update Redis: the article's cached copies are deleted, list
- * and tag caches are orphaned by bumping the `articles` tag, author counts move by deltas.
+ * (only when a row really changed) update Redis: the cached article (and the slug mappings it
+ * adds or removes) is deleted, list and tag caches are orphaned by bumping the `articles` tag,
+ * author counts move by deltas.
  */
 @Injectable()
 export class ArticlesService {
   constructor(
     private readonly articles: ArticlesRepository,
+    private readonly cached: ArticleCache,
     private readonly presenter: ArticlePresenter,
+    private readonly views: ViewsCounter,
     private readonly profiles: UserDirectory,
     private readonly favorites: FavoritesService,
     private readonly counters: UserCountersService,
@@ -46,12 +50,17 @@ export class ArticlesService {
     private readonly keys: RedisKeys,
   ) {}
 
-  /** The viewer-independent article behind a slug (what GET /articles/:slug caches). */
-  async shared(slug: string): Promise<SharedArticle> {
-    if (!plausibleSlug(slug)) throw new ArticleNotFoundError();
-    const [article] = await this.articles.findShared({ slug });
+  /**
+   * GET /articles/:slug: slug -> id, then the article, both from the article cache (no SQL when
+   * warm; an unknown slug is remembered as such); the view is counted, the viewer's flags added.
+   */
+  async read(slug: string, viewerId: number | undefined): Promise<ArticleView> {
+    const id = plausibleSlug(slug) ? await this.cached.idBySlug(slug) : null;
+    const article = id === null ? null : await this.cached.byId(id);
     if (!article) throw new ArticleNotFoundError();
-    return article;
+    this.views.record(article.id);
+    const [view] = await this.presenter.present([article], viewerId, true);
+    return view;
   }
 
   async listIds(query: ListArticlesQuery): Promise<ArticleIdPage> {
@@ -113,10 +122,9 @@ export class ArticlesService {
             });
             if (input.tagList !== undefined)
               await this.articles.replaceTags(tx, ref.id, input.tagList);
-            return {
-              result: candidate,
-              effects: this.staleAfterWrite(ref.id, ref.slug, candidate),
-            };
+            // A new slug: the old one's mapping goes, the new one may be cached as unknown.
+            const slugs = candidate === ref.slug ? [] : [ref.slug, candidate];
+            return { result: candidate, effects: this.staleAfterWrite(ref.id, ...slugs) };
           }, manager),
       );
       await this.outbox.complete(recorded);
@@ -160,7 +168,7 @@ export class ArticlesService {
 
   /** The article as `viewerId` sees it right after a write (read from Postgres, not the cache). */
   async viewById(articleId: number, viewerId: number): Promise<ArticleView> {
-    const [shared] = await this.articles.findShared({ ids: [articleId] });
+    const [shared] = await this.articles.findShared([articleId]);
     if (!shared) throw new ArticleNotFoundError();
     const [view] = await this.presenter.present([shared], viewerId, true);
     return view;
@@ -192,7 +200,7 @@ export class ArticlesService {
     }
   }
 
-  /** What a write makes stale: the article's cached copies under each slug, lists and tags. */
+  /** What a write makes stale: the article, the slug mappings it moves, lists and tags. */
   private staleAfterWrite(articleId: number, ...slugs: string[]): Partial<WriteEffects> {
     return { cacheKeys: articleCacheKeys(this.keys, articleId, ...slugs), tags: [ARTICLES_TAG] };
   }

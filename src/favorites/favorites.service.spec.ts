@@ -1,4 +1,3 @@
-import { articleCacheKeys } from '../articles/article-cache-keys.js';
 import { ARTICLES_TAG } from '../articles/article.model.js';
 import { ArticleNotFoundError } from '../articles/articles.errors.js';
 import { UserCountersService } from '../counters/user-counters.service.js';
@@ -59,7 +58,7 @@ describe('FavoritesService', () => {
           id: expect.any(String),
           effects: {
             // The cached article carries favoritesCount; lists filtered by favoriter change.
-            cacheKeys: articleCacheKeys(keys, ARTICLE.id, ARTICLE.slug),
+            cacheKeys: [keys.article(ARTICLE.id)],
             tags: [ARTICLES_TAG],
             derivedKeys: [keys.articleFavoriters(ARTICLE.id)],
             recountUsers: [AUTHOR],

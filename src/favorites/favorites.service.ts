@@ -40,7 +40,7 @@ export class FavoritesService {
             result: changed,
             effects: changed
               ? {
-                  cacheKeys: articleCacheKeys(this.keys, article.id, article.slug),
+                  cacheKeys: articleCacheKeys(this.keys, article.id),
                   tags: [ARTICLES_TAG],
                   // The relay drops the set and recounts the author when the deltas failed.
                   derivedKeys: [this.keys.articleFavoriters(article.id)],

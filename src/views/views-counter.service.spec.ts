@@ -1,5 +1,4 @@
 import { CacheAsideService } from '../cache/cache-aside.service.js';
-import { cachedResponseKey } from '../cache/cached.interceptor.js';
 import { Env } from '../config/env.schema.js';
 import { UserCountersService } from '../counters/user-counters.service.js';
 import { AdvisoryLocks } from '../database/advisory-locks.js';
@@ -68,9 +67,9 @@ describe('ViewsCounter', () => {
   describe('flush', () => {
     /** Two articles of author 1 and one of author 2, viewed 2, 3 and 4 times. */
     const rows = [
-      { id: 10, slug: 'a', authorId: 1, delta: 2 },
-      { id: 11, slug: 'b', authorId: 1, delta: 3 },
-      { id: 12, slug: 'c', authorId: 2, delta: 4 },
+      { id: 10, authorId: 1, delta: 2 },
+      { id: 11, authorId: 1, delta: 3 },
+      { id: 12, authorId: 2, delta: 4 },
     ];
     const entries = rows.map((row) => ({ field: String(row.id), value: String(row.delta) }));
 
@@ -117,14 +116,11 @@ describe('ViewsCounter', () => {
       expect(lock.release).toHaveBeenCalled();
     });
 
-    it('bumps both cached copies of each article in place, then drops the in-process copies', async () => {
+    it('bumps the one cached copy of each article in place, then drops the in-process copies', async () => {
       await sut.flush();
-      const copies = rows.flatMap((row) => [
-        keys.articleSummary(row.id),
-        cachedResponseKey(keys, 'article', row.slug),
-      ]);
+      const copies = rows.map((row) => keys.article(row.id));
       expect(redis.bumpViewsCount.mock.calls).toEqual(
-        copies.map((key, i) => [key, RedisKeys.leaseOf(key), rows[Math.floor(i / 2)].delta]),
+        copies.map((key, i) => [key, RedisKeys.leaseOf(key), rows[i].delta]),
       );
       expect(cache.changedInPlace).toHaveBeenCalledWith(...copies);
       expect(cache.invalidate).not.toHaveBeenCalled();
@@ -134,12 +130,9 @@ describe('ViewsCounter', () => {
       redis.bumpViewsCount.mockRejectedValue(new Error('connection lost'));
       await sut.flush();
       expect(cache.invalidate).toHaveBeenCalledWith(
-        keys.articleSummary(10),
-        expect.any(String),
-        keys.articleSummary(11),
-        expect.any(String),
-        keys.articleSummary(12),
-        expect.any(String),
+        keys.article(10),
+        keys.article(11),
+        keys.article(12),
       );
     });
 

@@ -134,14 +134,12 @@ export class ViewsCounter implements OnModuleInit {
     );
     // The cached articles carry the flushed total: move the delta into them (pending no longer
     // holds it). Bumped in place, not deleted, so a flush never causes a wave of cache misses.
-    const perRow = updated.map((row) => articleCacheKeys(this.keys, row.id, row.slug));
-    const cachedCopies = perRow.flat();
-    const copyDeltas = perRow.flatMap((copies, i) => copies.map(() => updated[i].delta));
+    const cachedCopies = updated.flatMap((row) => articleCacheKeys(this.keys, row.id));
     await this.redis
       .background('views.bump', (redis) =>
         Promise.all(
           cachedCopies.map((key, i) =>
-            redis.bumpViewsCount(key, RedisKeys.leaseOf(key), copyDeltas[i]),
+            redis.bumpViewsCount(key, RedisKeys.leaseOf(key), updated[i].delta),
           ),
         ),
       )

@@ -5,7 +5,6 @@ import { DataSource, type EntityManager } from 'typeorm';
 /** A flushed delta that reached an article still there. */
 export interface FlushedViews {
   id: number;
-  slug: string;
   authorId: number;
   delta: number;
 }
@@ -17,18 +16,16 @@ export class ViewsRepository {
 
   /** Adds flushed view deltas; returns the articles that still exist with their author. */
   async addViews(manager: EntityManager, ids: number[], deltas: number[]): Promise<FlushedViews[]> {
-    const rows: { id: number; slug: string; author_id: number; delta: string }[] =
-      await manager.query(
-        `UPDATE articles a SET views_count = a.views_count + v.delta
+    const rows: { id: number; author_id: number; delta: string }[] = await manager.query(
+      `UPDATE articles a SET views_count = a.views_count + v.delta
        FROM unnest($1::int[], $2::bigint[]) AS v(id, delta)
        WHERE a.id = v.id
-       RETURNING a.id, a.slug, a.author_id, v.delta`,
-        [ids, deltas],
-      );
+       RETURNING a.id, a.author_id, v.delta`,
+      [ids, deltas],
+    );
     const list = Array.isArray(rows[0]) ? (rows[0] as unknown as typeof rows) : rows;
     return list.map((row) => ({
       id: row.id,
-      slug: row.slug,
       authorId: row.author_id,
       delta: Number(row.delta),
     }));
