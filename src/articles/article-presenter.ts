@@ -1,6 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import type { AuthContext } from '../auth/auth-context.js';
-import type { ResponsePersonalizer } from '../cache/cached.decorator.js';
 import { FollowsService } from '../follows/follows.service.js';
 import { RedisGateway } from '../redis/redis-gateway.js';
 import { UserDirectory } from '../users/user-directory.service.js';
@@ -92,24 +90,21 @@ export class ArticlePresenter {
   }
 }
 
-/** List endpoints after the cache: hydrates the cached id page into articles for this viewer. */
+/** A page of ids (a list, the feed) as the response for one viewer: articles from the cache. */
 @Injectable()
-export class ArticleListPersonalizer implements ResponsePersonalizer<
-  ArticleIdPage,
-  MultipleArticlesResponse
-> {
+export class ArticlePages {
   constructor(
     private readonly articles: ArticleCache,
     private readonly presenter: ArticlePresenter,
   ) {}
 
-  async personalize(
+  async present(
     page: ArticleIdPage,
-    viewer: AuthContext | undefined,
+    viewerId: number | undefined,
   ): Promise<MultipleArticlesResponse> {
     const articles = await this.articles.byIds(page.ids);
     return {
-      articles: await this.presenter.present(articles, viewer?.userId, false),
+      articles: await this.presenter.present(articles, viewerId, false),
       articlesCount: page.articlesCount,
     };
   }

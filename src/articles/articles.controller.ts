@@ -17,12 +17,8 @@ import {
   ApiSecurity,
   ApiTags,
 } from '@nestjs/swagger';
-import type { FastifyRequest } from 'fastify';
 import type { AuthContext } from '../auth/auth-context.js';
 import { CurrentUser, OptionalAuth, RequireAuth, Viewer } from '../auth/auth.decorators.js';
-import { Cached } from '../cache/cached.decorator.js';
-import { ArticleListPersonalizer } from './article-presenter.js';
-import { ARTICLES_TAG, type ArticleIdPage } from './article.model.js';
 import { ArticlesService } from './articles.service.js';
 import {
   ListArticlesQuery,
@@ -31,35 +27,23 @@ import {
 } from './dto/article-requests.dto.js';
 import { MultipleArticlesResponse, SingleArticleResponse } from './dto/article-responses.dto.js';
 
-/** The list cache key: the recognised filters in a fixed order (unknown ones are rejected later). */
-function listKey(request: FastifyRequest): string {
-  const query = request.query as Record<string, unknown>;
-  return JSON.stringify(
-    ['tag', 'author', 'favorited', 'limit', 'offset'].map((name) => query[name] ?? null),
-  );
-}
-
 @ApiTags('Articles')
 @Controller('articles')
 export class ArticlesController {
   constructor(private readonly articles: ArticlesService) {}
 
-  /** Ids of the page are cached under the `articles` tag; articles come from the object cache. */
+  /** Pages of ids are cached under the `articles` tag; articles come from the object cache. */
   @Get()
   @OptionalAuth()
-  @Cached({
-    name: 'article-list',
-    key: listKey,
-    tags: [ARTICLES_TAG],
-    ttlSeconds: 60,
-    personalize: ArticleListPersonalizer,
-  })
   @ApiOkResponse({ type: MultipleArticlesResponse })
-  list(@Query() query: ListArticlesQuery): Promise<ArticleIdPage> {
-    return this.articles.listIds(query);
+  list(
+    @Query() query: ListArticlesQuery,
+    @Viewer() viewer: AuthContext | undefined,
+  ): Promise<MultipleArticlesResponse> {
+    return this.articles.list(query, viewer?.userId);
   }
 
-  /** A plain service call: the article comes from the article cache (ArticleCache). */
+  /** The article comes from the article cache (ArticleCache). */
   @Get(':slug')
   @OptionalAuth()
   @ApiOkResponse({ type: SingleArticleResponse })

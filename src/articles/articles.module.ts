@@ -6,7 +6,8 @@ import { UsersModule } from '../users/users.module.js';
 import { ViewsModule } from '../views/views.module.js';
 import { ArticleMetrics } from './article-metrics.js';
 import { ArticleCache } from './article-cache.js';
-import { ArticleListPersonalizer, ArticlePresenter } from './article-presenter.js';
+import { ArticleLists } from './article-lists.js';
+import { ArticlePages, ArticlePresenter } from './article-presenter.js';
 import { ArticlesController } from './articles.controller.js';
 import { ArticlesRepository } from './articles.repository.js';
 import { ArticlesService } from './articles.service.js';
@@ -24,11 +25,12 @@ import { ArticlesService } from './articles.service.js';
     ArticlesRepository,
     ArticleMetrics,
     ArticleCache,
+    ArticleLists,
     ArticlePresenter,
-    ArticleListPersonalizer,
+    ArticlePages,
   ],
   // Comments and the favorite routes resolve slugs and answer with articles; the feed presents
   // its pages like every list.
-  exports: [ArticlesService, ArticleListPersonalizer],
+  exports: [ArticlesService, ArticlePages],
 })
 export class ArticlesModule {}

@@ -5,7 +5,6 @@ import { RedisKeys } from '../redis/keys.js';
 import type { Mocked } from '../test-support/automock.js';
 import { fakeOutbox } from '../test-support/fake-outbox.js';
 import { newTestService, provide, TEST_KEY_PREFIX } from '../test-support/new-test-service.js';
-import { UserDirectory } from '../users/user-directory.service.js';
 import { ViewsCounter } from '../views/views-counter.service.js';
 import { ArticleCache } from './article-cache.js';
 import { ArticlePresenter } from './article-presenter.js';
@@ -33,7 +32,6 @@ describe('ArticlesService', () => {
   let locks: Mocked<AdvisoryLocks>;
   let outbox: Mocked<OutboxService>;
   let presenter: Mocked<ArticlePresenter>;
-  let profiles: Mocked<UserDirectory>;
   let cached: Mocked<ArticleCache>;
   let views: Mocked<ViewsCounter>;
 
@@ -46,7 +44,6 @@ describe('ArticlesService', () => {
     locks = service.mock(AdvisoryLocks);
     outbox = service.mock(OutboxService);
     presenter = service.mock(ArticlePresenter);
-    profiles = service.mock(UserDirectory);
     cached = service.mock(ArticleCache);
     views = service.mock(ViewsCounter);
     articles.findRef.mockResolvedValue(REF);
@@ -257,26 +254,6 @@ describe('ArticlesService', () => {
       favorites.dropFavoriters.mockResolvedValue(false);
       await sut.delete(AUTHOR, REF.slug);
       expect(outbox.complete).toHaveBeenCalledWith(expect.anything(), false);
-    });
-  });
-
-  describe('listIds', () => {
-    it('answers an empty page for an unknown author without querying articles', async () => {
-      profiles.findIdByUsername.mockResolvedValue(null);
-      expect(await sut.listIds({ author: 'nobody' })).toEqual({ ids: [], articlesCount: 0 });
-      expect(articles.listIds).not.toHaveBeenCalled();
-    });
-
-    it('filters by the ids of the author and the favoriter', async () => {
-      profiles.findIdByUsername.mockImplementation((name) =>
-        Promise.resolve(name === 'ann' ? 5 : 6),
-      );
-      await sut.listIds({ author: 'ann', favorited: 'ben', tag: 't', limit: 5, offset: 10 });
-      expect(articles.listIds).toHaveBeenCalledWith(
-        { tag: 't', authorId: 5, favoritedBy: 6 },
-        5,
-        10,
-      );
     });
   });
 });

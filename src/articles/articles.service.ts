@@ -7,21 +7,16 @@ import { timelineJob } from '../feed/timeline-jobs.js';
 import { OutboxService } from '../outbox/outbox.service.js';
 import type { WriteEffects } from '../outbox/write-effects.js';
 import { RedisKeys } from '../redis/keys.js';
-import { UserDirectory } from '../users/user-directory.service.js';
 import { ViewsCounter } from '../views/views-counter.service.js';
 import { ArticleCache } from './article-cache.js';
 import { articleCacheKeys } from './article-cache-keys.js';
-import {
-  ARTICLES_TAG,
-  type ArticleFilter,
-  type ArticleIdPage,
-  type ArticleRef,
-} from './article.model.js';
-import { ArticlePresenter } from './article-presenter.js';
+import { ARTICLES_TAG, type ArticleRef } from './article.model.js';
+import { ArticleLists } from './article-lists.js';
+import { ArticlePages, ArticlePresenter } from './article-presenter.js';
 import { ArticlesRepository, SlugTakenError } from './articles.repository.js';
 import { ArticleNotFoundError, NotTheAuthorError } from './articles.errors.js';
 import type { ListArticlesQuery, NewArticle, UpdateArticle } from './dto/article-requests.dto.js';
-import type { ArticleView } from './dto/article-responses.dto.js';
+import type { ArticleView, MultipleArticlesResponse } from './dto/article-responses.dto.js';
 import { slugify, withSuffix } from './slug.js';
 
 const SLUG_ATTEMPTS = 5;
@@ -42,7 +37,8 @@ export class ArticlesService {
     private readonly cached: ArticleCache,
     private readonly presenter: ArticlePresenter,
     private readonly views: ViewsCounter,
-    private readonly profiles: UserDirectory,
+    private readonly lists: ArticleLists,
+    private readonly pages: ArticlePages,
     private readonly favorites: FavoritesService,
     private readonly counters: UserCountersService,
     private readonly locks: AdvisoryLocks,
@@ -63,18 +59,12 @@ export class ArticlesService {
     return view;
   }
 
-  async listIds(query: ListArticlesQuery): Promise<ArticleIdPage> {
-    const filter: ArticleFilter = { tag: query.tag };
-    for (const [field, name] of [
-      ['authorId', query.author],
-      ['favoritedBy', query.favorited],
-    ] as const) {
-      if (name === undefined) continue;
-      const id = await this.profiles.findIdByUsername(name);
-      if (id === null) return { ids: [], articlesCount: 0 };
-      filter[field] = id;
-    }
-    return this.articles.listIds(filter, query.limit ?? 20, query.offset ?? 0);
+  /** GET /articles: the cached page of ids for the filters, presented for the viewer. */
+  async list(
+    query: ListArticlesQuery,
+    viewerId: number | undefined,
+  ): Promise<MultipleArticlesResponse> {
+    return this.pages.present(await this.lists.page(query), viewerId);
   }
 
   async create(authorId: number, input: NewArticle): Promise<ArticleView> {

@@ -1,5 +1,5 @@
 import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
-import { ModuleRef, Reflector } from '@nestjs/core';
+import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { from, lastValueFrom, type Observable } from 'rxjs';
 import { NotFoundError } from '../common/domain-error.js';
@@ -7,11 +7,7 @@ import { RedisKeys } from '../redis/keys.js';
 import { CacheAsideService } from './cache-aside.service.js';
 import { CacheTagsService } from './cache-tags.service.js';
 import { RouteInputValidator } from './route-input-validator.js';
-import {
-  CACHED_OPTIONS,
-  type CachedOptions,
-  type ResponsePersonalizer,
-} from './cached.decorator.js';
+import { CACHED_OPTIONS, type CachedOptions } from './cached.decorator.js';
 
 /** The Redis key of a cached response; services use it to evict one precisely. */
 export function cachedResponseKey(
@@ -35,7 +31,6 @@ export class CachedInterceptor implements NestInterceptor {
     private readonly cache: CacheAsideService,
     private readonly tags: CacheTagsService,
     private readonly keys: RedisKeys,
-    private readonly moduleRef: ModuleRef,
   ) {}
 
   private readonly input = new RouteInputValidator();
@@ -55,11 +50,7 @@ export class CachedInterceptor implements NestInterceptor {
     const request = context.switchToHttp().getRequest<FastifyRequest>();
     const shared = await this.sharedValue(options, request, next);
     if (shared instanceof CachedNotFound) throw new NotFoundError(shared.message);
-    if (!options.personalize) return shared;
-    const personalizer = this.moduleRef.get<ResponsePersonalizer>(options.personalize, {
-      strict: false,
-    });
-    return personalizer.personalize(shared, request.auth);
+    return shared;
   }
 
   private async sharedValue(

@@ -2,7 +2,7 @@ import { Controller, Get, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import type { AuthContext } from '../auth/auth-context.js';
 import { CurrentUser, RequireAuth } from '../auth/auth.decorators.js';
-import { ArticleListPersonalizer } from '../articles/article-presenter.js';
+import { ArticlePages } from '../articles/article-presenter.js';
 import { PageQuery } from '../articles/dto/article-requests.dto.js';
 import { MultipleArticlesResponse } from '../articles/dto/article-responses.dto.js';
 import { FeedService } from './feed.service.js';
@@ -16,7 +16,7 @@ import { FeedService } from './feed.service.js';
 export class FeedController {
   constructor(
     private readonly feed: FeedService,
-    private readonly pages: ArticleListPersonalizer,
+    private readonly pages: ArticlePages,
   ) {}
 
   /** Viewer-specific ids, so not cached as a page; the articles still come from the object cache. */
@@ -29,6 +29,6 @@ export class FeedController {
     @CurrentUser() viewer: AuthContext,
   ): Promise<MultipleArticlesResponse> {
     const page = await this.feed.page(viewer.userId, query.limit ?? 20, query.offset ?? 0);
-    return this.pages.personalize(page, viewer);
+    return this.pages.present(page, viewer.userId);
   }
 }

@@ -14,8 +14,8 @@ const newerFirst = (a: TimelineEntry, b: TimelineEntry): number =>
   b.createdAtMs - a.createdAtMs || b.id - a.id;
 
 /**
- * Chooses the ids and the count of GET /api/articles/feed (hydration and presentation are the
- * list personalizer's, as for every list).
+ * Chooses the ids and the count of GET /api/articles/feed (hydration and presentation are
+ * ArticlePages', as for every list).
  *
  * Ids: the viewer's timeline (fan-out on write) merged with the newest articles of the followed
  * authors that are not fanned out (too many followers: pulled at read time). Count: the sum of

@@ -79,6 +79,14 @@ export class RedisKeys {
     return `${this.prefix}article:{${articleId}}:full`;
   }
 
+  /**
+   * A page of GET /articles (ids and total, JSON) for one set of filters, under a generation of
+   * the `articles` cache tag: bumping the tag orphans every page at once (they expire by TTL).
+   */
+  articleListPage(generation: string, filters: string): string {
+    return `${this.prefix}articles:page:${encodeURIComponent(`${generation}|${filters}`)}`;
+  }
+
   /** Slug -> article id mapping, or the negative marker for a slug no article has. */
   articleIdBySlug(slug: string): string {
     return `${this.prefix}article:slug:${encodeURIComponent(slug)}`;
