@@ -12,7 +12,7 @@ import { MetricsModule } from './metrics/metrics.module.js';
 import { RedisModule } from './redis/redis.module.js';
 import { UsersModule } from './users/users.module.js';
 import { OutboxModule } from './outbox/outbox.module.js';
-import { CountersModule } from './counters/counters.module.js';
+import { ProfilesModule } from './profiles/profiles.module.js';
 import { FollowsModule } from './follows/follows.module.js';
 import { ArticlesModule } from './articles/articles.module.js';
 import { CommentsModule } from './comments/comments.module.js';
@@ -58,10 +58,10 @@ export class AppModule {
         AppCacheModule,
         HealthModule,
         AuthModule,
-        CountersModule,
         OutboxModule,
         UsersModule,
         FollowsModule,
+        ProfilesModule,
         ArticlesModule,
         FavoriteRoutesModule,
         CommentsModule,

@@ -2,8 +2,15 @@ import { createSecretKey } from 'node:crypto';
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
+import { ThrottlerModule } from '@nestjs/throttler';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { Env } from '../config/env.schema.js';
+import { RedisGateway } from '../redis/redis-gateway.js';
+import { UsersModule } from '../users/users.module.js';
+import { AccountController } from './account.controller.js';
+import { AccountService } from './account.service.js';
+import { credentialsThrottlerOptions } from './credentials-throttle.js';
+import { PasswordHasher } from './password-hasher.js';
 import { AuthController } from './auth.controller.js';
 import { AuthGuard } from './auth.guard.js';
 import { AuthService } from './auth.service.js';
@@ -15,6 +22,11 @@ import { SessionsService } from './sessions.service.js';
 @Module({
   imports: [
     TypeOrmModule.forFeature([Session]),
+    UsersModule,
+    ThrottlerModule.forRootAsync({
+      inject: [Env, RedisGateway],
+      useFactory: credentialsThrottlerOptions,
+    }),
     JwtModule.registerAsync({
       inject: [Env],
       useFactory: (env: Env) => ({
@@ -26,9 +38,11 @@ import { SessionsService } from './sessions.service.js';
       }),
     }),
   ],
-  controllers: [AuthController],
+  controllers: [AuthController, AccountController],
   providers: [
     AuthService,
+    AccountService,
+    PasswordHasher,
     SessionsService,
     SessionsRepository,
     OnlineUsersService,

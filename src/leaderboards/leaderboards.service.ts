@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { NotFoundError, ServiceUnavailableError } from '../common/domain-error.js';
+import { ServiceUnavailableError } from '../common/domain-error.js';
 import {
   LeaderboardNotBuiltError,
   UserCountersService,
@@ -7,9 +7,8 @@ import {
 import type { UserMetric } from '../redis/keys.js';
 import { UserDirectory } from '../users/user-directory.service.js';
 import type { LeaderboardResponse } from './leaderboard.dto.js';
-import type { UserStatsView } from '../profiles/user-stats.dto.js';
 
-/** Leaderboards (admin) and one user's counts (public). */
+/** Leaderboard pages (admin) with each user's cached profile. */
 @Injectable()
 export class LeaderboardsService {
   constructor(
@@ -47,13 +46,5 @@ export class LeaderboardsService {
       });
     });
     return { metric, limit, offset, total: page.total, entries };
-  }
-
-  /** All counts of a user: the Redis hash, or Postgres when Redis has nothing (then cached). */
-  async userStats(username: string): Promise<UserStatsView> {
-    const profile = await this.profiles.getByUsername(username);
-    if (!profile) throw new NotFoundError('profile not found');
-    const counts = await this.counters.get(profile.id);
-    return { username: profile.username, ...counts };
   }
 }
