@@ -11,15 +11,13 @@ export interface CachedOptions {
   tags?: string[];
   /** TTL override in seconds (jitter and negative TTL come from the CACHE_* settings). */
   ttlSeconds?: number;
-  /** Message of the 404 answered from a negative entry (the handler's own on a miss). */
-  notFoundMessage?: string;
 }
 
 export const CACHED_OPTIONS = Symbol('cached:options');
 
 /**
- * Caches what the handler returns through CacheAsideService (jitter, negative entries for
- * NotFoundError, single-flight, leases, fall-through) under a key the route chooses. Only for
+ * Caches what the handler returns through CacheAsideService (jitter, single-flight, leases,
+ * fall-through) under a key the route chooses. Only for
  * responses that are the same for every viewer (the tag list): a route whose answer depends on
  * the viewer calls a service that caches the shared part itself (articles, lists, profiles).
  */
