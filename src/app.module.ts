@@ -19,6 +19,8 @@ import { CommentsModule } from './comments/comments.module.js';
 import { FavoriteRoutesModule } from './favorites/favorite-routes.module.js';
 import { FeedModule } from './feed/feed.module.js';
 import { TagsModule } from './tags/tags.module.js';
+import { LeaderboardsModule } from './leaderboards/leaderboards.module.js';
+import { ReconciliationModule } from './reconciliation/reconciliation.module.js';
 import { StatsModule } from './stats/stats.module.js';
 import { QueueModule } from './queue/queue.module.js';
 import { QueueBoardModule } from './queue/board/queue-board.module.js';
@@ -68,6 +70,8 @@ export class AppModule {
         TagsModule,
         FeedModule,
         StatsModule,
+        LeaderboardsModule,
+        ReconciliationModule,
         QueueBoardModule.forRoot(),
       ],
     };

@@ -14,7 +14,7 @@ import { PasswordHasher } from './password-hasher.js';
 import { AuthController } from './auth.controller.js';
 import { AuthGuard } from './auth.guard.js';
 import { AuthService } from './auth.service.js';
-import { OnlineUsersService } from '../stats/online-users.service.js';
+import { StatsModule } from '../stats/stats.module.js';
 import { Session } from './session.entity.js';
 import { SessionsRepository } from './sessions.repository.js';
 import { SessionsService } from './sessions.service.js';
@@ -23,6 +23,7 @@ import { SessionsService } from './sessions.service.js';
   imports: [
     TypeOrmModule.forFeature([Session]),
     UsersModule,
+    StatsModule,
     ThrottlerModule.forRootAsync({
       inject: [Env, RedisGateway],
       useFactory: credentialsThrottlerOptions,
@@ -45,9 +46,8 @@ import { SessionsService } from './sessions.service.js';
     PasswordHasher,
     SessionsService,
     SessionsRepository,
-    OnlineUsersService,
     { provide: APP_GUARD, useClass: AuthGuard },
   ],
-  exports: [AuthService, OnlineUsersService],
+  exports: [AuthService],
 })
 export class AuthModule {}
