@@ -5,7 +5,7 @@ import type { ResponsePersonalizer } from '../cache/cached.decorator.js';
 import { FollowsService } from '../follows/follows.service.js';
 import { RedisKeys } from '../redis/keys.js';
 import { RedisGateway } from '../redis/redis-gateway.js';
-import type { MemberFlag } from '../redis/redis.scripts.js';
+import type { MemberFlag } from '../redis/scripts/index.js';
 import { UserDirectory } from '../users/user-directory.service.js';
 import { ArticlesRepository } from './articles.repository.js';
 import type {

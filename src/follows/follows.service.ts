@@ -4,7 +4,7 @@ import { UserCountersService } from '../counters/user-counters.service.js';
 import { AdvisoryLocks } from '../database/advisory-locks.js';
 import { OutboxService } from '../outbox/outbox.service.js';
 import { effects, type OutboxJob, type WriteEffects } from '../outbox/write-effects.js';
-import type { MemberFlag, MembershipProbe } from '../redis/redis.scripts.js';
+import type { MemberFlag, MembershipProbe } from '../redis/scripts/index.js';
 import type { PublicProfile } from '../users/public-profile.js';
 import { UserDirectory } from '../users/user-directory.service.js';
 import { decodeCursor, encodeCursor, type PageCursor } from './cursor.js';
