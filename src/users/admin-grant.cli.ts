@@ -3,7 +3,6 @@ import { helpRequested } from '../common/cli.js';
 import { validateEnv } from '../config/env.schema.js';
 import { loadDotEnv } from '../database/load-dot-env.js';
 import { typeormOptions } from '../database/typeorm-options.js';
-import { User } from './user.entity.js';
 import { UsersRepository } from './users.repository.js';
 
 /**
@@ -34,7 +33,7 @@ async function main(): Promise<number> {
   );
   await db.initialize();
   try {
-    const users = new UsersRepository(db.getRepository(User));
+    const users = new UsersRepository(db);
     const normalized = email.trim().toLowerCase();
     const promoted = await users.grantAdmin([normalized]);
     if (promoted.length === 0) {
