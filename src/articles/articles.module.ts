@@ -1,5 +1,7 @@
 import { CountersModule } from '../counters/counters.module.js';
 import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { Article, ArticleTag, Comment, Favorite } from './article.entity.js';
 import { FollowsModule } from '../follows/follows.module.js';
 import { UsersModule } from '../users/users.module.js';
 import {
@@ -27,6 +29,7 @@ import { QueueModule, workerProvider } from '../queue/queue.module.js';
 
 @Module({
   imports: [
+    TypeOrmModule.forFeature([Article, ArticleTag, Favorite, Comment]),
     CountersModule,
     UsersModule,
     FollowsModule,
