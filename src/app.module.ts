@@ -12,9 +12,11 @@ import { MetricsModule } from './metrics/metrics.module.js';
 import { RedisModule } from './redis/redis.module.js';
 import { UsersModule } from './users/users.module.js';
 import { OutboxModule } from './outbox/outbox.module.js';
-import { CountersModule } from './counters/counters.module.js';
+import { ProfilesModule } from './profiles/profiles.module.js';
 import { FollowsModule } from './follows/follows.module.js';
 import { ArticlesModule } from './articles/articles.module.js';
+import { LeaderboardsModule } from './leaderboards/leaderboards.module.js';
+import { ReconciliationModule } from './reconciliation/reconciliation.module.js';
 import { StatsModule } from './stats/stats.module.js';
 import { QueueModule } from './queue/queue.module.js';
 import { QueueBoardModule } from './queue/board/queue-board.module.js';
@@ -54,12 +56,14 @@ export class AppModule {
         AppCacheModule,
         HealthModule,
         AuthModule,
-        CountersModule,
         OutboxModule,
         UsersModule,
         FollowsModule,
+        ProfilesModule,
         ArticlesModule,
         StatsModule,
+        LeaderboardsModule,
+        ReconciliationModule,
         QueueBoardModule.forRoot(),
       ],
     };

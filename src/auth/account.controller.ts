@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, HttpStatus, Post, Put } from '@nestjs/common';
+import { Body, Controller, Get, Post, Put } from '@nestjs/common';
 import {
   ApiCreatedResponse,
   ApiOkResponse,
@@ -8,19 +8,15 @@ import {
 } from '@nestjs/swagger';
 import type { AuthContext } from './auth-context.js';
 import { CurrentUser, RequireAuth } from './auth.decorators.js';
-import {
-  LoginUserRequest,
-  NewUserRequest,
-  UpdateUserRequest,
-  UserResponse,
-} from './account.dto.js';
+import { NewUserRequest, UpdateUserRequest, UserResponse } from './account.dto.js';
 import { ThrottleCredentials } from './credentials-throttle.js';
-import { UsersService } from './account.service.js';
+import { AccountService } from './account.service.js';
 
+/** The caller's account: registration, the current user, updates. Login lives with sessions. */
 @ApiTags('User and Authentication')
 @Controller()
-export class UsersController {
-  constructor(private readonly users: UsersService) {}
+export class AccountController {
+  constructor(private readonly accounts: AccountService) {}
 
   @Post('users')
   @ThrottleCredentials()
@@ -29,18 +25,7 @@ export class UsersController {
   })
   @ApiCreatedResponse({ type: UserResponse })
   async register(@Body() body: NewUserRequest): Promise<UserResponse> {
-    return { user: await this.users.register(body.user) };
-  }
-
-  @Post('users/login')
-  @ThrottleCredentials()
-  @ApiTooManyRequestsResponse({
-    description: 'Too many attempts from this address or for this email',
-  })
-  @HttpCode(HttpStatus.OK)
-  @ApiOkResponse({ type: UserResponse })
-  async login(@Body() body: LoginUserRequest): Promise<UserResponse> {
-    return { user: await this.users.login(body.user) };
+    return { user: await this.accounts.register(body.user) };
   }
 
   @Get('user')
@@ -48,7 +33,7 @@ export class UsersController {
   @ApiSecurity('Token')
   @ApiOkResponse({ type: UserResponse })
   async current(@CurrentUser() auth: AuthContext): Promise<UserResponse> {
-    return { user: await this.users.current(auth) };
+    return { user: await this.accounts.current(auth) };
   }
 
   @Put('user')
@@ -59,6 +44,6 @@ export class UsersController {
     @CurrentUser() auth: AuthContext,
     @Body() body: UpdateUserRequest,
   ): Promise<UserResponse> {
-    return { user: await this.users.update(auth, body.user) };
+    return { user: await this.accounts.update(auth, body.user) };
   }
 }

@@ -1,48 +1,34 @@
 import { Injectable } from '@nestjs/common';
-import { AuthService } from './auth.service.js';
-import type { AuthContext } from './auth-context.js';
 import { NotFoundError, UnauthorizedError } from '../common/domain-error.js';
-import type { LoginUser, NewUser, UpdateUser, UserView } from './account.dto.js';
-import { OutboxService } from '../outbox/outbox.service.js';
-import { PasswordHasher } from './password-hasher.js';
-import { UserDirectory } from '../users/user-directory.service.js';
-import { UserRolesService } from '../users/user-roles.service.js';
 import type { User } from '../users/user.entity.js';
-import { UsersRepository, type UserChanges } from '../users/users.repository.js';
+import { UsersService, type UserChanges } from '../users/users.service.js';
+import type { LoginUser, NewUser, UpdateUser, UserView } from './account.dto.js';
+import type { AuthContext } from './auth-context.js';
+import { AuthService } from './auth.service.js';
+import { PasswordHasher } from './password-hasher.js';
 
 function toUserView(user: User, token: string): UserView {
   return { email: user.email, token, username: user.username, bio: user.bio, image: user.image };
 }
 
-/** Registration, login and the current user's own account. */
+/**
+ * The RealWorld "User and Authentication" flows: registration and login (each opens a session),
+ * the current user, and account updates (a new password ends every other session).
+ */
 @Injectable()
-export class UsersService {
+export class AccountService {
   constructor(
-    private readonly users: UsersRepository,
-    private readonly profiles: UserDirectory,
+    private readonly users: UsersService,
     private readonly passwords: PasswordHasher,
     private readonly auth: AuthService,
-    private readonly roles: UserRolesService,
-    private readonly outbox: OutboxService,
   ) {}
 
   async register(input: NewUser): Promise<UserView> {
     const passwordHash = await this.passwords.hash(input.password);
-    const user = await this.outbox.write(async (tx) => {
-      const inserted = await this.users.insert(
-        {
-          email: input.email,
-          username: input.username,
-          passwordHash,
-          role: await this.roles.roleForNewUser(input.email),
-        },
-        tx,
-      );
-      // The name may have been looked up (and cached as unknown) before it was taken.
-      return {
-        result: inserted,
-        effects: this.profiles.staleAfterChange(inserted.id, inserted.username),
-      };
+    const user = await this.users.create({
+      email: input.email,
+      username: input.username,
+      passwordHash,
     });
     return toUserView(user, await this.auth.issueToken(user.id));
   }
@@ -70,15 +56,7 @@ export class UsersService {
       changes.passwordHash = await this.passwords.hash(input.password);
     if (input.bio !== undefined) changes.bio = input.bio === '' ? null : input.bio;
     if (input.image !== undefined) changes.image = input.image === '' ? null : input.image;
-    const after = await this.outbox.write(async (tx) => {
-      const updated = await this.users.update(auth.userId, changes, tx);
-      return {
-        result: updated,
-        effects: updated
-          ? this.profiles.staleAfterChange(updated.id, before.username, updated.username)
-          : null,
-      };
-    });
+    const after = await this.users.update(before, changes);
     if (!after) throw new NotFoundError('user not found');
     // Whoever else holds a session (a stolen token, a forgotten device) is out; this one stays.
     if (changes.passwordHash !== undefined) await this.auth.revokeOtherSessions(auth);

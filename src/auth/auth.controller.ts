@@ -1,11 +1,15 @@
-import { Controller, HttpCode, HttpStatus, Post } from '@nestjs/common';
+import { Body, Controller, HttpCode, HttpStatus, Post } from '@nestjs/common';
 import {
   ApiNoContentResponse,
   ApiOkResponse,
   ApiProperty,
   ApiSecurity,
   ApiTags,
+  ApiTooManyRequestsResponse,
 } from '@nestjs/swagger';
+import { LoginUserRequest, UserResponse } from './account.dto.js';
+import { AccountService } from './account.service.js';
+import { ThrottleCredentials } from './credentials-throttle.js';
 import type { AuthContext } from './auth-context.js';
 import { CurrentUser, RequireAuth } from './auth.decorators.js';
 import { AuthService } from './auth.service.js';
@@ -14,10 +18,25 @@ export class RevokedSessionsResponse {
   @ApiProperty({ description: 'How many other sessions ended' }) revoked: number;
 }
 
+/** Sessions: login opens one, logout ends it, revoke ends the caller's others. */
 @ApiTags('User and Authentication')
 @Controller()
 export class AuthController {
-  constructor(private readonly auth: AuthService) {}
+  constructor(
+    private readonly auth: AuthService,
+    private readonly accounts: AccountService,
+  ) {}
+
+  @Post('users/login')
+  @ThrottleCredentials()
+  @ApiTooManyRequestsResponse({
+    description: 'Too many attempts from this address or for this email',
+  })
+  @HttpCode(HttpStatus.OK)
+  @ApiOkResponse({ type: UserResponse })
+  async login(@Body() body: LoginUserRequest): Promise<UserResponse> {
+    return { user: await this.accounts.login(body.user) };
+  }
 
   /** Extension: ends the session behind this token; the token is refused from now on. */
   @Post('users/logout')

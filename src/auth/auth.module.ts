@@ -2,12 +2,19 @@ import { createSecretKey } from 'node:crypto';
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
+import { ThrottlerModule } from '@nestjs/throttler';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { Env } from '../config/env.schema.js';
+import { RedisGateway } from '../redis/redis-gateway.js';
+import { UsersModule } from '../users/users.module.js';
+import { AccountController } from './account.controller.js';
+import { AccountService } from './account.service.js';
+import { credentialsThrottlerOptions } from './credentials-throttle.js';
+import { PasswordHasher } from './password-hasher.js';
 import { AuthController } from './auth.controller.js';
 import { AuthGuard } from './auth.guard.js';
 import { AuthService } from './auth.service.js';
-import { OnlineUsersService } from '../stats/online-users.service.js';
+import { StatsModule } from '../stats/stats.module.js';
 import { Session } from './session.entity.js';
 import { SessionsRepository } from './sessions.repository.js';
 import { SessionsService } from './sessions.service.js';
@@ -15,6 +22,12 @@ import { SessionsService } from './sessions.service.js';
 @Module({
   imports: [
     TypeOrmModule.forFeature([Session]),
+    UsersModule,
+    StatsModule,
+    ThrottlerModule.forRootAsync({
+      inject: [Env, RedisGateway],
+      useFactory: credentialsThrottlerOptions,
+    }),
     JwtModule.registerAsync({
       inject: [Env],
       useFactory: (env: Env) => ({
@@ -26,14 +39,15 @@ import { SessionsService } from './sessions.service.js';
       }),
     }),
   ],
-  controllers: [AuthController],
+  controllers: [AuthController, AccountController],
   providers: [
     AuthService,
+    AccountService,
+    PasswordHasher,
     SessionsService,
     SessionsRepository,
-    OnlineUsersService,
     { provide: APP_GUARD, useClass: AuthGuard },
   ],
-  exports: [AuthService, OnlineUsersService],
+  exports: [AuthService],
 })
 export class AuthModule {}

@@ -5,14 +5,10 @@ import { AdvisoryLocks } from '../database/advisory-locks.js';
 import { RedisKeys } from '../redis/keys.js';
 import { fakeEntityManager } from '../test-support/fake-database.js';
 import { fakeMulti, type FakeRedisClient } from '../test-support/fake-redis.js';
-import { newTestService, TEST_KEY_PREFIX } from '../test-support/new-test-service.js';
+import { newTestService, provide, TEST_KEY_PREFIX } from '../test-support/new-test-service.js';
 import type { Mocked } from '../test-support/automock.js';
-import {
-  LeaderboardNotBuiltError,
-  UserCountersService,
-  type MetricBatchLoader,
-  type MetricLoader,
-} from './user-counters.service.js';
+import { MetricRegistry, type MetricBatchLoader, type MetricLoader } from './metric-registry.js';
+import { UserCountersService } from './user-counters.service.js';
 
 const keys = new RedisKeys(TEST_KEY_PREFIX);
 const USER = 7;
@@ -28,7 +24,11 @@ describe('UserCountersService', () => {
   let likes: jest.Mock<MetricLoader>;
 
   beforeEach(() => {
-    const service = newTestService(UserCountersService);
+    // The registry is plain in-memory state: the real one, so loaders registered here count.
+    const service = newTestService(
+      UserCountersService,
+      provide(MetricRegistry, new MetricRegistry()),
+    );
     ({ sut, redis, manager } = service);
     locks = service.mock(AdvisoryLocks);
     cache = service.mock(CacheAsideService);
@@ -188,31 +188,6 @@ describe('UserCountersService', () => {
     it('returns false when Redis fails (the relay retries)', async () => {
       redis.leaderboardSet.mockRejectedValue(new Error('connection lost'));
       expect(await sut.recount([1])).toBe(false);
-    });
-  });
-
-  describe('leaderboardPage', () => {
-    it('refuses a board that was lost with Redis’ data and is not rebuilt yet', async () => {
-      redis.multi.mockReturnValue(fakeMulti([0, [], 0]).chain);
-      await expect(sut.leaderboardPage('likes', 0, 10)).rejects.toBeInstanceOf(
-        LeaderboardNotBuiltError,
-      );
-    });
-
-    it('returns the page, highest first, with the board’s size', async () => {
-      const page = fakeMulti([1, [{ value: '4', score: 12 }], 30]);
-      redis.multi.mockReturnValue(page.chain);
-      expect(await sut.leaderboardPage('likes', 20, 10)).toEqual({
-        total: 30,
-        entries: [{ userId: 4, score: 12 }],
-      });
-      expect(page.queued).toContainEqual([
-        'zRangeWithScores',
-        keys.leaderboard('likes'),
-        20,
-        29,
-        { REV: true },
-      ]);
     });
   });
 });

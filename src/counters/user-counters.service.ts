@@ -4,48 +4,18 @@ import { CacheAsideService } from '../cache/cache-aside.service.js';
 import { AdvisoryLocks, type AdvisoryLock } from '../database/advisory-locks.js';
 import { RedisKeys, type UserMetric } from '../redis/keys.js';
 import { RedisGateway } from '../redis/redis-gateway.js';
-
-/** Counts one metric of one user from Postgres, on the given (lock-holding) connection. */
-export type MetricLoader = (userId: number, manager: EntityManager) => Promise<number>;
-
-/**
- * Counts one metric for a batch of users in one query (reconciliation); users left out count 0.
- * Runs on the given connection, which holds the batch's count locks.
- */
-export type MetricBatchLoader = (
-  userIds: number[],
-  manager: EntityManager,
-) => Promise<Map<number, number>>;
-
-export type UserCounts = Record<UserMetric, number>;
-
-/** Every metric, in display order. Metrics nobody registered count 0 (their module is absent). */
-export const USER_METRICS: readonly UserMetric[] = [
-  'articles',
-  'followers',
-  'following',
-  'likes',
-  'views',
-];
-const ALL_METRICS = USER_METRICS;
-
-/** The board was lost with Redis' data and a reconciliation has not rebuilt it yet. */
-export class LeaderboardNotBuiltError extends Error {
-  constructor(readonly metric: UserMetric) {
-    super(`the ${metric} leaderboard is being rebuilt`);
-  }
-}
-
-/** One leaderboard entry as stored: the user and the score. */
-export interface LeaderboardEntry {
-  userId: number;
-  score: number;
-}
+import {
+  MetricRegistry,
+  type MetricBatchLoader,
+  type MetricLoader,
+  type UserCounts,
+} from './metric-registry.js';
 
 /**
- * Per-user aggregate counts in `user:{id}:count` (hash) and the `count:{user:<metric>}`
- * leaderboards. Feature modules register how to count their metric from Postgres and report
- * deltas after their writes commit.
+ * Per-user aggregate counts in `user:{id}:count` (hash), and the deltas that move them and the
+ * `count:{user:<metric>}` leaderboards. Feature modules register how to count their metric from
+ * Postgres (MetricRegistry) and report deltas after their writes commit; the boards are read
+ * through LiveLeaderboards.
  *
  * Exactness: a delta is applied only to a loaded hash (HINCRBY on a missing hash would create a
  * partial one). Writers hold a shared advisory lock on the user from before their commit until
@@ -54,8 +24,6 @@ export interface LeaderboardEntry {
  */
 @Injectable()
 export class UserCountersService {
-  private readonly loaders = new Map<UserMetric, MetricLoader>();
-  private readonly batchLoaders = new Map<UserMetric, MetricBatchLoader>();
   private readonly inflight = new Map<number, Promise<UserCounts>>();
 
   constructor(
@@ -63,42 +31,16 @@ export class UserCountersService {
     private readonly keys: RedisKeys,
     private readonly locks: AdvisoryLocks,
     private readonly cache: CacheAsideService,
+    private readonly registry: MetricRegistry,
   ) {}
 
   /**
    * Declares how to count a metric from Postgres: per user (hash fills) and, optionally, for a
-   * batch of users in one query (reconciliation; without it, reconciliation calls `loader` once
-   * per user).
+   * batch of users in one query (reconciliation; without it, a batch calls `loader` once per
+   * user). Feature modules call it when they start.
    */
   register(metric: UserMetric, loader: MetricLoader, batchLoader?: MetricBatchLoader): void {
-    this.loaders.set(metric, loader);
-    if (batchLoader) this.batchLoaders.set(metric, batchLoader);
-    else this.batchLoaders.delete(metric);
-  }
-
-  /** Metrics some module counts; the others are always 0 (their module is not installed). */
-  registeredMetrics(): UserMetric[] {
-    return USER_METRICS.filter((metric) => this.loaders.has(metric));
-  }
-
-  /** The exact counts of every registered metric for a batch of users (absent users count 0). */
-  async countBatch(
-    userIds: number[],
-    manager: EntityManager,
-  ): Promise<Map<UserMetric, Map<number, number>>> {
-    const result = new Map<UserMetric, Map<number, number>>();
-    for (const metric of this.registeredMetrics()) {
-      const batchLoader = this.batchLoaders.get(metric);
-      if (batchLoader) {
-        result.set(metric, await batchLoader(userIds, manager));
-        continue;
-      }
-      const loader = this.loaders.get(metric)!;
-      const counts = new Map<number, number>();
-      for (const id of userIds) counts.set(id, await loader(id, manager));
-      result.set(metric, counts);
-    }
-    return result;
+    this.registry.register(metric, loader, batchLoader);
   }
 
   /** The lock a writer holds (shared) from before its commit until its deltas are applied. */
@@ -112,7 +54,7 @@ export class UserCountersService {
       const cached = await this.redis.run('counts.get', (redis) =>
         redis.hGetAll(this.keys.userCounts(userId)),
       );
-      const counts = this.parse(cached);
+      const counts = this.registry.parseHash(cached);
       if (counts) return counts;
     } catch {
       // Counted and logged by the gateway: Postgres answers.
@@ -138,7 +80,7 @@ export class UserCountersService {
     }
     const missing: number[] = [];
     userIds.forEach((id, i) => {
-      const counts = hashes[i] ? this.parse(hashes[i]) : null;
+      const counts = hashes[i] ? this.registry.parseHash(hashes[i]) : null;
       if (counts) result.set(id, counts);
       else missing.push(id);
     });
@@ -191,12 +133,12 @@ export class UserCountersService {
    */
   async recount(userIds: number[], on?: EntityManager): Promise<boolean> {
     if (userIds.length === 0) return true;
-    const metrics = this.registeredMetrics();
+    const metrics = this.registry.registeredMetrics();
     try {
       await this.locks.runExclusiveMany(
         userIds.map((id) => this.writerLock(id).key),
         async (manager) => {
-          const truth = await this.countBatch(userIds, manager);
+          const truth = await this.registry.countBatch(userIds, manager);
           await this.redis.background('counts.recount', (redis) =>
             Promise.all([
               ...userIds.map((id) => {
@@ -225,66 +167,17 @@ export class UserCountersService {
     }
   }
 
-  /** Registered metrics whose leaderboard Redis does not hold as built (lost, or never built). */
-  async unbuiltBoards(): Promise<UserMetric[]> {
-    const metrics = this.registeredMetrics();
-    const built = await this.redis.background('leaderboard.built', (redis) =>
-      Promise.all(metrics.map((metric) => redis.exists(this.keys.leaderboardBuilt(metric)))),
-    );
-    return metrics.filter((_, i) => built[i] === 0);
-  }
-
-  /**
-   * Declares every board unbuilt (Redis may have come back with older data, e.g. a failover to a
-   * lagging replica): deltas skip them and readers get 503 until a reconciliation rebuilds them.
-   */
-  async markBoardsUnbuilt(): Promise<void> {
-    await this.redis.background('leaderboard.unbuild', (redis) =>
-      redis.del(USER_METRICS.map((metric) => this.keys.leaderboardBuilt(metric))),
-    );
-  }
-
-  /**
-   * One page of a leaderboard, highest score first: a rank range (ZRANGE REV), O(log N + limit)
-   * however deep the page, plus ZCARD, in one round trip. Equal scores come in Redis' order for
-   * equal scores, by member (the user id as a string) descending: deterministic across pages.
-   * Throws on Redis errors (the leaderboards exist only in Redis) and LeaderboardNotBuiltError
-   * while the board is being rebuilt after a data loss.
-   */
-  async leaderboardPage(
-    metric: UserMetric,
-    offset: number,
-    limit: number,
-  ): Promise<{ total: number; entries: LeaderboardEntry[] }> {
-    const key = this.keys.leaderboard(metric);
-    // A page read: from a replica when replica reads are on (anonymous requests). The `:built`
-    // marker shares the board's hash slot, so the MULTI is valid on Cluster.
-    const [built, page, total] = await this.redis.read('leaderboard.page', (redis) =>
-      redis
-        .multi()
-        .exists(this.keys.leaderboardBuilt(metric))
-        .zRangeWithScores(key, offset, offset + limit - 1, { REV: true })
-        .zCard(key)
-        .exec<'typed'>(),
-    );
-    if (built === 0) throw new LeaderboardNotBuiltError(metric);
-    return {
-      total,
-      entries: page.map(({ value, score }) => ({ userId: Number(value), score })),
-    };
-  }
-
   private async fill(userId: number): Promise<UserCounts> {
     const hashKey = this.keys.userCounts(userId);
     return this.locks.run(
       [{ key: `user-counts:${userId}`, mode: 'exclusive' }],
       async (manager) => {
         // Another instance may have filled it while we waited for the lock.
-        const filled = this.parse(
+        const filled = this.registry.parseHash(
           await this.redis.run('counts.get', (redis) => redis.hGetAll(hashKey)).catch(() => ({})),
         );
         if (filled) return filled;
-        const counts = await this.computeWith(userId, manager);
+        const counts = await this.registry.countUser(userId, manager);
         const fields = Object.fromEntries(Object.entries(counts).map(([k, v]) => [k, String(v)]));
         await this.redis
           .run('counts.fill', (redis) => redis.multi().del(hashKey).hSet(hashKey, fields).exec())
@@ -295,20 +188,6 @@ export class UserCountersService {
   }
 
   private compute(userId: number): Promise<UserCounts> {
-    return this.locks.run([], (manager) => this.computeWith(userId, manager));
-  }
-
-  private async computeWith(userId: number, manager: EntityManager): Promise<UserCounts> {
-    const counts = Object.fromEntries(ALL_METRICS.map((metric) => [metric, 0])) as UserCounts;
-    for (const [metric, loader] of this.loaders) counts[metric] = await loader(userId, manager);
-    return counts;
-  }
-
-  /** A hash counts as loaded only when it has every registered metric. */
-  private parse(hash: Record<string, string>): UserCounts | null {
-    for (const metric of this.loaders.keys()) if (!(metric in hash)) return null;
-    const counts = Object.fromEntries(ALL_METRICS.map((metric) => [metric, 0])) as UserCounts;
-    for (const metric of ALL_METRICS) if (metric in hash) counts[metric] = Number(hash[metric]);
-    return counts;
+    return this.locks.run([], (manager) => this.registry.countUser(userId, manager));
   }
 }

@@ -1,16 +1,17 @@
-import { CountersModule } from '../counters/counters.module.js';
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { CountersModule } from '../counters/counters.module.js';
 import { Follow } from './follow.entity.js';
-import { UsersModule } from '../users/users.module.js';
 import { FollowGraphStore } from './follow-graph.store.js';
 import { FollowsRepository } from './follows.repository.js';
 import { FollowsService } from './follows.service.js';
-import { ProfilesController } from '../profiles/profiles.controller.js';
 
+/**
+ * The follow graph (Postgres rows, Redis zsets, counts). No routes of its own: profiles serve
+ * them, the feed and article pages read the viewer's flags and followees through FollowsService.
+ */
 @Module({
-  imports: [TypeOrmModule.forFeature([Follow]), CountersModule, UsersModule],
-  controllers: [ProfilesController],
+  imports: [TypeOrmModule.forFeature([Follow]), CountersModule],
   providers: [FollowsService, FollowsRepository, FollowGraphStore],
   exports: [FollowsService],
 })

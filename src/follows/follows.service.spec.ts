@@ -1,9 +1,7 @@
-import { NotFoundError } from '../common/domain-error.js';
 import { UserCountersService } from '../counters/user-counters.service.js';
 import { AdvisoryLocks } from '../database/advisory-locks.js';
 import { OutboxService } from '../outbox/outbox.service.js';
 import type { PublicProfile } from '../users/public-profile.js';
-import { UserDirectory } from '../users/user-directory.service.js';
 import type { Mocked } from '../test-support/automock.js';
 import { newTestService } from '../test-support/new-test-service.js';
 import { encodeCursor } from './cursor.js';
@@ -15,14 +13,10 @@ import { FollowsService } from './follows.service.js';
 
 const alice: PublicProfile = { id: 1, username: 'alice', bio: null, image: null };
 const bob: PublicProfile = { id: 2, username: 'bob', bio: 'hi', image: null };
-const carol: PublicProfile = { id: 3, username: 'carol', bio: null, image: null };
-const everyone = [alice, bob, carol];
 /** What FollowsRepository.allEdges streams (its content does not matter here). */
 async function* edgeStream(): AsyncGenerator<FollowEdge[]> {
   yield await Promise.resolve([]);
 }
-
-const COUNTS = { articles: 4, followers: 10, following: 20, likes: 30, views: 40 };
 
 describe('FollowsService', () => {
   let sut: FollowsService;
@@ -40,16 +34,8 @@ describe('FollowsService', () => {
     counters = service.mock(UserCountersService);
     locks = service.mock(AdvisoryLocks);
     outbox = service.mock(OutboxService);
-    const profiles = service.mock(UserDirectory);
-    profiles.getByUsername.mockImplementation((name) =>
-      Promise.resolve(everyone.find((p) => p.username === name) ?? null),
-    );
-    profiles.getManyByIds.mockImplementation((ids) =>
-      Promise.resolve(new Map(ids.map((id) => [id, everyone.find((p) => p.id === id) ?? null]))),
-    );
     counters.writerLock.mockImplementation((id) => ({ key: `counts:${id}`, mode: 'shared' }));
     counters.apply.mockResolvedValue(true);
-    counters.get.mockResolvedValue(COUNTS);
     graph.zsetKey.mockImplementation((id, direction) => `${direction}:${id}`);
     graph.applyEdge.mockResolvedValue(undefined);
     graph.follows.mockImplementation((_viewer, ids) => Promise.resolve(ids.map(() => true)));
@@ -57,19 +43,14 @@ describe('FollowsService', () => {
 
   describe('follow', () => {
     it('refuses to follow oneself before taking any lock', async () => {
-      await expect(sut.follow(alice.id, 'alice')).rejects.toBeInstanceOf(CannotFollowSelfError);
+      await expect(sut.follow(alice.id, alice.id)).rejects.toBeInstanceOf(CannotFollowSelfError);
       expect(locks.run).not.toHaveBeenCalled();
-      expect(follows.insert).not.toHaveBeenCalled();
-    });
-
-    it('answers 404 for an unknown user', async () => {
-      await expect(sut.follow(alice.id, 'nobody')).rejects.toBeInstanceOf(NotFoundError);
       expect(follows.insert).not.toHaveBeenCalled();
     });
 
     it('locks the pair and both users’ counts, inserts the edge with what the relay must repair', async () => {
       follows.insert.mockResolvedValue({ followedAt: 1000, outboxId: 'row-1' });
-      await sut.follow(alice.id, 'bob');
+      await sut.follow(alice.id, bob.id);
 
       expect(locks.run).toHaveBeenCalledWith(
         [
@@ -96,7 +77,7 @@ describe('FollowsService', () => {
       sut.registerEdgeJobs((followerId, followeeId, follow) =>
         follow ? [{ ...job, data: { followerId, followeeId } }] : [],
       );
-      await sut.follow(alice.id, 'bob');
+      await sut.follow(alice.id, bob.id);
       expect(follows.insert).toHaveBeenCalledWith(
         expect.anything(),
         1,
@@ -107,26 +88,16 @@ describe('FollowsService', () => {
 
     it('mirrors a new follow into both zsets and moves both users’ counts by +1', async () => {
       follows.insert.mockResolvedValue({ followedAt: 1000, outboxId: 'row-1' });
-      const profile = await sut.follow(alice.id, 'bob');
+      await sut.follow(alice.id, bob.id);
 
       expect(graph.applyEdge).toHaveBeenCalledWith(1, 2, 1000);
       expect(counters.apply).toHaveBeenCalledWith(1, { following: 1 });
       expect(counters.apply).toHaveBeenCalledWith(2, { followers: 1 });
-      expect(profile).toEqual({
-        username: 'bob',
-        bio: 'hi',
-        image: null,
-        following: true,
-        followersCount: 10,
-        followingCount: 20,
-        articlesCount: 4,
-        favoritesReceivedCount: 30,
-      });
     });
 
     it('changes nothing in Redis and records nothing when the edge already existed', async () => {
       follows.insert.mockResolvedValue(null);
-      await sut.follow(alice.id, 'bob');
+      await sut.follow(alice.id, bob.id);
       expect(graph.applyEdge).not.toHaveBeenCalled();
       expect(counters.apply).not.toHaveBeenCalled();
       expect(outbox.complete).not.toHaveBeenCalled();
@@ -135,14 +106,14 @@ describe('FollowsService', () => {
     it('leaves the outbox row to the relay when Redis did not take the edge', async () => {
       follows.insert.mockResolvedValue({ followedAt: 1000, outboxId: 'row-1' });
       graph.applyEdge.mockRejectedValue(new Error('connection lost'));
-      await sut.follow(alice.id, 'bob');
+      await sut.follow(alice.id, bob.id);
       expect(outbox.complete).toHaveBeenCalledWith(expect.objectContaining({ id: 'row-1' }), false);
     });
 
     it('leaves the outbox row to the relay when a count delta did not land', async () => {
       follows.insert.mockResolvedValue({ followedAt: 1000, outboxId: 'row-1' });
       counters.apply.mockResolvedValueOnce(true).mockResolvedValueOnce(false);
-      await sut.follow(alice.id, 'bob');
+      await sut.follow(alice.id, bob.id);
       expect(outbox.complete).toHaveBeenCalledWith(expect.objectContaining({ id: 'row-1' }), false);
     });
   });
@@ -150,7 +121,7 @@ describe('FollowsService', () => {
   describe('unfollow', () => {
     it('removes the edge from both zsets and moves both users’ counts by -1', async () => {
       follows.delete.mockResolvedValue('row-2');
-      await sut.unfollow(alice.id, 'bob');
+      await sut.unfollow(alice.id, bob.id);
       expect(graph.applyEdge).toHaveBeenCalledWith(1, 2, null);
       expect(counters.apply).toHaveBeenCalledWith(1, { following: -1 });
       expect(counters.apply).toHaveBeenCalledWith(2, { followers: -1 });
@@ -159,14 +130,14 @@ describe('FollowsService', () => {
 
     it('changes nothing when there was no edge', async () => {
       follows.delete.mockResolvedValue(null);
-      await sut.unfollow(alice.id, 'bob');
+      await sut.unfollow(alice.id, bob.id);
       expect(graph.applyEdge).not.toHaveBeenCalled();
       expect(counters.apply).not.toHaveBeenCalled();
       expect(outbox.complete).not.toHaveBeenCalled();
     });
 
     it('refuses to unfollow oneself', async () => {
-      await expect(sut.unfollow(alice.id, 'alice')).rejects.toBeInstanceOf(CannotFollowSelfError);
+      await expect(sut.unfollow(alice.id, alice.id)).rejects.toBeInstanceOf(CannotFollowSelfError);
       expect(follows.delete).not.toHaveBeenCalled();
     });
   });
@@ -201,25 +172,22 @@ describe('FollowsService', () => {
     });
   });
 
-  describe('list', () => {
+  describe('page', () => {
     const edges = [
       { userId: 3, followedAt: 300 },
       { userId: 2, followedAt: 200 },
     ];
 
-    it('returns a page from the zset with a cursor when one more item exists', async () => {
+    it('returns a page of ids from the zset with a cursor when one more item exists', async () => {
       graph.page.mockResolvedValue(edges);
-      const page = await sut.list('alice', 'followers', undefined, 1);
+      const page = await sut.page(1, 'followers', 1, undefined);
       expect(graph.page).toHaveBeenCalledWith(1, 'followers', 2, undefined);
-      expect(page).toEqual({
-        profiles: [{ username: 'carol', bio: null, image: null, following: false }],
-        nextCursor: encodeCursor(edges[0]),
-      });
+      expect(page).toEqual({ userIds: [3], nextCursor: encodeCursor(edges[0]) });
     });
 
     it('has no cursor on the last page', async () => {
       graph.page.mockResolvedValue(edges);
-      expect((await sut.list('alice', 'followers', undefined, 2)).nextCursor).toBeNull();
+      expect((await sut.page(1, 'followers', 2, undefined)).nextCursor).toBeNull();
     });
 
     it('rebuilds an unloaded zset from Postgres, then reads it', async () => {
@@ -227,18 +195,18 @@ describe('FollowsService', () => {
       graph.rebuild.mockResolvedValue(true);
       const stored = edgeStream();
       follows.allEdges.mockReturnValue(stored);
-      const page = await sut.list('alice', 'following', 1, 5);
+      const page = await sut.page(1, 'following', 5, undefined);
       expect(graph.rebuild).toHaveBeenCalledWith(1, 'following', stored);
-      expect(page.profiles.map((p) => p.username)).toEqual(['carol', 'bob']);
+      expect(page.userIds).toEqual([3, 2]);
       expect(follows.page).not.toHaveBeenCalled();
     });
 
     it('pages from Postgres when Redis fails', async () => {
       graph.page.mockRejectedValue(new Error('connection lost'));
       follows.page.mockResolvedValue(edges.slice(1));
-      const page = await sut.list('alice', 'following', undefined, 5);
+      const page = await sut.page(1, 'following', 5, undefined);
       expect(follows.page).toHaveBeenCalledWith(1, 'following', 6, undefined);
-      expect(page.profiles.map((p) => p.username)).toEqual(['bob']);
+      expect(page.userIds).toEqual([2]);
     });
   });
 });

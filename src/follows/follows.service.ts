@@ -1,18 +1,10 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
-import { NotFoundError } from '../common/domain-error.js';
 import { UserCountersService } from '../counters/user-counters.service.js';
 import { AdvisoryLocks } from '../database/advisory-locks.js';
 import { OutboxService } from '../outbox/outbox.service.js';
 import { effects, type OutboxJob, type WriteEffects } from '../outbox/write-effects.js';
 import type { MemberFlag, MembershipProbe } from '../redis/scripts/index.js';
-import type { PublicProfile } from '../users/public-profile.js';
-import { UserDirectory } from '../users/user-directory.service.js';
-import { decodeCursor, encodeCursor, type PageCursor } from './cursor.js';
-import type {
-  FollowListResponse,
-  ProfileView,
-  ProfileWithCountsView,
-} from '../profiles/profile.dto.js';
+import { encodeCursor, type PageCursor } from './cursor.js';
 import type { FollowDirection, FollowEdge } from './follow-direction.js';
 import { FollowGraphStore } from './follow-graph.store.js';
 import { CannotFollowSelfError } from './follows.errors.js';
@@ -21,11 +13,9 @@ import { FollowsRepository } from './follows.repository.js';
 /** Jobs another module wants after each committed follow (`follow` true) or unfollow. */
 export type EdgeJobs = (followerId: number, followeeId: number, follow: boolean) => OutboxJob[];
 
-export const DEFAULT_PAGE_SIZE = 20;
-
 /**
- * Follow and unfollow, profiles with the viewer's `following` flag and counts, and the paginated
- * following/followers lists.
+ * The follow graph: follow and unfollow (by user id), the viewer's `following` flags, and pages of
+ * the following/followers lists (ids; the profiles module turns them into profiles).
  *
  * A write runs under three Postgres advisory locks: the pair (exclusive, so the Redis updates of
  * two racing writes on one pair land in commit order) and each user's count lock (shared, see
@@ -39,7 +29,6 @@ export class FollowsService implements OnModuleInit {
   constructor(
     private readonly follows: FollowsRepository,
     private readonly graph: FollowGraphStore,
-    private readonly profiles: UserDirectory,
     private readonly counters: UserCountersService,
     private readonly locks: AdvisoryLocks,
     private readonly outbox: OutboxService,
@@ -60,29 +49,14 @@ export class FollowsService implements OnModuleInit {
     this.edgeJobs = jobs;
   }
 
-  async profile(username: string, viewerId?: number): Promise<ProfileWithCountsView> {
-    const profile = await this.requireProfile(username);
-    const [counts, [following]] = await Promise.all([
-      this.counters.get(profile.id),
-      this.followingFlags(viewerId, [profile.id]),
-    ]);
-    return {
-      ...this.view(profile, following),
-      followersCount: counts.followers,
-      followingCount: counts.following,
-      articlesCount: counts.articles,
-      favoritesReceivedCount: counts.likes,
-    };
+  /** Follows `followeeId`; a repeated follow changes nothing. */
+  follow(followerId: number, followeeId: number): Promise<void> {
+    return this.setFollowing(followerId, followeeId, true);
   }
 
-  async follow(viewerId: number, username: string): Promise<ProfileWithCountsView> {
-    await this.setFollowing(viewerId, username, true);
-    return this.profile(username, viewerId);
-  }
-
-  async unfollow(viewerId: number, username: string): Promise<ProfileWithCountsView> {
-    await this.setFollowing(viewerId, username, false);
-    return this.profile(username, viewerId);
+  /** Unfollows `followeeId`; unfollowing someone not followed changes nothing. */
+  unfollow(followerId: number, followeeId: number): Promise<void> {
+    return this.setFollowing(followerId, followeeId, false);
   }
 
   /** For each user id, whether the viewer follows it (all false for anonymous viewers). */
@@ -150,63 +124,53 @@ export class FollowsService implements OnModuleInit {
     return (await this.follows.followedAmong(followerId, [followeeId])).has(followeeId);
   }
 
-  async list(
-    username: string,
+  /**
+   * One page of a user's following or followers list, newest first: user ids and the cursor of
+   * the next page (null on the last one).
+   */
+  async page(
+    userId: number,
     direction: FollowDirection,
-    viewerId: number | undefined,
-    limit = DEFAULT_PAGE_SIZE,
-    cursor?: string,
-  ): Promise<FollowListResponse> {
-    const after = cursor === undefined ? undefined : decodeCursor(cursor);
-    const owner = await this.requireProfile(username);
+    limit: number,
+    after: PageCursor | undefined,
+  ): Promise<{ userIds: number[]; nextCursor: string | null }> {
     // One extra item tells whether there is a next page.
-    const edges = await this.pageOf(owner.id, direction, limit + 1, after);
+    const edges = await this.pageOf(userId, direction, limit + 1, after);
     const page = edges.slice(0, limit);
-    const ids = page.map((edge) => edge.userId);
-    const [profiles, flags] = await Promise.all([
-      this.profiles.getManyByIds(ids),
-      this.followingFlags(viewerId, ids),
-    ]);
-    const views: ProfileView[] = [];
-    page.forEach((edge, i) => {
-      const profile = profiles.get(edge.userId);
-      if (profile) views.push(this.view(profile, flags[i]));
-    });
     const last = page[page.length - 1];
     return {
-      profiles: views,
+      userIds: page.map((edge) => edge.userId),
       nextCursor: edges.length > limit && last ? encodeCursor(last) : null,
     };
   }
 
-  private async setFollowing(viewerId: number, username: string, follow: boolean): Promise<void> {
-    const target = await this.requireProfile(username);
-    if (target.id === viewerId) throw new CannotFollowSelfError();
+  private async setFollowing(viewerId: number, targetId: number, follow: boolean): Promise<void> {
+    if (targetId === viewerId) throw new CannotFollowSelfError();
     await this.locks.run(
       [
-        { key: `follow:${viewerId}:${target.id}`, mode: 'exclusive' },
+        { key: `follow:${viewerId}:${targetId}`, mode: 'exclusive' },
         this.counters.writerLock(viewerId),
-        this.counters.writerLock(target.id),
+        this.counters.writerLock(targetId),
       ],
       async (manager) => {
         // The row change and its outbox row commit together, in one statement; a repeated
         // follow or unfollow changes nothing and records nothing.
         const fx = effects({
-          ...this.staleAfterEdge(viewerId, target.id),
-          jobs: this.edgeJobs(viewerId, target.id, follow),
+          ...this.staleAfterEdge(viewerId, targetId),
+          jobs: this.edgeJobs(viewerId, targetId, follow),
         });
         let followedAt: number | null;
         let outboxId: string;
         if (follow) {
-          const inserted = await this.follows.insert(manager, viewerId, target.id, fx);
+          const inserted = await this.follows.insert(manager, viewerId, targetId, fx);
           if (!inserted) return;
           ({ followedAt, outboxId } = inserted);
         } else {
-          const deleted = await this.follows.delete(manager, viewerId, target.id, fx);
+          const deleted = await this.follows.delete(manager, viewerId, targetId, fx);
           if (deleted === null) return;
           [followedAt, outboxId] = [null, deleted];
         }
-        const applied = await this.applyToRedis(viewerId, target.id, followedAt);
+        const applied = await this.applyToRedis(viewerId, targetId, followedAt);
         await this.outbox.complete({ id: outboxId, effects: fx }, applied);
       },
     );
@@ -276,15 +240,5 @@ export class FollowsService implements OnModuleInit {
   private rebuildInBackground(userId: number, direction: FollowDirection): void {
     // A failure is counted and logged by the gateway; the next read tries again.
     this.rebuild(userId, direction).catch(() => undefined);
-  }
-
-  private async requireProfile(username: string): Promise<PublicProfile> {
-    const profile = await this.profiles.getByUsername(username);
-    if (!profile) throw new NotFoundError('profile not found');
-    return profile;
-  }
-
-  private view(profile: PublicProfile, following: boolean): ProfileView {
-    return { username: profile.username, bio: profile.bio, image: profile.image, following };
   }
 }

@@ -1,7 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsIn } from 'class-validator';
 import { LimitField, OffsetField } from '../common/pagination.js';
-import { USER_METRICS } from '../counters/user-counters.service.js';
+import { USER_METRICS } from '../counters/metric-registry.js';
 import type { UserMetric } from '../redis/keys.js';
 
 export const DEFAULT_LEADERBOARD_LIMIT = 10;

@@ -1,19 +1,19 @@
 import { Injectable } from '@nestjs/common';
-import { NotFoundError, ServiceUnavailableError } from '../common/domain-error.js';
+import { ServiceUnavailableError } from '../common/domain-error.js';
 import {
   LeaderboardNotBuiltError,
-  UserCountersService,
-} from '../counters/user-counters.service.js';
+  LiveLeaderboards,
+  type LeaderboardPage,
+} from '../counters/live-leaderboards.js';
 import type { UserMetric } from '../redis/keys.js';
 import { UserDirectory } from '../users/user-directory.service.js';
-import type { LeaderboardResponse } from './leaderboard.dto.js';
-import type { UserStatsView } from '../profiles/user-stats.dto.js';
+import type { RankedPage, RankedUser } from './leaderboard.model.js';
 
-/** Leaderboards (admin) and one user's counts (public). */
+/** Leaderboard pages (admin) with each user's cached profile. */
 @Injectable()
 export class LeaderboardsService {
   constructor(
-    private readonly counters: UserCountersService,
+    private readonly boards: LiveLeaderboards,
     private readonly profiles: UserDirectory,
   ) {}
 
@@ -22,10 +22,10 @@ export class LeaderboardsService {
    * one pipelined round trip for the profiles (plus one SQL query for profile cache misses),
    * whatever the limit.
    */
-  async page(metric: UserMetric, limit: number, offset: number): Promise<LeaderboardResponse> {
-    let page: Awaited<ReturnType<UserCountersService['leaderboardPage']>>;
+  async page(metric: UserMetric, limit: number, offset: number): Promise<RankedPage> {
+    let page: LeaderboardPage;
     try {
-      page = await this.counters.leaderboardPage(metric, offset, limit);
+      page = await this.boards.leaderboardPage(metric, offset, limit);
     } catch (error) {
       if (error instanceof LeaderboardNotBuiltError) {
         // Redis lost the board; a reconciliation is rebuilding it. A partial board would be wrong.
@@ -35,7 +35,7 @@ export class LeaderboardsService {
       throw new ServiceUnavailableError('leaderboards are unavailable right now');
     }
     const profiles = await this.profiles.getManyByIds(page.entries.map((entry) => entry.userId));
-    const entries: LeaderboardResponse['entries'] = [];
+    const entries: RankedUser[] = [];
     page.entries.forEach(({ userId, score }, index) => {
       const profile = profiles.get(userId);
       // Zero scores carry no rank; a deleted user's leftover entry is reconciliation's to remove.
@@ -47,13 +47,5 @@ export class LeaderboardsService {
       });
     });
     return { metric, limit, offset, total: page.total, entries };
-  }
-
-  /** All counts of a user: the Redis hash, or Postgres when Redis has nothing (then cached). */
-  async userStats(username: string): Promise<UserStatsView> {
-    const profile = await this.profiles.getByUsername(username);
-    if (!profile) throw new NotFoundError('profile not found');
-    const counts = await this.counters.get(profile.id);
-    return { username: profile.username, ...counts };
   }
 }

@@ -3,12 +3,13 @@ import { ApiOkResponse, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import type { AuthContext } from '../auth/auth-context.js';
 import { CurrentUser, OptionalAuth, RequireAuth, Viewer } from '../auth/auth.decorators.js';
 import { FollowListQuery, FollowListResponse, ProfileResponse } from './profile.dto.js';
-import { FollowsService } from '../follows/follows.service.js';
+import { UserStatsResponse } from './user-stats.dto.js';
+import { ProfilesService } from './profiles.service.js';
 
 @ApiTags('Profile')
 @Controller('profiles/:username')
 export class ProfilesController {
-  constructor(private readonly follows: FollowsService) {}
+  constructor(private readonly profiles: ProfilesService) {}
 
   @Get()
   @OptionalAuth()
@@ -17,7 +18,7 @@ export class ProfilesController {
     @Param('username') username: string,
     @Viewer() viewer: AuthContext | undefined,
   ): Promise<ProfileResponse> {
-    return { profile: await this.follows.profile(username, viewer?.userId) };
+    return { profile: await this.profiles.profile(username, viewer?.userId) };
   }
 
   @Post('follow')
@@ -29,7 +30,7 @@ export class ProfilesController {
     @Param('username') username: string,
     @CurrentUser() viewer: AuthContext,
   ): Promise<ProfileResponse> {
-    return { profile: await this.follows.follow(viewer.userId, username) };
+    return { profile: await this.profiles.follow(viewer.userId, username) };
   }
 
   @Delete('follow')
@@ -40,7 +41,7 @@ export class ProfilesController {
     @Param('username') username: string,
     @CurrentUser() viewer: AuthContext,
   ): Promise<ProfileResponse> {
-    return { profile: await this.follows.unfollow(viewer.userId, username) };
+    return { profile: await this.profiles.unfollow(viewer.userId, username) };
   }
 
   /** Extension: who this user follows, newest first, cursor-paginated. */
@@ -52,7 +53,7 @@ export class ProfilesController {
     @Query() query: FollowListQuery,
     @Viewer() viewer: AuthContext | undefined,
   ): Promise<FollowListResponse> {
-    return this.follows.list(username, 'following', viewer?.userId, query.limit, query.cursor);
+    return this.profiles.list(username, 'following', viewer?.userId, query.limit, query.cursor);
   }
 
   /** Extension: who follows this user, newest first, cursor-paginated. */
@@ -64,6 +65,14 @@ export class ProfilesController {
     @Query() query: FollowListQuery,
     @Viewer() viewer: AuthContext | undefined,
   ): Promise<FollowListResponse> {
-    return this.follows.list(username, 'followers', viewer?.userId, query.limit, query.cursor);
+    return this.profiles.list(username, 'followers', viewer?.userId, query.limit, query.cursor);
+  }
+
+  /** Extension: all counts of one user (public). */
+  @Get('stats')
+  @OptionalAuth()
+  @ApiOkResponse({ type: UserStatsResponse })
+  async stats(@Param('username') username: string): Promise<UserStatsResponse> {
+    return { stats: await this.profiles.stats(username) };
   }
 }

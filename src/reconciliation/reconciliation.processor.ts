@@ -2,6 +2,7 @@ import { Processor } from '@nestjs/bullmq';
 import type { Job } from 'bullmq';
 import { QueueProcessor } from '../queue/queue-processor.js';
 import { RECONCILE_JOB, STATS_QUEUE, type ReconcileJobData } from './reconciliation-queue.js';
+import { ReconciliationScheduler } from './reconciliation.scheduler.js';
 import { ReconciliationService } from './reconciliation.service.js';
 
 export interface ReconcileJobResult {
@@ -19,7 +20,10 @@ export interface ReconcileJobResult {
 export class ReconciliationProcessor extends QueueProcessor<ReconcileJobData, ReconcileJobResult> {
   protected readonly jobNames = [RECONCILE_JOB];
 
-  constructor(private readonly reconciliation: ReconciliationService) {
+  constructor(
+    private readonly reconciliation: ReconciliationService,
+    private readonly scheduler: ReconciliationScheduler,
+  ) {
     super();
   }
 
@@ -29,7 +33,7 @@ export class ReconciliationProcessor extends QueueProcessor<ReconcileJobData, Re
       const report = await this.reconciliation.run();
       return report ? { ran: true, usersScanned: report.usersScanned } : { ran: false };
     } finally {
-      if (token) await this.reconciliation.releaseRequest(token);
+      if (token) await this.scheduler.releaseRequest(token);
     }
   }
 }

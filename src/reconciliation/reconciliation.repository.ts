@@ -2,9 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 
-/** The SQL the stats module owns: walking the users table for reconciliation. */
+/** The SQL reconciliation owns: walking the users table in id order. */
 @Injectable()
-export class StatsRepository {
+export class ReconciliationRepository {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
   /** The next page of user ids after `lastId` (keyset pagination on the primary key). */

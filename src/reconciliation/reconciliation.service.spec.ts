@@ -1,5 +1,6 @@
 import { ServiceUnavailableError } from '../common/domain-error.js';
 import { Env } from '../config/env.schema.js';
+import { MetricRegistry } from '../counters/metric-registry.js';
 import { UserCountersService } from '../counters/user-counters.service.js';
 import { AdvisoryLocks } from '../database/advisory-locks.js';
 import { MetricsService } from '../metrics/metrics.service.js';
@@ -8,10 +9,11 @@ import { RedisLocks } from '../redis/redis-lock.js';
 import type { Mocked } from '../test-support/automock.js';
 import { fakeHeldLock, type FakeRedisClient } from '../test-support/fake-redis.js';
 import { newTestService, provide, TEST_KEY_PREFIX } from '../test-support/new-test-service.js';
+import { BatchReconciler } from './batch-reconciler.js';
 import { LeaderboardStagingStore } from './leaderboard-staging.store.js';
 import { ReconciliationService } from './reconciliation.service.js';
 import { TimelineAudit } from '../feed/timeline-audit.service.js';
-import { StatsRepository } from './reconciliation.repository.js';
+import { ReconciliationRepository } from './reconciliation.repository.js';
 
 const keys = new RedisKeys(TEST_KEY_PREFIX);
 const METRICS: UserMetric[] = ['followers', 'likes'];
@@ -39,7 +41,8 @@ describe('ReconciliationService', () => {
   let sut: ReconciliationService;
   let redis: FakeRedisClient;
   let counters: Mocked<UserCountersService>;
-  let users: Mocked<StatsRepository>;
+  let registry: Mocked<MetricRegistry>;
+  let users: Mocked<ReconciliationRepository>;
   let staging: Mocked<LeaderboardStagingStore>;
   let advisoryLocks: Mocked<AdvisoryLocks>;
   let redisLocks: Mocked<RedisLocks>;
@@ -55,21 +58,30 @@ describe('ReconciliationService', () => {
   beforeEach(() => {
     // Batches of two users: 1 and 2, then 3.
     env = Object.assign(new Env(), { RECONCILE_BATCH_SIZE: 2, RECONCILE_LOCK_TTL_MS: 5000 });
-    const service = newTestService(ReconciliationService, provide(Env, env));
+    // The run and its batches together: a real BatchReconciler on the same mocked stores.
+    const batches = newTestService(BatchReconciler);
+    counters = batches.mock(UserCountersService);
+    registry = batches.mock(MetricRegistry);
+    staging = batches.mock(LeaderboardStagingStore);
+    advisoryLocks = batches.mock(AdvisoryLocks);
+    const service = newTestService(
+      ReconciliationService,
+      provide(Env, env),
+      provide(BatchReconciler, batches.sut),
+      provide(MetricRegistry, registry),
+      provide(LeaderboardStagingStore, staging),
+    );
     ({ sut, redis } = service);
-    counters = service.mock(UserCountersService);
-    users = service.mock(StatsRepository);
-    staging = service.mock(LeaderboardStagingStore);
-    advisoryLocks = service.mock(AdvisoryLocks);
+    users = service.mock(ReconciliationRepository);
     redisLocks = service.mock(RedisLocks);
     timelineAudit = service.mock(TimelineAudit);
     metrics = service.get(MetricsService);
     lock = fakeHeldLock();
 
     redisLocks.tryAcquire.mockResolvedValue(lock);
-    counters.registeredMetrics.mockReturnValue(METRICS);
+    registry.registeredMetrics.mockReturnValue(METRICS);
     counters.writerLock.mockImplementation((id) => ({ key: `counts:${id}`, mode: 'shared' }));
-    counters.countBatch.mockImplementation((ids) =>
+    registry.countBatch.mockImplementation((ids) =>
       Promise.resolve(
         new Map(METRICS.map((m) => [m, new Map(ids.map((id) => [id, TRUTH[m][id] ?? 0]))])),
       ),

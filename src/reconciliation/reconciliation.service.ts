@@ -3,23 +3,17 @@ import { BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
 import { TimelineAudit } from '../feed/timeline-audit.service.js';
 import { ServiceUnavailableError } from '../common/domain-error.js';
 import { Env } from '../config/env.schema.js';
-import { UserCountersService } from '../counters/user-counters.service.js';
-import { AdvisoryLocks } from '../database/advisory-locks.js';
+import { MetricRegistry } from '../counters/metric-registry.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { RedisKeys, type UserMetric } from '../redis/keys.js';
 import { RedisGateway } from '../redis/redis-gateway.js';
 import { RedisLocks, type HeldLock } from '../redis/redis-lock.js';
 import { LeaderboardStagingStore } from './leaderboard-staging.store.js';
-import {
-  diffBatch,
-  formatReport,
-  hashState,
-  noCorrections,
-  type MetricCorrections,
-  type ReconciliationReport,
-} from './reconciliation-report.js';
+import { BatchReconciler, RunCorrections } from './batch-reconciler.js';
+import { recordCompletedRun } from './reconciliation-metrics.js';
+import { formatReport, type ReconciliationReport } from './reconciliation-report.js';
 import { Reservoir } from './reservoir.js';
-import { StatsRepository } from './reconciliation.repository.js';
+import { ReconciliationRepository } from './reconciliation.repository.js';
 
 export const RECONCILIATION_LOCK = 'reconciliation';
 
@@ -42,10 +36,10 @@ export interface ReconciliationStatus {
  * Exact under concurrent writes (see docs/ARCHITECTURE.md, "Reconciliation"):
  * - Each metric's new board is built in `count:{user:<m>}:next`. It exists from the start, so
  *   every delta applied during the run lands on both boards (leaderboardIncr script).
- * - A batch of users is counted under their EXCLUSIVE count locks: no writer is between its
- *   commit and its delta, so the counts include exactly the deltas already applied. The batch's
- *   absolute ZADDs overwrite any partial deltas that reached `:next` before; later deltas land on
- *   top of them. The hashes get absolute values under the same locks.
+ * - A batch of users is counted under their EXCLUSIVE count locks (BatchReconciler): no writer is
+ *   between its commit and its delta, so the counts include exactly the deltas already applied.
+ *   The batch's absolute ZADDs overwrite any partial deltas that reached `:next` before; later
+ *   deltas land on top of them. The hashes get absolute values under the same locks.
  * - The swap (UNLINK live, RENAME next live) is one Lua script on one hash slot.
  * One runner at a time across instances: a Redis lock with a TTL, renewed while running.
  */
@@ -57,10 +51,10 @@ export class ReconciliationService implements BeforeApplicationShutdown {
 
   constructor(
     private readonly env: Env,
-    private readonly counters: UserCountersService,
-    private readonly users: StatsRepository,
+    private readonly registry: MetricRegistry,
+    private readonly users: ReconciliationRepository,
+    private readonly batches: BatchReconciler,
     private readonly staging: LeaderboardStagingStore,
-    private readonly advisoryLocks: AdvisoryLocks,
     private readonly locks: RedisLocks,
     private readonly metrics: MetricsService,
     private readonly keys: RedisKeys,
@@ -124,38 +118,8 @@ export class ReconciliationService implements BeforeApplicationShutdown {
     }
   }
 
-  /**
-   * Claims the right to queue a run for an admin: a token, or null while a run holds the lock or
-   * another requested run is still pending. The claim expires on its own (a run that was never
-   * picked up, e.g. with every worker stopped, does not block requests forever).
-   */
-  async claimRequest(): Promise<string | null> {
-    try {
-      if (await this.locks.isHeld(RECONCILIATION_LOCK)) return null;
-      const token = randomUUID();
-      const claimed = await this.redis.run('reconciliation.request', (redis) =>
-        redis.set(this.keys.reconciliationRequested(), token, {
-          NX: true,
-          PX: this.env.RECONCILE_LOCK_TTL_MS * 4,
-        }),
-      );
-      return claimed === 'OK' ? token : null;
-    } catch {
-      throw this.redisUnavailable();
-    }
-  }
-
-  /** Ends a claim (its run finished, or it could not be queued); only if it is still this one. */
-  async releaseRequest(token: string): Promise<void> {
-    await this.redis
-      .background('reconciliation.request', (redis) =>
-        redis.releaseLock(this.keys.reconciliationRequested(), token),
-      )
-      .catch(() => undefined);
-  }
-
   private async acquire(): Promise<{ lock: HeldLock; metrics: UserMetric[] } | null> {
-    const metrics = this.counters.registeredMetrics();
+    const metrics = this.registry.registeredMetrics();
     const ttlMs = this.env.RECONCILE_LOCK_TTL_MS;
     let lock: HeldLock | null;
     try {
@@ -187,10 +151,7 @@ export class ReconciliationService implements BeforeApplicationShutdown {
   ): Promise<ReconciliationReport> {
     const started = Date.now();
     const token = randomUUID();
-    const corrections = new Map<UserMetric, MetricCorrections>(
-      metrics.map((metric) => [metric, noCorrections()]),
-    );
-    const hashes = { created: 0, corrected: 0 };
+    const corrections = new RunCorrections(metrics);
     let usersScanned = 0;
     let swapped = false;
     const timelineSample = this.env.RECONCILE_TIMELINE_SAMPLE;
@@ -205,7 +166,7 @@ export class ReconciliationService implements BeforeApplicationShutdown {
         const ids = await this.users.userIdsAfter(lastUserId, this.env.RECONCILE_BATCH_SIZE);
         if (ids.length === 0) break;
         this.assertHeld(lock);
-        await this.reconcileBatch(ids, metrics, corrections, hashes);
+        await this.batches.reconcile(ids, metrics, corrections);
         if (timelineSample > 0)
           timelineCandidates.offer(await this.timelineAudit.withTimeline(ids));
         usersScanned += ids.length;
@@ -213,7 +174,7 @@ export class ReconciliationService implements BeforeApplicationShutdown {
         onProgress?.({ usersScanned, lastUserId, maxUserId: Math.max(maxUserId, lastUserId) });
       }
       for (const metric of metrics)
-        await this.staging.sweepRemoved(metric, corrections.get(metric)!);
+        await this.staging.sweepRemoved(metric, corrections.metrics.get(metric)!);
       // Before the swap, so a Redis failure here fails the run as any other step does.
       const timelines = await this.timelineAudit.check([...timelineCandidates.items]);
       this.assertHeld(lock);
@@ -229,14 +190,14 @@ export class ReconciliationService implements BeforeApplicationShutdown {
         finishedAt: new Date(finished).toISOString(),
         durationMs: finished - started,
         usersScanned,
-        hashes,
-        metrics: Object.fromEntries(corrections),
+        hashes: corrections.hashes,
+        metrics: Object.fromEntries(corrections.metrics),
         timelines,
       };
       await this.redis.background('reconciliation', (redis) =>
         redis.set(this.keys.reconciliationLast(), JSON.stringify(report)),
       );
-      this.export(report);
+      recordCompletedRun(this.metrics, report);
       this.logger.log(formatReport(report));
       return report;
     } catch (error) {
@@ -250,35 +211,6 @@ export class ReconciliationService implements BeforeApplicationShutdown {
     }
   }
 
-  private async reconcileBatch(
-    ids: number[],
-    metrics: UserMetric[],
-    corrections: Map<UserMetric, MetricCorrections>,
-    hashes: { created: number; corrected: number },
-  ): Promise<void> {
-    await this.advisoryLocks.runExclusiveMany(
-      ids.map((id) => this.counters.writerLock(id).key),
-      async (manager) => {
-        const truth = await this.counters.countBatch(ids, manager);
-        const live = await this.staging.readBatch(metrics, ids);
-        // Hashes already right are left alone: a run rewrites only what it corrects.
-        const staleHashes = ids.filter((id, index) => {
-          const expected = Object.fromEntries(
-            metrics.map((metric) => [metric, truth.get(metric)!.get(id) ?? 0]),
-          );
-          const state = hashState(live.hashes[index], expected);
-          if (state === 'missing') hashes.created += 1;
-          else if (state === 'wrong') hashes.corrected += 1;
-          return state !== 'ok';
-        });
-        await this.staging.writeBatch(ids, truth, staleHashes);
-        for (const metric of metrics) {
-          diffBatch(corrections.get(metric)!, ids, truth.get(metric)!, live.scores.get(metric)!);
-        }
-      },
-    );
-  }
-
   /** The failure itself was counted and logged by the gateway. */
   private redisUnavailable(): ServiceUnavailableError {
     return new ServiceUnavailableError('reconciliation is unavailable while Redis is down');
@@ -286,23 +218,5 @@ export class ReconciliationService implements BeforeApplicationShutdown {
 
   private assertHeld(lock: HeldLock): void {
     if (lock.lost) throw new Error('the reconciliation lock was lost; another run may be active');
-  }
-
-  private export(report: ReconciliationReport): void {
-    const m = this.metrics;
-    m.reconciliationRuns.inc({ outcome: 'completed' });
-    m.reconciliationUsersScanned.set(report.usersScanned);
-    m.reconciliationDuration.set(report.durationMs / 1000);
-    m.reconciliationLastSuccess.set(Date.parse(report.finishedAt) / 1000);
-    m.reconciliationHashRepairs.inc({ kind: 'created' }, report.hashes.created);
-    m.reconciliationHashRepairs.inc({ kind: 'corrected' }, report.hashes.corrected);
-    m.reconciliationTimelines.inc({ kind: 'checked' }, report.timelines.checked);
-    m.reconciliationTimelines.inc({ kind: 'drifted' }, report.timelines.drifted);
-    for (const [metric, c] of Object.entries(report.metrics)) {
-      for (const kind of ['added', 'changed', 'removed'] as const) {
-        m.reconciliationCorrections.inc({ metric, kind }, c[kind]);
-      }
-      m.reconciliationLargestDifference.set({ metric }, c.largestDifference);
-    }
   }
 }

@@ -5,7 +5,7 @@ import {
   OnApplicationBootstrap,
 } from '@nestjs/common';
 import { Env } from '../config/env.schema.js';
-import { UserCountersService } from '../counters/user-counters.service.js';
+import { LiveLeaderboards } from '../counters/live-leaderboards.js';
 import { inBackground } from '../database/query-origin.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { RedisEpoch } from '../redis/redis-epoch.js';
@@ -32,7 +32,7 @@ export class RedisDataLossMonitor implements OnApplicationBootstrap, BeforeAppli
     private readonly env: Env,
     private readonly redis: RedisGateway,
     private readonly epoch: RedisEpoch,
-    private readonly counters: UserCountersService,
+    private readonly boards: LiveLeaderboards,
     private readonly reconciliation: ReconciliationService,
     private readonly metrics: MetricsService,
     private readonly schedulers: JobSchedulers,
@@ -77,8 +77,8 @@ export class RedisDataLossMonitor implements OnApplicationBootstrap, BeforeAppli
       // The queues' job schedulers were lost with the rest (or may be): declare them again.
       if (found === 'flushed' || found === 'server_changed') await this.schedulers.ensureAll();
       // A failover replica still holds boards, marked built, that may miss recent deltas.
-      if (found === 'server_changed') await this.counters.markBoardsUnbuilt();
-      const unbuilt = await this.counters.unbuiltBoards();
+      if (found === 'server_changed') await this.boards.markBoardsUnbuilt();
+      const unbuilt = await this.boards.unbuiltBoards();
       if (unbuilt.length === 0) return;
       if (await this.reconciliation.start()) {
         this.logger.log(`rebuilding leaderboards ${unbuilt.join(', ')} (reconciliation started)`);

@@ -1,30 +1,17 @@
-import { Controller, Get, Param } from '@nestjs/common';
+import { Controller, Get } from '@nestjs/common';
 import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import { OnlineUsersService } from './online-users.service.js';
 import { OptionalAuth } from '../auth/auth.decorators.js';
 import { OnlineUsersResponse } from './online.dto.js';
-import { UserStatsResponse } from '../profiles/user-stats.dto.js';
-import { LeaderboardsService } from '../leaderboards/leaderboards.service.js';
+import { OnlineUsersService } from './online-users.service.js';
 
-/** Public statistics. */
+/** Public statistics: online users. */
 @ApiTags('Stats')
-@Controller()
+@Controller('stats')
 export class StatsController {
-  constructor(
-    private readonly online: OnlineUsersService,
-    private readonly leaderboards: LeaderboardsService,
-  ) {}
-
-  /** All counts of one user (public). */
-  @Get('profiles/:username/stats')
-  @OptionalAuth()
-  @ApiOkResponse({ type: UserStatsResponse })
-  async userStats(@Param('username') username: string): Promise<UserStatsResponse> {
-    return { stats: await this.leaderboards.userStats(username) };
-  }
+  constructor(private readonly online: OnlineUsersService) {}
 
   /** How many distinct users made an authenticated request within the window. */
-  @Get('stats/online')
+  @Get('online')
   @OptionalAuth()
   @ApiOkResponse({ type: OnlineUsersResponse })
   async onlineUsers(): Promise<OnlineUsersResponse> {

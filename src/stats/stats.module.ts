@@ -1,39 +1,15 @@
-import { CountersModule } from '../counters/counters.module.js';
 import { Module } from '@nestjs/common';
-import { ArticlesModule } from '../articles/articles.module.js';
-import { AuthModule } from '../auth/auth.module.js';
-import { UsersModule } from '../users/users.module.js';
-import { AdminStatsController } from './admin-stats.controller.js';
-import { LeaderboardStagingStore } from '../reconciliation/leaderboard-staging.store.js';
-import { LeaderboardsService } from '../leaderboards/leaderboards.service.js';
-import { ReconciliationScheduler } from '../reconciliation/reconciliation.scheduler.js';
-import { ReconciliationProcessor } from '../reconciliation/reconciliation.processor.js';
-import { STATS_QUEUE } from '../reconciliation/reconciliation-queue.js';
-import { QueueModule, workerProvider } from '../queue/queue.module.js';
-import { ReconciliationService } from '../reconciliation/reconciliation.service.js';
-import { RedisDataLossMonitor } from '../reconciliation/redis-data-loss.monitor.js';
-import { StatsRepository } from '../reconciliation/reconciliation.repository.js';
+import { OnlineUsersService } from './online-users.service.js';
 import { StatsController } from './stats.controller.js';
 
-/** Online users, per-user stats, leaderboards and their reconciliation with Postgres. */
+/**
+ * Online users: recorded by the global AuthGuard (AuthModule imports this module for
+ * OnlineUsersService) and served at `GET /stats/online`. Depends only on global infrastructure,
+ * so the auth module can import it without a cycle.
+ */
 @Module({
-  imports: [
-    CountersModule,
-    AuthModule,
-    UsersModule,
-    ArticlesModule,
-    QueueModule.forFeature(STATS_QUEUE),
-  ],
-  controllers: [StatsController, AdminStatsController],
-  providers: [
-    LeaderboardsService,
-    ReconciliationService,
-    ReconciliationScheduler,
-    workerProvider(ReconciliationProcessor),
-    LeaderboardStagingStore,
-    StatsRepository,
-    RedisDataLossMonitor,
-  ],
-  exports: [ReconciliationService],
+  controllers: [StatsController],
+  providers: [OnlineUsersService],
+  exports: [OnlineUsersService],
 })
 export class StatsModule {}

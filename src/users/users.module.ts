@@ -1,38 +1,21 @@
 import { Module } from '@nestjs/common';
-import { ThrottlerModule } from '@nestjs/throttler';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { AuthModule } from '../auth/auth.module.js';
-import { Env } from '../config/env.schema.js';
-import { RedisGateway } from '../redis/redis-gateway.js';
-import { credentialsThrottlerOptions } from '../auth/credentials-throttle.js';
-import { PasswordHasher } from '../auth/password-hasher.js';
-import { UserDirectory } from './user-directory.service.js';
-import { AdminGuard } from '../auth/admin.guard.js';
 import { AdminUsersController } from './admin-users.controller.js';
 import { User } from './user.entity.js';
+import { UserDirectory } from './user-directory.service.js';
 import { UserRolesService } from './user-roles.service.js';
-import { UsersController } from '../auth/account.controller.js';
 import { UsersRepository } from './users.repository.js';
-import { UsersService } from '../auth/account.service.js';
+import { UsersService } from './users.service.js';
 
+/**
+ * User records and their caches: the account rows (UsersService), the cached public profiles and
+ * name lookups every other module reads (UserDirectory), and roles (UserRolesService, which the
+ * admin guard of any module's admin routes resolves from here).
+ */
 @Module({
-  imports: [
-    TypeOrmModule.forFeature([User]),
-    AuthModule,
-    ThrottlerModule.forRootAsync({
-      inject: [Env, RedisGateway],
-      useFactory: credentialsThrottlerOptions,
-    }),
-  ],
-  controllers: [UsersController, AdminUsersController],
-  providers: [
-    UsersService,
-    UsersRepository,
-    UserDirectory,
-    PasswordHasher,
-    UserRolesService,
-    AdminGuard,
-  ],
-  exports: [UserDirectory, UserRolesService, AdminGuard],
+  imports: [TypeOrmModule.forFeature([User])],
+  controllers: [AdminUsersController],
+  providers: [UsersService, UsersRepository, UserDirectory, UserRolesService],
+  exports: [UsersService, UserDirectory, UserRolesService],
 })
 export class UsersModule {}

@@ -3,7 +3,7 @@ import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { createApp } from '../../src/app.factory.js';
 import { ensureDatabaseExists, runMigrations } from '../../src/database/ensure-database.js';
-import { USER_METRICS } from '../../src/counters/user-counters.service.js';
+import { USER_METRICS } from '../../src/counters/metric-registry.js';
 import { RedisKeys } from '../../src/redis/keys.js';
 import { MetricsService } from '../../src/metrics/metrics.service.js';
 import { OutboxService } from '../../src/outbox/outbox.service.js';
