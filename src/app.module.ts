@@ -15,6 +15,10 @@ import { OutboxModule } from './outbox/outbox.module.js';
 import { ProfilesModule } from './profiles/profiles.module.js';
 import { FollowsModule } from './follows/follows.module.js';
 import { ArticlesModule } from './articles/articles.module.js';
+import { CommentsModule } from './comments/comments.module.js';
+import { FavoriteRoutesModule } from './favorites/favorite-routes.module.js';
+import { FeedModule } from './feed/feed.module.js';
+import { TagsModule } from './tags/tags.module.js';
 import { LeaderboardsModule } from './leaderboards/leaderboards.module.js';
 import { ReconciliationModule } from './reconciliation/reconciliation.module.js';
 import { StatsModule } from './stats/stats.module.js';
@@ -61,6 +65,10 @@ export class AppModule {
         FollowsModule,
         ProfilesModule,
         ArticlesModule,
+        FavoriteRoutesModule,
+        CommentsModule,
+        TagsModule,
+        FeedModule,
         StatsModule,
         LeaderboardsModule,
         ReconciliationModule,

@@ -11,9 +11,12 @@ describe('validation runs before any cache lookup', () => {
   let slug: string;
   let username: string;
 
-  // Cached responses only: the tag generations stay, or nothing would be cached at all.
-  const coldCache = () =>
-    deleteRedisKeys(t.topology, `${process.env.REDIS_KEY_PREFIX ?? 'test:'}http:*`);
+  // Cached responses and list pages only: the tag generations stay, or nothing would be cached.
+  const coldCache = async () => {
+    const prefix = process.env.REDIS_KEY_PREFIX ?? 'test:';
+    await deleteRedisKeys(t.topology, `${prefix}http:*`);
+    await deleteRedisKeys(t.topology, `${prefix}articles:page:*`);
+  };
 
   beforeAll(async () => {
     t = await bootApp();

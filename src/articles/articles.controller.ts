@@ -17,78 +17,41 @@ import {
   ApiSecurity,
   ApiTags,
 } from '@nestjs/swagger';
-import type { FastifyRequest } from 'fastify';
 import type { AuthContext } from '../auth/auth-context.js';
-import { CurrentUser, OptionalAuth, RequireAuth } from '../auth/auth.decorators.js';
-import { Cached } from '../cache/cached.decorator.js';
-import { ArticleListPersonalizer, SingleArticlePersonalizer } from './article-presenter.js';
-import { ARTICLES_TAG, ArticlesService } from './articles.service.js';
+import { CurrentUser, OptionalAuth, RequireAuth, Viewer } from '../auth/auth.decorators.js';
+import { ArticlesService } from './articles.service.js';
 import {
-  type ArticleIdPage,
   ListArticlesQuery,
-  MultipleArticlesResponse,
   NewArticleRequest,
-  PageQuery,
-  type SharedArticle,
-  SingleArticleResponse,
   UpdateArticleRequest,
-} from './dto/article.dto.js';
-
-/** The list cache key: the recognised filters in a fixed order (unknown ones are rejected later). */
-function listKey(request: FastifyRequest): string {
-  const query = request.query as Record<string, unknown>;
-  return JSON.stringify(
-    ['tag', 'author', 'favorited', 'limit', 'offset'].map((name) => query[name] ?? null),
-  );
-}
+} from './dto/article-requests.dto.js';
+import { MultipleArticlesResponse, SingleArticleResponse } from './dto/article-responses.dto.js';
 
 @ApiTags('Articles')
 @Controller('articles')
 export class ArticlesController {
-  constructor(
-    private readonly articles: ArticlesService,
-    private readonly lists: ArticleListPersonalizer,
-  ) {}
+  constructor(private readonly articles: ArticlesService) {}
 
-  /** Ids of the page are cached under the `articles` tag; articles come from the object cache. */
+  /** Pages of ids are cached under the `articles` tag; articles come from the object cache. */
   @Get()
   @OptionalAuth()
-  @Cached({
-    name: 'article-list',
-    key: listKey,
-    tags: [ARTICLES_TAG],
-    ttlSeconds: 60,
-    personalize: ArticleListPersonalizer,
-  })
   @ApiOkResponse({ type: MultipleArticlesResponse })
-  list(@Query() query: ListArticlesQuery): Promise<ArticleIdPage> {
-    return this.articles.listIds(query);
-  }
-
-  /** Viewer-specific ids, so not cached as a page; the articles still come from the object cache. */
-  @Get('feed')
-  @RequireAuth()
-  @ApiSecurity('Token')
-  @ApiOkResponse({ type: MultipleArticlesResponse })
-  async feed(
-    @Query() query: PageQuery,
-    @CurrentUser() viewer: AuthContext,
+  list(
+    @Query() query: ListArticlesQuery,
+    @Viewer() viewer: AuthContext | undefined,
   ): Promise<MultipleArticlesResponse> {
-    const page = await this.articles.feedIds(viewer.userId, query.limit, query.offset);
-    return this.lists.personalize(page, viewer);
+    return this.articles.list(query, viewer?.userId);
   }
 
+  /** The article comes from the article cache (ArticleCache). */
   @Get(':slug')
   @OptionalAuth()
-  @Cached({
-    name: 'article',
-    key: (request) => (request.params as { slug: string }).slug,
-    personalize: SingleArticlePersonalizer,
-    notFoundMessage: 'article not found',
-  })
   @ApiOkResponse({ type: SingleArticleResponse })
-  get(@Param('slug') slug: string): Promise<SharedArticle> {
-    return this.articles.shared(slug);
+  async get(
+    @Param('slug') slug: string,
+    @Viewer() viewer: AuthContext | undefined,
+  ): Promise<SingleArticleResponse> {
+    return { article: await this.articles.read(slug, viewer?.userId) };
   }
 
   @Post()
@@ -121,28 +84,5 @@ export class ArticlesController {
   @ApiNoContentResponse()
   async delete(@Param('slug') slug: string, @CurrentUser() viewer: AuthContext): Promise<void> {
     await this.articles.delete(viewer.userId, slug);
-  }
-
-  @Post(':slug/favorite')
-  @RequireAuth()
-  @ApiSecurity('Token')
-  @HttpCode(HttpStatus.OK)
-  @ApiOkResponse({ type: SingleArticleResponse })
-  async favorite(
-    @Param('slug') slug: string,
-    @CurrentUser() viewer: AuthContext,
-  ): Promise<SingleArticleResponse> {
-    return { article: await this.articles.setFavorite(viewer.userId, slug, true) };
-  }
-
-  @Delete(':slug/favorite')
-  @RequireAuth()
-  @ApiSecurity('Token')
-  @ApiOkResponse({ type: SingleArticleResponse })
-  async unfavorite(
-    @Param('slug') slug: string,
-    @CurrentUser() viewer: AuthContext,
-  ): Promise<SingleArticleResponse> {
-    return { article: await this.articles.setFavorite(viewer.userId, slug, false) };
   }
 }

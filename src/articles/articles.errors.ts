@@ -11,9 +11,3 @@ export class NotTheAuthorError extends ForbiddenError {
     super(`only the author may change this ${what}`);
   }
 }
-
-export class CommentNotFoundError extends NotFoundError {
-  constructor() {
-    super('comment not found');
-  }
-}

@@ -1,27 +1,21 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, QueryFailedError, type EntityManager } from 'typeorm';
-import { isForeignKeyViolation } from '../common/domain-error.js';
-import { ArticleNotFoundError } from './articles.errors.js';
-import type { ArticleIdPage, ArticleSummary, SharedArticle } from './dto/article.dto.js';
+import { queryIdPage } from './article-id-page.js';
+import type {
+  ArticleFilter,
+  ArticleIdPage,
+  ArticleRef,
+  AuthorTotals,
+  SharedArticle,
+} from './article.model.js';
 
-export interface ArticleRef {
-  id: number;
-  slug: string;
-  authorId: number;
-}
-
-export interface ArticleFilter {
-  tag?: string;
-  authorId?: number;
-  favoritedBy?: number;
-}
-
-type SummaryRow = {
+type SharedRow = {
   id: number;
   slug: string;
   title: string;
   description: string;
+  body: string;
   author_id: number;
   favorites_count: number;
   views_count: string;
@@ -29,18 +23,16 @@ type SummaryRow = {
   updated_at: Date;
   tag_list: string[];
 };
-type SharedRow = SummaryRow & { body: string };
 
-/** The article's columns and tags; with the body (one article) or without (list summaries). */
-const selectArticles = (withBody: boolean) => `
-  SELECT a.id, a.slug, a.title, a.description,${withBody ? ' a.body,' : ''} a.author_id,
+/** The article's columns and tags. */
+const SHARED_SELECT = `
+  SELECT a.id, a.slug, a.title, a.description, a.body, a.author_id,
          a.favorites_count, a.views_count, a.created_at, a.updated_at,
          COALESCE(array_agg(t.tag ORDER BY t.tag) FILTER (WHERE t.tag IS NOT NULL), '{}') AS tag_list
   FROM articles a LEFT JOIN article_tags t ON t.article_id = a.id`;
-const SHARED_SELECT = selectArticles(true);
-const SUMMARY_SELECT = selectArticles(false);
 
-const toSummary = (row: SummaryRow): ArticleSummary => ({
+// Key order as the response's, the body last: the cached JSON reads like the response.
+const toShared = (row: SharedRow): SharedArticle => ({
   id: row.id,
   slug: row.slug,
   title: row.title,
@@ -51,48 +43,23 @@ const toSummary = (row: SummaryRow): ArticleSummary => ({
   authorId: row.author_id,
   favoritesCount: row.favorites_count,
   viewsCount: Number(row.views_count),
-});
-
-// Key order as the summary's, then the body: the cached JSON reads like the response.
-const toShared = (row: SharedRow): SharedArticle => ({ ...toSummary(row), body: row.body });
-
-/** An article as a timeline holds it: id and creation time in ms (the zset score). */
-export interface TimelineEntry {
-  id: number;
-  createdAtMs: number;
-}
-
-type EntryRow = { id: number; created_ms: string };
-/** Creation time in ms: exact, since created_at is stored truncated to milliseconds. */
-const CREATED_MS = `(extract(epoch FROM a.created_at) * 1000)::bigint AS created_ms`;
-const toEntry = (row: EntryRow): TimelineEntry => ({
-  id: row.id,
-  createdAtMs: Number(row.created_ms),
+  body: row.body,
 });
 
 export class SlugTakenError extends Error {}
 
-/** The only place that speaks SQL about articles, tags and favorites. */
+/** The only place that speaks SQL about articles and their tags (favorites, views, the feed and
+ * the tag list have their own repositories). */
 @Injectable()
 export class ArticlesRepository {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
-  async findShared(by: { slug: string } | { ids: number[] }): Promise<SharedArticle[]> {
-    const [where, param] =
-      'slug' in by ? ['a.slug = $1', by.slug] : ['a.id = ANY($1::int[])', by.ids];
-    const rows: SharedRow[] = await this.db.query(`${SHARED_SELECT} WHERE ${where} GROUP BY a.id`, [
-      param,
-    ]);
-    return rows.map(toShared);
-  }
-
-  /** Articles without their bodies, for list pages. */
-  async findSummaries(ids: number[]): Promise<ArticleSummary[]> {
-    const rows: SummaryRow[] = await this.db.query(
-      `${SUMMARY_SELECT} WHERE a.id = ANY($1::int[]) GROUP BY a.id`,
+  async findShared(ids: number[]): Promise<SharedArticle[]> {
+    const rows: SharedRow[] = await this.db.query(
+      `${SHARED_SELECT} WHERE a.id = ANY($1::int[]) GROUP BY a.id`,
       [ids],
     );
-    return rows.map(toSummary);
+    return rows.map(toShared);
   }
 
   async findRef(slug: string): Promise<ArticleRef | null> {
@@ -183,186 +150,7 @@ export class ArticlesRepository {
       );
     }
     const where = conditions.length ? `WHERE ${conditions.join(' AND ')}` : '';
-    return this.page(`FROM articles a ${where}`, params, limit, offset);
-  }
-
-  /** Articles by the authors the viewer follows, newest first. */
-  feedIds(viewerId: number, limit: number, offset: number): Promise<ArticleIdPage> {
-    return this.page(
-      `FROM articles a JOIN follows f ON f.followee_id = a.author_id WHERE f.follower_id = $1`,
-      [viewerId],
-      limit,
-      offset,
-    );
-  }
-
-  /**
-   * The feed's newest `limit` entries (id and creation time), in the feed's order, leaving out
-   * the authors in `exceptAuthors` (those merged at read time).
-   */
-  async feedEntries(
-    viewerId: number,
-    limit: number,
-    exceptAuthors: number[] = [],
-  ): Promise<TimelineEntry[]> {
-    const rows: EntryRow[] = await this.db.query(
-      `SELECT a.id, ${CREATED_MS} FROM articles a JOIN follows f ON f.followee_id = a.author_id
-       WHERE f.follower_id = $1 AND f.followee_id <> ALL($3::int[])
-       ORDER BY a.created_at DESC, a.id DESC LIMIT $2`,
-      [viewerId, limit, exceptAuthors],
-    );
-    return rows.map(toEntry);
-  }
-
-  /** The author's newest `limit` articles (id and creation time), newest first. */
-  async authorEntries(authorId: number, limit: number): Promise<TimelineEntry[]> {
-    const rows: EntryRow[] = await this.db.query(
-      `SELECT a.id, ${CREATED_MS} FROM articles a
-       WHERE a.author_id = $1 ORDER BY a.created_at DESC, a.id DESC LIMIT $2`,
-      [authorId, limit],
-    );
-    return rows.map(toEntry);
-  }
-
-  /** The article's author and creation time, or null when it does not exist (any more). */
-  async entryOf(articleId: number): Promise<(TimelineEntry & { authorId: number }) | null> {
-    const rows: (EntryRow & { author_id: number })[] = await this.db.query(
-      `SELECT a.id, a.author_id, ${CREATED_MS} FROM articles a WHERE a.id = $1`,
-      [articleId],
-    );
-    return rows.length ? { ...toEntry(rows[0]), authorId: rows[0].author_id } : null;
-  }
-
-  /** Which of these articles still exist. */
-  async existingIds(ids: number[]): Promise<Set<number>> {
-    if (ids.length === 0) return new Set();
-    const rows: { id: number }[] = await this.db.query(
-      `SELECT id FROM articles WHERE id = ANY($1::int[])`,
-      [ids],
-    );
-    return new Set(rows.map((row) => row.id));
-  }
-
-  private async page(
-    from: string,
-    params: unknown[],
-    limit: number,
-    offset: number,
-  ): Promise<ArticleIdPage> {
-    const [rows, total] = await Promise.all([
-      this.db.query<{ id: number }[]>(
-        `SELECT a.id ${from} ORDER BY a.created_at DESC, a.id DESC LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
-        [...params, limit, offset],
-      ),
-      this.db.query<{ n: number }[]>(`SELECT count(*)::int AS n ${from}`, params),
-    ]);
-    return { ids: rows.map((row) => row.id), articlesCount: total[0].n };
-  }
-
-  /** Adds the favorite and bumps the article's count in one transaction; false if it existed. */
-  async addFavorite(manager: EntityManager, userId: number, articleId: number): Promise<boolean> {
-    return this.orNotFound(
-      manager.transaction(async (tx) => {
-        const inserted: unknown[] = await tx.query(
-          `INSERT INTO favorites (user_id, article_id) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING 1`,
-          [userId, articleId],
-        );
-        if (inserted.length === 0) return false;
-        await tx.query(`UPDATE articles SET favorites_count = favorites_count + 1 WHERE id = $1`, [
-          articleId,
-        ]);
-        return true;
-      }),
-    );
-  }
-
-  /** The article was deleted by a concurrent request: a 404, not a 500. */
-  private async orNotFound<T>(work: Promise<T>): Promise<T> {
-    try {
-      return await work;
-    } catch (error) {
-      throw isForeignKeyViolation(error) ? new ArticleNotFoundError() : error;
-    }
-  }
-
-  async removeFavorite(
-    manager: EntityManager,
-    userId: number,
-    articleId: number,
-  ): Promise<boolean> {
-    return manager.transaction(async (tx) => {
-      const [, deleted] = await tx.query<[unknown[], number]>(
-        `DELETE FROM favorites WHERE user_id = $1 AND article_id = $2`,
-        [userId, articleId],
-      );
-      if (deleted === 0) return false;
-      await tx.query(`UPDATE articles SET favorites_count = favorites_count - 1 WHERE id = $1`, [
-        articleId,
-      ]);
-      return true;
-    });
-  }
-
-  async favoritedAmong(userId: number, articleIds: number[]): Promise<Set<number>> {
-    if (articleIds.length === 0) return new Set();
-    const rows: { id: number }[] = await this.db.query(
-      `SELECT article_id AS id FROM favorites WHERE user_id = $1 AND article_id = ANY($2::int[])`,
-      [userId, articleIds],
-    );
-    return new Set(rows.map((row) => row.id));
-  }
-
-  /** Everyone who favorited the article, in id order and chunks (for rebuilding its Redis set). */
-  async *favoriterIds(articleId: number, chunk = 5000): AsyncGenerator<number[]> {
-    let lastId = 0;
-    for (;;) {
-      const rows: { id: number }[] = await this.db.query(
-        `SELECT user_id AS id FROM favorites WHERE article_id = $1 AND user_id > $2 ORDER BY user_id LIMIT $3`,
-        [articleId, lastId, chunk],
-      );
-      if (rows.length === 0) return;
-      yield rows.map((row) => row.id);
-      lastId = rows[rows.length - 1].id;
-      if (rows.length < chunk) return;
-    }
-  }
-
-  async allTags(): Promise<string[]> {
-    const rows: { tag: string }[] = await this.db.query(
-      `SELECT tag FROM article_tags GROUP BY tag ORDER BY count(*) DESC, tag LIMIT 500`,
-    );
-    return rows.map((row) => row.tag);
-  }
-
-  /** Adds flushed view deltas; returns the articles that still exist with their author. */
-  async addViews(
-    manager: EntityManager,
-    ids: number[],
-    deltas: number[],
-  ): Promise<{ id: number; slug: string; authorId: number; delta: number }[]> {
-    const rows: { id: number; slug: string; author_id: number; delta: string }[] =
-      await manager.query(
-        `UPDATE articles a SET views_count = a.views_count + v.delta
-       FROM unnest($1::int[], $2::bigint[]) AS v(id, delta)
-       WHERE a.id = v.id
-       RETURNING a.id, a.slug, a.author_id, v.delta`,
-        [ids, deltas],
-      );
-    const list = Array.isArray(rows[0]) ? (rows[0] as unknown as typeof rows) : rows;
-    return list.map((row) => ({
-      id: row.id,
-      slug: row.slug,
-      authorId: row.author_id,
-      delta: Number(row.delta),
-    }));
-  }
-
-  async authorsOf(articleIds: number[]): Promise<number[]> {
-    const rows: { author_id: number }[] = await this.db.query(
-      `SELECT DISTINCT author_id FROM articles WHERE id = ANY($1::int[])`,
-      [articleIds],
-    );
-    return rows.map((row) => row.author_id);
+    return queryIdPage(this.db, `FROM articles a ${where}`, params, limit, offset);
   }
 
   /** Per-author aggregates for many authors in one GROUP BY (reconciliation batches). */
@@ -384,12 +172,6 @@ export class ArticlesRepository {
       ]),
     );
   }
-}
-
-export interface AuthorTotals {
-  articles: number;
-  likes: number;
-  views: number;
 }
 
 function isSlugClash(error: unknown): boolean {

@@ -1,20 +1,19 @@
-import type { EntityManager } from 'typeorm';
-import { cachedResponseKey } from '../cache/cached.interceptor.js';
 import { UserCountersService } from '../counters/user-counters.service.js';
 import { AdvisoryLocks } from '../database/advisory-locks.js';
 import { OutboxService } from '../outbox/outbox.service.js';
-import { RedisKeys, type UserMetric } from '../redis/keys.js';
-import { fakeEntityManager } from '../test-support/fake-database.js';
+import { RedisKeys } from '../redis/keys.js';
 import type { Mocked } from '../test-support/automock.js';
 import { fakeOutbox } from '../test-support/fake-outbox.js';
 import { newTestService, provide, TEST_KEY_PREFIX } from '../test-support/new-test-service.js';
-import { UserDirectory } from '../users/user-directory.service.js';
+import { ViewsCounter } from '../views/views-counter.service.js';
+import { ArticleCache } from './article-cache.js';
 import { ArticlePresenter } from './article-presenter.js';
 import { ArticleNotFoundError, NotTheAuthorError } from './articles.errors.js';
 import { ArticlesRepository, SlugTakenError } from './articles.repository.js';
-import { ARTICLES_TAG, ArticlesService } from './articles.service.js';
-import type { ArticleView, SharedArticle } from './dto/article.dto.js';
-import { FavoritesStore } from '../favorites/favorites.store.js';
+import { ARTICLES_TAG, type SharedArticle } from './article.model.js';
+import { ArticlesService } from './articles.service.js';
+import type { ArticleView } from './dto/article-responses.dto.js';
+import { FavoritesService } from '../favorites/favorites.service.js';
 
 const keys = new RedisKeys(TEST_KEY_PREFIX);
 const AUTHOR = 1;
@@ -22,36 +21,72 @@ const READER = 2;
 const REF = { id: 10, slug: 'how-to-train', authorId: AUTHOR };
 const SHARED = { id: REF.id, slug: REF.slug, authorId: AUTHOR } as SharedArticle;
 const VIEW = { slug: REF.slug, title: 'How to train' } as ArticleView;
-const responseKey = (slug: string) => cachedResponseKey(keys, 'article', slug);
+const slugKey = (slug: string) => keys.articleIdBySlug(slug);
 const NEW = { title: 'How to Train', description: 'd', body: 'b', tagList: ['x'] };
 
 describe('ArticlesService', () => {
   let sut: ArticlesService;
   let articles: Mocked<ArticlesRepository>;
   let counters: Mocked<UserCountersService>;
-  let favorites: Mocked<FavoritesStore>;
+  let favorites: Mocked<FavoritesService>;
   let locks: Mocked<AdvisoryLocks>;
   let outbox: Mocked<OutboxService>;
   let presenter: Mocked<ArticlePresenter>;
-  let profiles: Mocked<UserDirectory>;
+  let cached: Mocked<ArticleCache>;
+  let views: Mocked<ViewsCounter>;
 
   beforeEach(() => {
     const service = newTestService(ArticlesService, provide(OutboxService, fakeOutbox()));
     sut = service.sut;
     articles = service.mock(ArticlesRepository);
     counters = service.mock(UserCountersService);
-    favorites = service.mock(FavoritesStore);
+    favorites = service.mock(FavoritesService);
     locks = service.mock(AdvisoryLocks);
     outbox = service.mock(OutboxService);
     presenter = service.mock(ArticlePresenter);
-    profiles = service.mock(UserDirectory);
+    cached = service.mock(ArticleCache);
+    views = service.mock(ViewsCounter);
     articles.findRef.mockResolvedValue(REF);
     articles.findShared.mockResolvedValue([SHARED]);
     presenter.present.mockResolvedValue([VIEW]);
     counters.writerLock.mockImplementation((id) => ({ key: `counts:${id}`, mode: 'shared' }));
     counters.apply.mockResolvedValue(true);
-    favorites.apply.mockResolvedValue(undefined);
-    favorites.drop.mockResolvedValue(undefined);
+    favorites.dropFavoriters.mockResolvedValue(true);
+  });
+
+  describe('read', () => {
+    it('goes slug -> id -> article through the article cache, counts the view, adds the flags', async () => {
+      cached.idBySlug.mockResolvedValue(REF.id);
+      cached.byId.mockResolvedValue(SHARED);
+      expect(await sut.read(REF.slug, READER)).toBe(VIEW);
+      expect(cached.idBySlug).toHaveBeenCalledWith(REF.slug);
+      expect(cached.byId).toHaveBeenCalledWith(REF.id);
+      expect(views.record).toHaveBeenCalledWith(REF.id);
+      expect(presenter.present).toHaveBeenCalledWith([SHARED], READER, true);
+      expect(articles.findShared).not.toHaveBeenCalled();
+    });
+
+    it('answers 404 for an unknown slug without reading an article or counting a view', async () => {
+      cached.idBySlug.mockResolvedValue(null);
+      await expect(sut.read('gone', undefined)).rejects.toBeInstanceOf(ArticleNotFoundError);
+      expect(cached.byId).not.toHaveBeenCalled();
+      expect(views.record).not.toHaveBeenCalled();
+    });
+
+    it('answers 404 when the article went away behind its slug mapping', async () => {
+      cached.idBySlug.mockResolvedValue(REF.id);
+      cached.byId.mockResolvedValue(null);
+      await expect(sut.read(REF.slug, undefined)).rejects.toBeInstanceOf(ArticleNotFoundError);
+      expect(views.record).not.toHaveBeenCalled();
+    });
+
+    it('treats a slug Postgres could not hold as not found, without a cache lookup', async () => {
+      await expect(sut.read('a\u0000b', undefined)).rejects.toBeInstanceOf(ArticleNotFoundError);
+      await expect(sut.read('x'.repeat(256), undefined)).rejects.toBeInstanceOf(
+        ArticleNotFoundError,
+      );
+      expect(cached.idBySlug).not.toHaveBeenCalled();
+    });
   });
 
   describe('create', () => {
@@ -76,7 +111,7 @@ describe('ArticlesService', () => {
           id: expect.any(String),
           effects: {
             // The slug may be cached as unknown (a negative entry); lists and tags change.
-            cacheKeys: [keys.articleSummary(REF.id), responseKey('how-to-train')],
+            cacheKeys: [keys.article(REF.id), slugKey('how-to-train')],
             tags: [ARTICLES_TAG],
             derivedKeys: [],
             recountUsers: [AUTHOR],
@@ -140,7 +175,8 @@ describe('ArticlesService', () => {
       expect(outbox.complete).toHaveBeenCalledWith({
         id: expect.any(String),
         effects: {
-          cacheKeys: [keys.articleSummary(REF.id), responseKey(REF.slug)],
+          // The slug stays: its mapping is still right.
+          cacheKeys: [keys.article(REF.id)],
           tags: [ARTICLES_TAG],
           derivedKeys: [],
           recountUsers: [],
@@ -149,7 +185,7 @@ describe('ArticlesService', () => {
       });
     });
 
-    it('moves the slug with the title and drops the responses under the old and the new slug', async () => {
+    it('moves the slug with the title and drops the mappings of the old and the new slug', async () => {
       await sut.update(AUTHOR, REF.slug, { title: 'Brand New', tagList: [] });
       expect(articles.update).toHaveBeenCalledWith(
         expect.anything(),
@@ -158,9 +194,9 @@ describe('ArticlesService', () => {
       );
       expect(articles.replaceTags).toHaveBeenCalledWith(expect.anything(), REF.id, []);
       expect(outbox.complete.mock.calls[0][0]!.effects.cacheKeys).toEqual([
-        keys.articleSummary(REF.id),
-        responseKey(REF.slug),
-        responseKey('brand-new'),
+        keys.article(REF.id),
+        slugKey(REF.slug),
+        slugKey('brand-new'),
       ]);
     });
 
@@ -183,12 +219,12 @@ describe('ArticlesService', () => {
       await sut.delete(AUTHOR, REF.slug);
 
       expect(counters.apply).toHaveBeenCalledWith(AUTHOR, { articles: -1, likes: -3, views: -40 });
-      expect(favorites.drop).toHaveBeenCalledWith(REF.id);
+      expect(favorites.dropFavoriters).toHaveBeenCalledWith(REF.id);
       expect(outbox.complete).toHaveBeenCalledWith(
         {
           id: expect.any(String),
           effects: {
-            cacheKeys: [keys.articleSummary(REF.id), responseKey(REF.slug)],
+            cacheKeys: [keys.article(REF.id), slugKey(REF.slug)],
             tags: [ARTICLES_TAG],
             derivedKeys: [keys.articleFavoriters(REF.id)],
             recountUsers: [AUTHOR],
@@ -209,114 +245,15 @@ describe('ArticlesService', () => {
       articles.delete.mockResolvedValue(null);
       await sut.delete(AUTHOR, REF.slug);
       expect(counters.apply).not.toHaveBeenCalled();
-      expect(favorites.drop).not.toHaveBeenCalled();
+      expect(favorites.dropFavoriters).not.toHaveBeenCalled();
       expect(outbox.complete).not.toHaveBeenCalled();
     });
 
     it('leaves the outbox row to the relay when the favoriter set could not be dropped', async () => {
       articles.delete.mockResolvedValue({ favoritesCount: 0, viewsCount: 0 });
-      favorites.drop.mockRejectedValue(new Error('connection lost'));
+      favorites.dropFavoriters.mockResolvedValue(false);
       await sut.delete(AUTHOR, REF.slug);
       expect(outbox.complete).toHaveBeenCalledWith(expect.anything(), false);
-    });
-  });
-
-  describe('setFavorite', () => {
-    it('locks the reader’s favorite and the author’s counts, then moves set and likes by +1', async () => {
-      articles.addFavorite.mockResolvedValue(true);
-      expect(await sut.setFavorite(READER, REF.slug, true)).toBe(VIEW);
-
-      expect(locks.run).toHaveBeenCalledWith(
-        [
-          { key: `favorite:${READER}:${REF.id}`, mode: 'exclusive' },
-          { key: `counts:${AUTHOR}`, mode: 'shared' },
-        ],
-        expect.any(Function),
-      );
-      expect(favorites.apply).toHaveBeenCalledWith(REF.id, READER, true);
-      expect(counters.apply).toHaveBeenCalledWith(AUTHOR, { likes: 1 });
-      expect(outbox.complete).toHaveBeenCalledWith(
-        expect.objectContaining({
-          effects: expect.objectContaining({
-            derivedKeys: [keys.articleFavoriters(REF.id)],
-            recountUsers: [AUTHOR],
-          }),
-        }),
-        true,
-      );
-      expect(presenter.present).toHaveBeenCalledWith([SHARED], READER, true);
-    });
-
-    it('moves likes by -1 on an unfavorite', async () => {
-      articles.removeFavorite.mockResolvedValue(true);
-      await sut.setFavorite(READER, REF.slug, false);
-      expect(favorites.apply).toHaveBeenCalledWith(REF.id, READER, false);
-      expect(counters.apply).toHaveBeenCalledWith(AUTHOR, { likes: -1 });
-    });
-
-    it('changes and records nothing on a repeated favorite', async () => {
-      articles.addFavorite.mockResolvedValue(false);
-      await sut.setFavorite(READER, REF.slug, true);
-      expect(favorites.apply).not.toHaveBeenCalled();
-      expect(counters.apply).not.toHaveBeenCalled();
-      expect(outbox.complete).not.toHaveBeenCalled();
-    });
-
-    it('leaves the outbox row to the relay when the favoriter set missed the change', async () => {
-      articles.addFavorite.mockResolvedValue(true);
-      favorites.apply.mockRejectedValue(new Error('connection lost'));
-      await sut.setFavorite(READER, REF.slug, true);
-      expect(outbox.complete).toHaveBeenCalledWith(expect.anything(), false);
-    });
-
-    it('answers 404 for an unknown slug', async () => {
-      articles.findRef.mockResolvedValue(null);
-      await expect(sut.setFavorite(READER, 'gone', true)).rejects.toBeInstanceOf(
-        ArticleNotFoundError,
-      );
-      expect(locks.run).not.toHaveBeenCalled();
-    });
-  });
-
-  describe('listIds', () => {
-    it('answers an empty page for an unknown author without querying articles', async () => {
-      profiles.findIdByUsername.mockResolvedValue(null);
-      expect(await sut.listIds({ author: 'nobody' })).toEqual({ ids: [], articlesCount: 0 });
-      expect(articles.listIds).not.toHaveBeenCalled();
-    });
-
-    it('filters by the ids of the author and the favoriter', async () => {
-      profiles.findIdByUsername.mockImplementation((name) =>
-        Promise.resolve(name === 'ann' ? 5 : 6),
-      );
-      await sut.listIds({ author: 'ann', favorited: 'ben', tag: 't', limit: 5, offset: 10 });
-      expect(articles.listIds).toHaveBeenCalledWith(
-        { tag: 't', authorId: 5, favoritedBy: 6 },
-        5,
-        10,
-      );
-    });
-  });
-
-  describe('author metrics', () => {
-    it('counts articles, likes and views of a batch with one query per connection', async () => {
-      sut.onModuleInit();
-      articles.authorTotalsMany.mockResolvedValue(
-        new Map([[AUTHOR, { articles: 2, likes: 5, views: 9 }]]),
-      );
-      const load = (metric: UserMetric, on: EntityManager) => {
-        const [, , batch] = counters.register.mock.calls.find(([m]) => m === metric)!;
-        return batch!([AUTHOR], on);
-      };
-
-      const manager = fakeEntityManager();
-      expect((await load('articles', manager)).get(AUTHOR)).toBe(2);
-      expect((await load('likes', manager)).get(AUTHOR)).toBe(5);
-      expect((await load('views', manager)).get(AUTHOR)).toBe(9);
-      expect(articles.authorTotalsMany).toHaveBeenCalledTimes(1);
-
-      await load('likes', fakeEntityManager());
-      expect(articles.authorTotalsMany).toHaveBeenCalledTimes(2);
     });
   });
 });

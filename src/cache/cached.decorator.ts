@@ -1,12 +1,6 @@
-import { applyDecorators, SetMetadata, type Type, UseInterceptors } from '@nestjs/common';
+import { applyDecorators, SetMetadata, UseInterceptors } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
-import type { AuthContext } from '../auth/auth-context.js';
 import { CachedInterceptor } from './cached.interceptor.js';
-
-/** Turns a cached, viewer-independent value into the response for one viewer. */
-export interface ResponsePersonalizer<Shared = unknown, Personal = unknown> {
-  personalize(shared: Shared, viewer: AuthContext | undefined): Promise<Personal>;
-}
 
 export interface CachedOptions {
   /** Cache family: metric label and key namespace. */
@@ -17,19 +11,15 @@ export interface CachedOptions {
   tags?: string[];
   /** TTL override in seconds (jitter and negative TTL come from the CACHE_* settings). */
   ttlSeconds?: number;
-  /** Message of the 404 answered from a negative entry (the handler's own on a miss). */
-  notFoundMessage?: string;
-  /** Applied after the cache: adds the viewer's flags to the shared value. */
-  personalize?: Type<ResponsePersonalizer>;
 }
 
 export const CACHED_OPTIONS = Symbol('cached:options');
 
 /**
- * Caches what the handler returns through CacheAsideService (jitter, negative entries for
- * NotFoundError, single-flight, leases, fall-through). The handler must return viewer-independent
- * data; anything viewer-specific is added afterwards by `personalize`, so a cached response never
- * carries one user's flags to another.
+ * Caches what the handler returns through CacheAsideService (jitter, single-flight, leases,
+ * fall-through) under a key the route chooses. Only for
+ * responses that are the same for every viewer (the tag list): a route whose answer depends on
+ * the viewer calls a service that caches the shared part itself (articles, lists, profiles).
  */
 export const Cached = (options: CachedOptions) =>
   applyDecorators(SetMetadata(CACHED_OPTIONS, options), UseInterceptors(CachedInterceptor));

@@ -1,19 +1,14 @@
 import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
-import { ModuleRef, Reflector } from '@nestjs/core';
+import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { from, lastValueFrom, type Observable } from 'rxjs';
-import { NotFoundError } from '../common/domain-error.js';
 import { RedisKeys } from '../redis/keys.js';
 import { CacheAsideService } from './cache-aside.service.js';
 import { CacheTagsService } from './cache-tags.service.js';
 import { RouteInputValidator } from './route-input-validator.js';
-import {
-  CACHED_OPTIONS,
-  type CachedOptions,
-  type ResponsePersonalizer,
-} from './cached.decorator.js';
+import { CACHED_OPTIONS, type CachedOptions } from './cached.decorator.js';
 
-/** The Redis key of a cached response; services use it to evict one precisely. */
+/** The Redis key of a cached response under its tags' generations. */
 export function cachedResponseKey(
   keys: RedisKeys,
   name: string,
@@ -23,11 +18,6 @@ export function cachedResponseKey(
   return keys.httpResponse(name, `${version}|${key}`);
 }
 
-/** A "not found" remembered as a negative entry carries its message back out. */
-class CachedNotFound {
-  constructor(readonly message: string) {}
-}
-
 @Injectable()
 export class CachedInterceptor implements NestInterceptor {
   constructor(
@@ -35,7 +25,6 @@ export class CachedInterceptor implements NestInterceptor {
     private readonly cache: CacheAsideService,
     private readonly tags: CacheTagsService,
     private readonly keys: RedisKeys,
-    private readonly moduleRef: ModuleRef,
   ) {}
 
   private readonly input = new RouteInputValidator();
@@ -53,41 +42,15 @@ export class CachedInterceptor implements NestInterceptor {
     // Validation first: a request a cold cache would reject must not be answered from a warm one.
     await this.input.validate(context);
     const request = context.switchToHttp().getRequest<FastifyRequest>();
-    const shared = await this.sharedValue(options, request, next);
-    if (shared instanceof CachedNotFound) throw new NotFoundError(shared.message);
-    if (!options.personalize) return shared;
-    const personalizer = this.moduleRef.get<ResponsePersonalizer>(options.personalize, {
-      strict: false,
-    });
-    return personalizer.personalize(shared, request.auth);
-  }
-
-  private async sharedValue(
-    options: CachedOptions,
-    request: FastifyRequest,
-    next: CallHandler,
-  ): Promise<unknown> {
     const key = options.key(request);
     const version = key === null ? null : await this.tags.versionOf(options.tags ?? []);
     const handle = (): Promise<unknown> => lastValueFrom(next.handle());
     if (key === null || version === null) return handle();
-    let notFound: CachedNotFound | undefined;
-    const value = await this.cache.get<unknown>(
+    // Errors (a 404 too) are not cached: the routes cached this way always have an answer.
+    return this.cache.get<unknown>(
       cachedResponseKey(this.keys, options.name, key, version),
-      async () => {
-        try {
-          return await handle();
-        } catch (error) {
-          // Remember "no such thing" (negative entry); any other error is not cached.
-          if (!(error instanceof NotFoundError)) throw error;
-          notFound = new CachedNotFound(error.message);
-          return null;
-        }
-      },
+      handle,
       this.cache.policy(options.name, options.ttlSeconds ? { ttlSeconds: options.ttlSeconds } : {}),
     );
-    if (value === null)
-      return notFound ?? new CachedNotFound(options.notFoundMessage ?? 'not found');
-    return value;
   }
 }

@@ -12,13 +12,13 @@ import {
 import { ApiNoContentResponse, ApiOkResponse, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import type { AuthContext } from '../auth/auth-context.js';
 import { CurrentUser, OptionalAuth, RequireAuth, Viewer } from '../auth/auth.decorators.js';
-import { CommentNotFoundError } from '../articles/articles.errors.js';
+import { CommentNotFoundError } from './comments.errors.js';
 import { CommentsService } from './comments.service.js';
 import {
   MultipleCommentsResponse,
   NewCommentRequest,
   SingleCommentResponse,
-} from '../articles/dto/article.dto.js';
+} from './comment.dto.js';
 
 @ApiTags('Comments')
 @Controller('articles/:slug/comments')

@@ -2,9 +2,10 @@ import { Injectable } from '@nestjs/common';
 import { FollowsService } from '../follows/follows.service.js';
 import { UserDirectory } from '../users/user-directory.service.js';
 import { ArticlesService } from '../articles/articles.service.js';
-import { CommentNotFoundError, NotTheAuthorError } from '../articles/articles.errors.js';
+import { NotTheAuthorError } from '../articles/articles.errors.js';
+import { CommentNotFoundError } from './comments.errors.js';
 import { CommentsRepository, type CommentRow } from './comments.repository.js';
-import type { CommentView } from '../articles/dto/article.dto.js';
+import type { CommentView } from './comment.dto.js';
 
 /** Comments are read straight from Postgres (one indexed query); authors come from the profile cache. */
 @Injectable()

@@ -5,8 +5,8 @@ import { isDatabaseOverload } from '../database/database-overload.js';
 import { FollowsService } from '../follows/follows.service.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { RedisKeys } from '../redis/keys.js';
-import { ArticlesRepository, type TimelineEntry } from '../articles/articles.repository.js';
-import type { ArticleIdPage } from '../articles/dto/article.dto.js';
+import { FeedRepository, type TimelineEntry } from './feed.repository.js';
+import type { ArticleIdPage } from '../articles/article.model.js';
 import { type TimelineSlice, TimelineStore } from './timeline.store.js';
 
 /** Feed order: newest first, ties by id descending (SQL's `created_at DESC, id DESC`). */
@@ -14,8 +14,8 @@ const newerFirst = (a: TimelineEntry, b: TimelineEntry): number =>
   b.createdAtMs - a.createdAtMs || b.id - a.id;
 
 /**
- * Chooses the ids and the count of GET /api/articles/feed (hydration and presentation are the
- * list personalizer's, as for every list).
+ * Chooses the ids and the count of GET /api/articles/feed (hydration and presentation are
+ * ArticlePages', as for every list).
  *
  * Ids: the viewer's timeline (fan-out on write) merged with the newest articles of the followed
  * authors that are not fanned out (too many followers: pulled at read time). Count: the sum of
@@ -32,7 +32,7 @@ export class FeedService {
   constructor(
     private readonly env: Env,
     private readonly keys: RedisKeys,
-    private readonly articles: ArticlesRepository,
+    private readonly articles: FeedRepository,
     private readonly follows: FollowsService,
     private readonly counters: UserCountersService,
     private readonly timelines: TimelineStore,

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Env } from '../config/env.schema.js';
 import { RedisKeys } from '../redis/keys.js';
-import { ArticlesRepository } from '../articles/articles.repository.js';
+import { FeedRepository } from './feed.repository.js';
 import { timelineDrifted } from './timeline-drift.js';
 import { TimelineStore } from './timeline.store.js';
 
@@ -39,7 +39,7 @@ export class TimelineAudit {
   constructor(
     private readonly env: Env,
     private readonly keys: RedisKeys,
-    private readonly articles: ArticlesRepository,
+    private readonly articles: FeedRepository,
     private readonly timelines: TimelineStore,
   ) {}
 

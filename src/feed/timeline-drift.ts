@@ -1,4 +1,4 @@
-import type { TimelineEntry } from '../articles/articles.repository.js';
+import type { TimelineEntry } from './feed.repository.js';
 
 /** A feed timeline as loaded in full from Redis (sentinel excluded). */
 export interface LoadedTimeline {

@@ -3,7 +3,7 @@ import { Env } from '../config/env.schema.js';
 import { UserCountersService } from '../counters/user-counters.service.js';
 import { FollowsService } from '../follows/follows.service.js';
 import { RedisKeys } from '../redis/keys.js';
-import { ArticlesRepository, type TimelineEntry } from '../articles/articles.repository.js';
+import { FeedRepository, type TimelineEntry } from './feed.repository.js';
 import type { TimelineJobData, TimelineJobName } from './timeline-jobs.js';
 import { TimelineStore } from './timeline.store.js';
 
@@ -21,7 +21,7 @@ export class TimelineFanout {
   constructor(
     private readonly env: Env,
     private readonly keys: RedisKeys,
-    private readonly articles: ArticlesRepository,
+    private readonly articles: FeedRepository,
     private readonly follows: FollowsService,
     private readonly counters: UserCountersService,
     private readonly timelines: TimelineStore,

@@ -4,7 +4,7 @@ import { RedisKeys } from '../redis/keys.js';
 import { idMember, LOADED_SENTINEL, rebuildUnderLease } from '../redis/lazy-structure.js';
 import type { RedisClient } from '../redis/redis.client.js';
 import { RedisGateway } from '../redis/redis-gateway.js';
-import type { TimelineEntry } from '../articles/articles.repository.js';
+import type { TimelineEntry } from './feed.repository.js';
 import type { LoadedTimeline } from './timeline-drift.js';
 
 /** Entries per Lua call (ZADD arguments stay far below Lua's unpack limit). */

@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
-import { ArticlesModule } from '../articles/articles.module.js';
 import { CountersModule } from '../counters/counters.module.js';
+import { FeedModule } from '../feed/feed.module.js';
 import { QueueModule, workerProvider } from '../queue/queue.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { BatchReconciler } from './batch-reconciler.js';
@@ -23,7 +23,7 @@ import { RedisDataLossMonitor } from './redis-data-loss.monitor.js';
   imports: [
     CountersModule,
     // TimelineAudit (the timelines sample).
-    ArticlesModule,
+    FeedModule,
     // AdminGuard and the roles it checks.
     UsersModule,
     QueueModule.forFeature(STATS_QUEUE),

@@ -71,12 +71,25 @@ export class RedisKeys {
   }
 
   /**
-   * Viewer-independent article without its body (JSON), for list pages, or the negative marker.
-   * (Earlier versions stored the body too under this key; lists never showed it, so entries of
-   * either version serve both.) Whole articles are cached as GET /articles/:slug responses.
+   * The viewer-independent article, body included (JSON), or the negative marker: the one cached
+   * copy of an article, read by GET /articles/:slug and by list pages. Not `article:{id}`, where
+   * earlier versions kept bodiless summaries that a rolling deploy may still hold.
    */
-  articleSummary(articleId: number): string {
-    return `${this.prefix}article:{${articleId}}`;
+  article(articleId: number): string {
+    return `${this.prefix}article:{${articleId}}:full`;
+  }
+
+  /**
+   * A page of GET /articles (ids and total, JSON) for one set of filters, under a generation of
+   * the `articles` cache tag: bumping the tag orphans every page at once (they expire by TTL).
+   */
+  articleListPage(generation: string, filters: string): string {
+    return `${this.prefix}articles:page:${encodeURIComponent(`${generation}|${filters}`)}`;
+  }
+
+  /** Slug -> article id mapping, or the negative marker for a slug no article has. */
+  articleIdBySlug(slug: string): string {
+    return `${this.prefix}article:slug:${encodeURIComponent(slug)}`;
   }
 
   /** Who favorited the article: set of zero-padded user ids plus a "loaded" sentinel. */

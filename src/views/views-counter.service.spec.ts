@@ -1,5 +1,4 @@
 import { CacheAsideService } from '../cache/cache-aside.service.js';
-import { cachedResponseKey } from '../cache/cached.interceptor.js';
 import { Env } from '../config/env.schema.js';
 import { UserCountersService } from '../counters/user-counters.service.js';
 import { AdvisoryLocks } from '../database/advisory-locks.js';
@@ -9,7 +8,7 @@ import { RedisLocks } from '../redis/redis-lock.js';
 import type { Mocked } from '../test-support/automock.js';
 import { fakeHeldLock, type FakeRedisClient } from '../test-support/fake-redis.js';
 import { newTestService, provide, TEST_KEY_PREFIX } from '../test-support/new-test-service.js';
-import { ArticlesRepository } from '../articles/articles.repository.js';
+import { ViewsRepository } from './views.repository.js';
 import { ViewsCounter } from './views-counter.service.js';
 
 const keys = new RedisKeys(TEST_KEY_PREFIX);
@@ -19,7 +18,7 @@ const FLUSHING = keys.flushingViews();
 describe('ViewsCounter', () => {
   let sut: ViewsCounter;
   let redis: FakeRedisClient;
-  let articles: Mocked<ArticlesRepository>;
+  let articles: Mocked<ViewsRepository>;
   let counters: Mocked<UserCountersService>;
   let locks: Mocked<AdvisoryLocks>;
   let cache: Mocked<CacheAsideService>;
@@ -29,7 +28,7 @@ describe('ViewsCounter', () => {
   beforeEach(() => {
     const service = newTestService(ViewsCounter);
     ({ sut, redis } = service);
-    articles = service.mock(ArticlesRepository);
+    articles = service.mock(ViewsRepository);
     counters = service.mock(UserCountersService);
     locks = service.mock(AdvisoryLocks);
     cache = service.mock(CacheAsideService);
@@ -68,9 +67,9 @@ describe('ViewsCounter', () => {
   describe('flush', () => {
     /** Two articles of author 1 and one of author 2, viewed 2, 3 and 4 times. */
     const rows = [
-      { id: 10, slug: 'a', authorId: 1, delta: 2 },
-      { id: 11, slug: 'b', authorId: 1, delta: 3 },
-      { id: 12, slug: 'c', authorId: 2, delta: 4 },
+      { id: 10, authorId: 1, delta: 2 },
+      { id: 11, authorId: 1, delta: 3 },
+      { id: 12, authorId: 2, delta: 4 },
     ];
     const entries = rows.map((row) => ({ field: String(row.id), value: String(row.delta) }));
 
@@ -117,14 +116,11 @@ describe('ViewsCounter', () => {
       expect(lock.release).toHaveBeenCalled();
     });
 
-    it('bumps both cached copies of each article in place, then drops the in-process copies', async () => {
+    it('bumps the one cached copy of each article in place, then drops the in-process copies', async () => {
       await sut.flush();
-      const copies = rows.flatMap((row) => [
-        keys.articleSummary(row.id),
-        cachedResponseKey(keys, 'article', row.slug),
-      ]);
+      const copies = rows.map((row) => keys.article(row.id));
       expect(redis.bumpViewsCount.mock.calls).toEqual(
-        copies.map((key, i) => [key, RedisKeys.leaseOf(key), rows[Math.floor(i / 2)].delta]),
+        copies.map((key, i) => [key, RedisKeys.leaseOf(key), rows[i].delta]),
       );
       expect(cache.changedInPlace).toHaveBeenCalledWith(...copies);
       expect(cache.invalidate).not.toHaveBeenCalled();
@@ -134,12 +130,9 @@ describe('ViewsCounter', () => {
       redis.bumpViewsCount.mockRejectedValue(new Error('connection lost'));
       await sut.flush();
       expect(cache.invalidate).toHaveBeenCalledWith(
-        keys.articleSummary(10),
-        expect.any(String),
-        keys.articleSummary(11),
-        expect.any(String),
-        keys.articleSummary(12),
-        expect.any(String),
+        keys.article(10),
+        keys.article(11),
+        keys.article(12),
       );
     });
 

@@ -2,7 +2,6 @@ import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import type { Queue } from 'bullmq';
 import { CacheAsideService } from '../cache/cache-aside.service.js';
-import { cachedResponseKey } from '../cache/cached.interceptor.js';
 import { Env } from '../config/env.schema.js';
 import { UserCountersService } from '../counters/user-counters.service.js';
 import { AdvisoryLocks } from '../database/advisory-locks.js';
@@ -11,8 +10,9 @@ import { defaultJobOptions } from '../queue/queue.module.js';
 import { RedisKeys } from '../redis/keys.js';
 import { RedisGateway } from '../redis/redis-gateway.js';
 import { RedisLocks } from '../redis/redis-lock.js';
-import { ArticlesRepository } from '../articles/articles.repository.js';
+import { articleCacheKeys } from '../articles/article-cache-keys.js';
 import { VIEWS_FLUSH_JOB, VIEWS_QUEUE } from './views-queue.js';
+import { ViewsRepository } from './views.repository.js';
 
 const FLUSH_CHUNK = 1000;
 const FLUSH_LOCK = 'views-flush';
@@ -31,7 +31,7 @@ export class ViewsCounter implements OnModuleInit {
     private readonly redis: RedisGateway,
     private readonly redisLocks: RedisLocks,
     private readonly keys: RedisKeys,
-    private readonly articles: ArticlesRepository,
+    private readonly articles: ViewsRepository,
     private readonly counters: UserCountersService,
     private readonly locks: AdvisoryLocks,
     private readonly cache: CacheAsideService,
@@ -134,16 +134,12 @@ export class ViewsCounter implements OnModuleInit {
     );
     // The cached articles carry the flushed total: move the delta into them (pending no longer
     // holds it). Bumped in place, not deleted, so a flush never causes a wave of cache misses.
-    const cachedCopies = updated.flatMap((row) => [
-      this.keys.articleSummary(row.id),
-      cachedResponseKey(this.keys, 'article', row.slug),
-    ]);
-    const copyDeltas = updated.flatMap((row) => [row.delta, row.delta]);
+    const cachedCopies = updated.flatMap((row) => articleCacheKeys(this.keys, row.id));
     await this.redis
       .background('views.bump', (redis) =>
         Promise.all(
           cachedCopies.map((key, i) =>
-            redis.bumpViewsCount(key, RedisKeys.leaseOf(key), copyDeltas[i]),
+            redis.bumpViewsCount(key, RedisKeys.leaseOf(key), updated[i].delta),
           ),
         ),
       )

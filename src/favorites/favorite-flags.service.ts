@@ -1,0 +1,42 @@
+import { Injectable } from '@nestjs/common';
+import type { MemberFlag, MembershipProbe } from '../redis/scripts/index.js';
+import { FavoritesRepository } from './favorites.repository.js';
+import { FavoritesStore } from './favorites.store.js';
+
+/**
+ * The viewer's `favorited` flag per article, for the article presenter: asked as membership
+ * probes batched with the page's other flags (one Redis command), answered from the favoriter
+ * sets, or from Postgres for sets not loaded (rebuilt meanwhile) and when Redis failed.
+ */
+@Injectable()
+export class FavoriteFlags {
+  constructor(
+    private readonly favorites: FavoritesRepository,
+    private readonly store: FavoritesStore,
+  ) {}
+
+  /** "Did the viewer favorite each article?" as probes for RedisGateway.memberFlags. */
+  probes(viewerId: number, articleIds: number[]): MembershipProbe[] {
+    return this.store.probes(viewerId, articleIds);
+  }
+
+  /** The flags from the probes' answers (undefined: Redis failed, Postgres answers all). */
+  async from(
+    viewerId: number,
+    articleIds: number[],
+    answers: MemberFlag[] | undefined,
+  ): Promise<boolean[]> {
+    const unknown = articleIds.filter((_, i) => answers === undefined || answers[i] === -1);
+    if (unknown.length === 0) return answers!.map((answer) => answer === 1);
+    const fromDb = await this.favorites.favoritedAmong(viewerId, unknown);
+    if (answers) for (const id of unknown) this.rebuildInBackground(id);
+    return articleIds.map((id, i) =>
+      answers === undefined || answers[i] === -1 ? fromDb.has(id) : answers[i] === 1,
+    );
+  }
+
+  private rebuildInBackground(articleId: number): void {
+    // A failure is counted and logged by the gateway; the next read tries again.
+    this.store.rebuild(articleId, this.favorites.favoriterIds(articleId)).catch(() => undefined);
+  }
+}

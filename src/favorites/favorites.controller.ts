@@ -1,0 +1,50 @@
+import { Controller, Delete, HttpCode, HttpStatus, Param, Post } from '@nestjs/common';
+import { ApiOkResponse, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import type { AuthContext } from '../auth/auth-context.js';
+import { CurrentUser, RequireAuth } from '../auth/auth.decorators.js';
+import { ArticlesService } from '../articles/articles.service.js';
+import { SingleArticleResponse } from '../articles/dto/article-responses.dto.js';
+import { FavoritesService } from './favorites.service.js';
+
+@ApiTags('Favorites')
+@Controller('articles/:slug/favorite')
+export class FavoritesController {
+  constructor(
+    private readonly articles: ArticlesService,
+    private readonly favorites: FavoritesService,
+  ) {}
+
+  @Post()
+  @RequireAuth()
+  @ApiSecurity('Token')
+  @HttpCode(HttpStatus.OK)
+  @ApiOkResponse({ type: SingleArticleResponse })
+  favorite(
+    @Param('slug') slug: string,
+    @CurrentUser() viewer: AuthContext,
+  ): Promise<SingleArticleResponse> {
+    return this.set(slug, viewer.userId, true);
+  }
+
+  @Delete()
+  @RequireAuth()
+  @ApiSecurity('Token')
+  @ApiOkResponse({ type: SingleArticleResponse })
+  unfavorite(
+    @Param('slug') slug: string,
+    @CurrentUser() viewer: AuthContext,
+  ): Promise<SingleArticleResponse> {
+    return this.set(slug, viewer.userId, false);
+  }
+
+  /** The article as the viewer sees it after the write (from Postgres, not the cache). */
+  private async set(
+    slug: string,
+    viewerId: number,
+    favorite: boolean,
+  ): Promise<SingleArticleResponse> {
+    const article = await this.articles.requireRef(slug);
+    await this.favorites.set(viewerId, article, favorite);
+    return { article: await this.articles.viewById(article.id, viewerId) };
+  }
+}

@@ -1,0 +1,73 @@
+import { Injectable } from '@nestjs/common';
+import { articleCacheKeys } from '../articles/article-cache-keys.js';
+import { ARTICLES_TAG, type ArticleRef } from '../articles/article.model.js';
+import { UserCountersService } from '../counters/user-counters.service.js';
+import { AdvisoryLocks } from '../database/advisory-locks.js';
+import { OutboxService } from '../outbox/outbox.service.js';
+import { RedisKeys } from '../redis/keys.js';
+import { FavoritesRepository } from './favorites.repository.js';
+import { FavoritesStore } from './favorites.store.js';
+
+/**
+ * Favorite and unfavorite, under the same lock scheme as follows (the viewer-article pair
+ * exclusive, the author's counts shared), so `favoritesCount`, the favoriter set and the author's
+ * `likes` move together and only when a row really changed.
+ */
+@Injectable()
+export class FavoritesService {
+  constructor(
+    private readonly favorites: FavoritesRepository,
+    private readonly store: FavoritesStore,
+    private readonly counters: UserCountersService,
+    private readonly locks: AdvisoryLocks,
+    private readonly outbox: OutboxService,
+    private readonly keys: RedisKeys,
+  ) {}
+
+  async set(viewerId: number, article: ArticleRef, favorite: boolean): Promise<void> {
+    await this.locks.run(
+      [
+        { key: `favorite:${viewerId}:${article.id}`, mode: 'exclusive' },
+        this.counters.writerLock(article.authorId),
+      ],
+      async (manager) => {
+        const { recorded } = await this.outbox.transaction(async (tx) => {
+          const changed = favorite
+            ? await this.favorites.add(tx, viewerId, article.id)
+            : await this.favorites.remove(tx, viewerId, article.id);
+          // A repeated favorite or unfavorite moves nothing and records nothing.
+          return {
+            result: changed,
+            effects: changed
+              ? {
+                  cacheKeys: articleCacheKeys(this.keys, article.id),
+                  tags: [ARTICLES_TAG],
+                  // The relay drops the set and recounts the author when the deltas failed.
+                  derivedKeys: [this.keys.articleFavoriters(article.id)],
+                  recountUsers: [article.authorId],
+                }
+              : null,
+          };
+        }, manager);
+        if (!recorded) return;
+        const [member, counted] = await Promise.all([
+          // A failure is counted and logged by the gateway; the relay drops the set instead.
+          this.store.apply(article.id, viewerId, favorite).then(
+            () => true,
+            () => false,
+          ),
+          this.counters.apply(article.authorId, { likes: favorite ? 1 : -1 }),
+        ]);
+        await this.outbox.complete(recorded, member && counted);
+      },
+    );
+  }
+
+  /** A deleted article's favoriter set; false when Redis did not confirm (the relay drops it). */
+  dropFavoriters(articleId: number): Promise<boolean> {
+    return this.store.drop(articleId).then(
+      () => true,
+      () => false,
+    );
+  }
+}

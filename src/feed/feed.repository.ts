@@ -1,0 +1,83 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { queryIdPage } from '../articles/article-id-page.js';
+import type { ArticleIdPage } from '../articles/article.model.js';
+
+/** An article as a timeline holds it: id and creation time in ms (the zset score). */
+export interface TimelineEntry {
+  id: number;
+  createdAtMs: number;
+}
+
+type EntryRow = { id: number; created_ms: string };
+/** Creation time in ms: exact, since created_at is stored truncated to milliseconds. */
+const CREATED_MS = `(extract(epoch FROM a.created_at) * 1000)::bigint AS created_ms`;
+const toEntry = (row: EntryRow): TimelineEntry => ({
+  id: row.id,
+  createdAtMs: Number(row.created_ms),
+});
+
+/** The feed's SQL: its Postgres pages and what timelines are built and checked from. */
+@Injectable()
+export class FeedRepository {
+  constructor(@InjectDataSource() private readonly db: DataSource) {}
+
+  /** Articles by the authors the viewer follows, newest first. */
+  feedIds(viewerId: number, limit: number, offset: number): Promise<ArticleIdPage> {
+    return queryIdPage(
+      this.db,
+      `FROM articles a JOIN follows f ON f.followee_id = a.author_id WHERE f.follower_id = $1`,
+      [viewerId],
+      limit,
+      offset,
+    );
+  }
+
+  /**
+   * The feed's newest `limit` entries (id and creation time), in the feed's order, leaving out
+   * the authors in `exceptAuthors` (those merged at read time).
+   */
+  async feedEntries(
+    viewerId: number,
+    limit: number,
+    exceptAuthors: number[] = [],
+  ): Promise<TimelineEntry[]> {
+    const rows: EntryRow[] = await this.db.query(
+      `SELECT a.id, ${CREATED_MS} FROM articles a JOIN follows f ON f.followee_id = a.author_id
+       WHERE f.follower_id = $1 AND f.followee_id <> ALL($3::int[])
+       ORDER BY a.created_at DESC, a.id DESC LIMIT $2`,
+      [viewerId, limit, exceptAuthors],
+    );
+    return rows.map(toEntry);
+  }
+
+  /** The author's newest `limit` articles (id and creation time), newest first. */
+  async authorEntries(authorId: number, limit: number): Promise<TimelineEntry[]> {
+    const rows: EntryRow[] = await this.db.query(
+      `SELECT a.id, ${CREATED_MS} FROM articles a
+       WHERE a.author_id = $1 ORDER BY a.created_at DESC, a.id DESC LIMIT $2`,
+      [authorId, limit],
+    );
+    return rows.map(toEntry);
+  }
+
+  /** The article's author and creation time, or null when it does not exist (any more). */
+  async entryOf(articleId: number): Promise<(TimelineEntry & { authorId: number }) | null> {
+    const rows: (EntryRow & { author_id: number })[] = await this.db.query(
+      `SELECT a.id, a.author_id, ${CREATED_MS} FROM articles a WHERE a.id = $1`,
+      [articleId],
+    );
+    return rows.length ? { ...toEntry(rows[0]), authorId: rows[0].author_id } : null;
+  }
+
+  /** Which of these articles still exist. */
+  async existingIds(ids: number[]): Promise<Set<number>> {
+    if (ids.length === 0) return new Set();
+    const rows: { id: number }[] = await this.db.query(
+      `SELECT id FROM articles WHERE id = ANY($1::int[])`,
+      [ids],
+    );
+    return new Set(rows.map((row) => row.id));
+  }
+}

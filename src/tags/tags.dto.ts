@@ -1,0 +1,5 @@
+import { ApiProperty } from '@nestjs/swagger';
+
+export class TagsResponse {
+  @ApiProperty({ type: [String] }) tags: string[];
+}
