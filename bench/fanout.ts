@@ -9,8 +9,10 @@ import { startApp } from './processes.js';
  *
  *   npm run bench:fanout [-- --articles 20]
  *
- * Uses its own database (conduit_bench_fanout, recreated) and Redis db 8 with the `fanout:` prefix
- * (DATABASE_URL / REDIS_URL override). Follower timelines are made to exist (empty, as after a
+ * Uses its own database (conduit_bench_fanout, dropped and recreated) and Redis db 8 with the
+ * `fanout:` prefix; FANOUT_DATABASE_URL / FANOUT_REDIS_URL override them, never DATABASE_URL: a
+ * developer's exported DATABASE_URL must not be dropped. The database name must start with
+ * `conduit_bench_fanout` for the same reason. Follower timelines are made to exist (empty, as after a
  * first feed read) so the job writes to all of them, as it would for active readers.
  */
 const args = process.argv.slice(2);
@@ -20,8 +22,8 @@ const option = (name: string, fallback: string) => {
 };
 const ARTICLES = Number(option('--articles', '20'));
 const DATABASE_URL =
-  process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/conduit_bench_fanout';
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379/8';
+  process.env.FANOUT_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/conduit_bench_fanout';
+const REDIS_URL = process.env.FANOUT_REDIS_URL ?? 'redis://127.0.0.1:6379/8';
 const PREFIX = 'fanout:';
 const AUTHORS = [
   { name: 'pushed', followers: 1_000 },
@@ -31,6 +33,11 @@ const AUTHORS = [
 async function recreateDatabase(): Promise<void> {
   const url = new URL(DATABASE_URL);
   const name = url.pathname.slice(1);
+  if (!name.startsWith('conduit_bench_fanout')) {
+    throw new Error(
+      `refusing to drop database "${name}": its name must start with conduit_bench_fanout`,
+    );
+  }
   url.pathname = '/postgres';
   const admin = new pg.Client({ connectionString: url.toString() });
   await admin.connect();

@@ -7,12 +7,19 @@ import type { LoadRequest, LoadResult } from './load.js';
  * previous ones, and its latency counts from its due time (so a stalled server or a late generator
  * shows up in the figures instead of being hidden, i.e. no coordinated omission). autocannon's own
  * rate limit sends each connection's quota in a burst at the top of every second, which measures
- * the burst rather than the load.
+ * the burst rather than the load. With `signal`, sending stops when it aborts (`seconds` is then
+ * the most it runs): a background load that lasts as long as the measurement beside it.
  */
 export async function paced(
   baseUrl: string,
   next: () => LoadRequest,
-  options: { rate: number; seconds: number; maxSockets?: number; warmupSeconds?: number },
+  options: {
+    rate: number;
+    seconds: number;
+    maxSockets?: number;
+    warmupSeconds?: number;
+    signal?: AbortSignal;
+  },
 ): Promise<LoadResult> {
   const url = new URL(baseUrl);
   const agent = new http.Agent({ keepAlive: true, maxSockets: options.maxSockets ?? 64 });
@@ -56,9 +63,9 @@ export async function paced(
 
   const start = performance.now();
   let sent = 0;
-  while (sent < total) {
+  while (sent < total && !options.signal?.aborted) {
     const now = performance.now();
-    while (sent < total && start + sent * interval <= now) {
+    while (sent < total && start + sent * interval <= now && !options.signal?.aborted) {
       pending.push(fire(start + sent * interval, sent >= warmup));
       sent += 1;
     }

@@ -28,6 +28,12 @@ const newerFirst = (a: TimelineEntry, b: TimelineEntry): number =>
 @Injectable()
 export class FeedService {
   private readonly rebuilding = new Map<string, Promise<boolean>>();
+  /**
+   * Authors seen pulled (marked, or above FANOUT_MAX_FOLLOWERS): their lists are read with the
+   * viewer's timeline before the flags confirm it. At most one entry per author with more than
+   * FANOUT_MAX_FOLLOWERS followers at some point, so it stays small.
+   */
+  private readonly knownPulled = new Set<number>();
 
   constructor(
     private readonly env: Env,
@@ -65,9 +71,15 @@ export class FeedService {
   ): Promise<ArticleIdPage | null> {
     const followees = await this.follows.followeeIds(viewerId);
     if (followees.length === 0) return { ids: [], articlesCount: 0 };
-    const [counts, markedPulled] = await Promise.all([
+    const wanted = offset + limit;
+    // The sources are read in the same round trip as the counts and the pulled flags: the
+    // viewer's timeline, and the lists of the followees this process already knows as pulled
+    // (pulled is for good, so the hint is right or, after a Redis data loss, merely unused).
+    const hinted = followees.filter((id) => this.knownPulled.has(id));
+    const [counts, markedPulled, early] = await Promise.all([
       this.counters.getMany(followees),
       this.timelines.pulled(followees),
+      this.readSources(viewerId, hinted, wanted),
     ]);
     let articlesCount = 0;
     let pushedCount = 0;
@@ -80,6 +92,7 @@ export class FeedService {
       if (markedPulled[i] || (c?.followers ?? 0) > this.env.FANOUT_MAX_FOLLOWERS) {
         pulled.push(id);
         pulledCounts.push(articles);
+        this.knownPulled.add(id);
         // Pulled for good from now on, as a fan-out job would mark it: a timeline built without
         // this author stays right if their follower count falls back under the limit.
         if (!markedPulled[i]) void this.timelines.markPulled(id).catch(() => undefined);
@@ -87,8 +100,7 @@ export class FeedService {
         pushedCount += articles;
       }
     });
-    const wanted = offset + limit;
-    const sources = await this.sources(viewerId, pulled, wanted);
+    const sources = await this.sources(viewerId, pulled, wanted, early);
     if (!sources) return null;
     // A complete source must hold exactly its scope's count (exact counters): otherwise a job has
     // not run yet (a new or deleted article, a fresh follow) and Postgres answers meanwhile.
@@ -106,22 +118,44 @@ export class FeedService {
     return { ids: merged.slice(offset).map((entry) => entry.id), articlesCount };
   }
 
+  /** The viewer's timeline and these authors' lists (see TimelineStore.newest), by key. */
+  private async readSources(
+    viewerId: number,
+    authors: number[],
+    count: number,
+  ): Promise<SourceRead> {
+    const keys = [
+      this.keys.timeline(viewerId),
+      ...authors.map((id) => this.keys.authorArticles(id)),
+    ];
+    const { slices, pending } = await this.timelines.newest(
+      keys,
+      count,
+      this.keys.timelinePending(viewerId),
+    );
+    return { slices: new Map(keys.map((key, i) => [key, slices[i]])), pending };
+  }
+
   /**
    * The viewer's timeline (pushed authors only) and each pulled author's list, newest `count`
-   * each, built from Postgres when missing; null when Redis cannot serve them now.
+   * each, built from Postgres when missing; null when Redis cannot serve them now. `early` holds
+   * what was read already; the rest (a pulled author not hinted) costs one more round trip.
    */
   private async sources(
     viewerId: number,
     pulledAuthors: number[],
     count: number,
+    early: SourceRead,
   ): Promise<TimelineSlice[] | null> {
+    if (early.pending) return null;
     const keys = [
       this.keys.timeline(viewerId),
       ...pulledAuthors.map((id) => this.keys.authorArticles(id)),
     ];
-    const pendingKey = this.keys.timelinePending(viewerId);
-    const { slices, pending } = await this.timelines.newest(keys, count, pendingKey);
-    if (pending) return null;
+    const unread = pulledAuthors.filter((id) => !early.slices.has(this.keys.authorArticles(id)));
+    const late = unread.length ? await this.readSources(viewerId, unread, count) : undefined;
+    if (late?.pending) return null;
+    const slices = keys.map((key) => early.slices.get(key) ?? late?.slices.get(key) ?? null);
     const ready = presentAll(slices);
     if (ready) return ready;
     const built = await Promise.all(
@@ -136,7 +170,7 @@ export class FeedService {
       }),
     );
     if (!built.every(Boolean)) return null;
-    const again = await this.timelines.newest(keys, count, pendingKey);
+    const again = await this.timelines.newest(keys, count, this.keys.timelinePending(viewerId));
     if (again.pending) return null;
     return presentAll(again.slices);
   }
@@ -155,6 +189,12 @@ export class FeedService {
     this.rebuilding.set(key, work);
     return work;
   }
+}
+
+/** Slices read by key (null: not built) and whether the viewer's pending mark was set. */
+interface SourceRead {
+  slices: Map<string, TimelineSlice | null>;
+  pending: boolean;
 }
 
 /** The slices when every one is built, otherwise null. */
