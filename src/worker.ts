@@ -1,8 +1,6 @@
 import { Logger } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import { Logger as PinoLogger } from 'nestjs-pino';
 import { AppModule } from './app.module.js';
-import { loadDotEnv } from './database/load-dot-env.js';
+import { createToolContext, KEEP_RUNNING, runCli } from './common/cli.js';
 
 /**
  * `node dist/worker.js`: the queue workers without the HTTP server, so they scale apart from the
@@ -10,18 +8,15 @@ import { loadDotEnv } from './database/load-dot-env.js';
  * context: nothing listens; SIGTERM/SIGINT close the workers (a running job finishes first) and
  * every connection. The API's start-up (database creation, migrations) is its own business.
  */
-async function main(): Promise<void> {
-  loadDotEnv();
-  const app = await NestFactory.createApplicationContext(
-    AppModule.forRoot({ env: { QUEUE_WORKERS: 'true' } }),
-    { bufferLogs: true },
-  );
-  app.useLogger(app.get(PinoLogger));
-  app.enableShutdownHooks();
-  new Logger('Worker').log('queue workers running (no HTTP server)');
-}
-
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
+runCli({
+  name: 'worker',
+  async run() {
+    const app = await createToolContext(
+      AppModule.forRoot({ env: { QUEUE_WORKERS: 'true' } }),
+      'app',
+    );
+    app.enableShutdownHooks();
+    new Logger('Worker').log('queue workers running (no HTTP server)');
+    return KEEP_RUNNING;
+  },
 });

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
 import { CountersModule } from '../counters/counters.module.js';
 import { FavoritesModule } from '../favorites/favorites.module.js';
 import { FollowsModule } from '../follows/follows.module.js';
@@ -11,6 +12,7 @@ import { ArticlePages, ArticlePresenter } from './article-presenter.js';
 import { ArticlesController } from './articles.controller.js';
 import { ArticlesRepository } from './articles.repository.js';
 import { ArticlesService } from './articles.service.js';
+import { Article, ArticleTag } from './article.entity.js';
 
 /**
  * /articles and /articles/:slug (CRUD), and the presenter that turns cached articles into
@@ -18,7 +20,14 @@ import { ArticlesService } from './articles.service.js';
  * views); comments, the favorite routes and the feed sit above it.
  */
 @Module({
-  imports: [CountersModule, UsersModule, FollowsModule, FavoritesModule, ViewsModule],
+  imports: [
+    TypeOrmModule.forFeature([Article, ArticleTag]),
+    CountersModule,
+    UsersModule,
+    FollowsModule,
+    FavoritesModule,
+    ViewsModule,
+  ],
   controllers: [ArticlesController],
   providers: [
     ArticlesService,

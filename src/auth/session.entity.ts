@@ -1,4 +1,5 @@
-import { Column, CreateDateColumn, Entity, Index, PrimaryColumn } from 'typeorm';
+import { Column, CreateDateColumn, Entity, ForeignKey, Index, PrimaryColumn } from 'typeorm';
+import { User } from '../users/user.entity.js';
 
 /**
  * A login session. Postgres is its source of truth (a Redis restart logs nobody out); Redis caches
@@ -10,6 +11,7 @@ export class Session {
   id: string;
 
   @Index('sessions_user_id_idx')
+  @ForeignKey(() => User, { name: 'sessions_user_id_fkey', onDelete: 'CASCADE' })
   @Column({ name: 'user_id', type: 'int' })
   userId: number;
 

@@ -4,16 +4,11 @@ import { MetricsService } from '../metrics/metrics.service.js';
 import { RedisKeys } from '../redis/keys.js';
 import { InvalidationChannel } from '../redis/invalidation-channel.js';
 import { RedisGateway } from '../redis/redis-gateway.js';
-import { CachePolicy, decodeEntry, encodeEntry, ttlWithJitterMs } from './cache-policy.js';
+import { CachePolicy, decodeEntry } from './cache-policy.js';
+import { CacheInvalidation } from './cache-invalidation.js';
+import { LeaseFill } from './lease-fill.js';
 import { LocalTier } from './local-tier.js';
-import { RecentWrites } from './recent-writes.js';
 import { UnconfirmedInvalidations } from './unconfirmed-invalidations.js';
-
-const LEASE_POLL_MS = 15;
-/** A failover replay re-invalidates this many keys per round trip (and releases them per chunk). */
-const REPLAY_CHUNK = 500;
-/** Pause before a replay chunk the new master did not confirm is tried again. */
-const REPLAY_RETRY_MS = 250;
 
 /**
  * Cache-aside over Redis for viewer-independent data, with the protections a hot read path needs:
@@ -32,10 +27,8 @@ const REPLAY_RETRY_MS = 250;
 export class CacheAsideService implements OnApplicationShutdown {
   private readonly inflight = new Map<string, Promise<unknown>>();
 
-  private readonly recentInvalidations: RecentWrites;
-  /** Bumped by every failover: a replay still retrying for an older one stops. */
-  private failovers = 0;
-  private replaying: Promise<void> | undefined;
+  private readonly invalidation: CacheInvalidation;
+  private readonly leases: LeaseFill;
 
   constructor(
     private readonly redis: RedisGateway,
@@ -45,15 +38,14 @@ export class CacheAsideService implements OnApplicationShutdown {
     private readonly channel: InvalidationChannel,
     private readonly unconfirmed: UnconfirmedInvalidations,
   ) {
-    this.recentInvalidations = new RecentWrites(env.REDIS_FAILOVER_REPLAY_SECONDS * 1000);
-    this.redis.onFailover(() => this.replayRecentInvalidations());
-    // Keys other instances invalidated join the journal too: after a failover this instance then
-    // also skips (and re-invalidates) what they wrote, not only its own writes.
-    channel.listen({
-      invalidated: (keys) => this.recentInvalidations.record(keys),
-      dropped: () => undefined,
-      synced: () => undefined,
-    });
+    this.invalidation = new CacheInvalidation(
+      redis,
+      local,
+      channel,
+      unconfirmed,
+      env.REDIS_FAILOVER_REPLAY_SECONDS * 1000,
+    );
+    this.leases = new LeaseFill(redis, local, env.CACHE_LEASE_MS, env.CACHE_LEASE_WAIT_MS);
   }
 
   /** The configured default policy (CACHE_* variables) under a metric name, with overrides. */
@@ -172,29 +164,14 @@ export class CacheAsideService implements OnApplicationShutdown {
       }
     });
     if (missing.length === 0) return result;
-    // Leases first, load second: an invalidation landing after our read must find (and kill) them.
-    const tokens = await this.redis
-      .takeLeases(
-        'lease',
-        missing.map((id) => RedisKeys.leaseOf(keyOf(id))),
-        this.env.CACHE_LEASE_MS,
-      )
-      .catch(() => missing.map(() => null));
-    await loadAll(missing);
-    await Promise.all(
-      missing.map((id, i) => {
-        const token = tokens[i];
-        return token === null
-          ? Promise.resolve()
-          : this.fill(
-              keyOf(id),
-              RedisKeys.leaseOf(keyOf(id)),
-              token,
-              result.get(id) ?? null,
-              policy,
-              began,
-            );
-      }),
+    await this.leases.loadAndFill(
+      missing.map(keyOf),
+      async () => {
+        await loadAll(missing);
+        return missing.map((id) => result.get(id) ?? null);
+      },
+      policy,
+      began,
     );
     return result;
   }
@@ -205,35 +182,16 @@ export class CacheAsideService implements OnApplicationShutdown {
    * and logs a failure). Writes call it through the outbox (OutboxService), which keeps retrying
    * until Redis confirms.
    */
-  async invalidate(...keys: string[]): Promise<boolean> {
-    if (keys.length === 0) return true;
-    this.local.invalidated(keys);
-    this.recentInvalidations.record(keys);
-    try {
-      // One DEL per key and lease pair (same slot on Cluster), then the broadcast to the other
-      // instances' in-process tiers; node-redis pipelines them into one round trip, in that order.
-      await Promise.all([
-        this.redis.run('invalidate', (redis) =>
-          Promise.all(keys.map((key) => redis.del([key, RedisKeys.leaseOf(key)]))),
-        ),
-        this.channel.publish(keys),
-      ]);
-      // A DEL only the master has seen dies with it in a failover: confirmed only once a replica
-      // acknowledged it (WAIT 1; always standalone), else the outbox applies it again.
-      return await this.redis.replicated('invalidate.replicate', keys);
-    } catch {
-      return false;
-    }
+  invalidate(...keys: string[]): Promise<boolean> {
+    return this.invalidation.invalidate(keys);
   }
 
   /**
    * The Redis copies of these keys were changed in place (a script patched them, nothing was
    * deleted): only the in-process copies, on every instance, are dropped. Never throws.
    */
-  async changedInPlace(...keys: string[]): Promise<void> {
-    if (keys.length === 0) return;
-    this.local.invalidated(keys);
-    await this.channel.publish(keys).catch(() => undefined);
+  changedInPlace(...keys: string[]): Promise<void> {
+    return this.invalidation.changedInPlace(keys);
   }
 
   private async lookup<T>(
@@ -270,47 +228,13 @@ export class CacheAsideService implements OnApplicationShutdown {
     }
     if (token === null) {
       // Another instance is filling this key: give it a moment instead of joining the herd.
-      const filled = await this.waitForFill<T>(key);
+      const filled = await this.leases.waitForFill<T>(key);
       if (filled.found) return filled.value;
       return load();
     }
     const value = await load();
-    await this.fill(key, leaseKey, token, value, policy, began);
+    await this.leases.fill(key, leaseKey, token, value, policy, began);
     return value;
-  }
-
-  private async fill<T>(
-    key: string,
-    leaseKey: string,
-    token: string,
-    value: T | null,
-    policy: CachePolicy,
-    began: number,
-  ): Promise<void> {
-    const ttlMs =
-      value === null
-        ? ttlWithJitterMs(policy.negativeTtlSeconds, policy.negativeJitterSeconds)
-        : ttlWithJitterMs(policy.ttlSeconds, policy.jitterSeconds);
-    const raw = encodeEntry(value);
-    const filled = await this.redis
-      .run('fill', (redis) => redis.fillIfLeaseHeld(key, leaseKey, token, raw, ttlMs))
-      .catch(() => 0);
-    // Lost the lease: a write invalidated the key meanwhile, so the value may be stale.
-    if (filled === 1) this.local.set(key, raw, began);
-  }
-
-  private async waitForFill<T>(key: string): Promise<ReturnType<typeof decodeEntry<T>>> {
-    const deadline = Date.now() + this.env.CACHE_LEASE_WAIT_MS;
-    while (Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, LEASE_POLL_MS));
-      try {
-        const entry = decodeEntry<T>(await this.redis.run('get', (redis) => redis.get(key)));
-        if (entry.found) return entry;
-      } catch {
-        break;
-      }
-    }
-    return { found: false };
   }
 
   /**
@@ -323,52 +247,12 @@ export class CacheAsideService implements OnApplicationShutdown {
     return this.unconfirmed.covers(key);
   }
 
-  /**
-   * After a failover: the promoted replica may lack invalidations the old master acknowledged
-   * (in flight, or WAIT-confirmed by a replica that was not the one promoted, as in a SENTINEL
-   * FAILOVER). Every key invalidated within the replay window (by this instance or heard from
-   * others on the channel) is read from Postgres from this moment (synchronously, before any
-   * read reaches the new master through this client), and invalidated again on the new master,
-   * chunk by chunk, retried until confirmed; each confirmed chunk is cached again at once.
-   */
-  private replayRecentInvalidations(): void {
-    const failover = ++this.failovers;
-    const holder = `replay:${failover}:`;
-    this.unconfirmed.releaseAll('replay:');
-    const keys = this.recentInvalidations.since();
-    const chunks: string[][] = [];
-    for (let i = 0; i < keys.length; i += REPLAY_CHUNK)
-      chunks.push(keys.slice(i, i + REPLAY_CHUNK));
-    chunks.forEach((chunk, i) => this.unconfirmed.hold(`${holder}${i}`, chunk));
-    const replay = async () => {
-      await this.replaying; // one replay at a time: the older one stops at its next chunk
-      let pending = chunks.map((chunk, i) => ({ chunk, holder: `${holder}${i}` }));
-      while (pending.length > 0 && failover === this.failovers) {
-        const failed: typeof pending = [];
-        for (const entry of pending) {
-          if (failover !== this.failovers) return;
-          // Held past REDIS_FAILOVER_REPLAY_SECONDS (Redis away that long): given up on.
-          if (!this.unconfirmed.isHolding(entry.holder)) continue;
-          if (await this.invalidate(...entry.chunk)) this.unconfirmed.release(entry.holder);
-          else failed.push(entry);
-        }
-        pending = failed;
-        if (pending.length > 0)
-          await new Promise((resolve) => setTimeout(resolve, REPLAY_RETRY_MS).unref());
-      }
-    };
-    const running: Promise<void> = replay().finally(() => {
-      if (this.replaying === running) this.replaying = undefined;
-    });
-    this.replaying = running;
-  }
-
   onApplicationShutdown(): void {
-    this.failovers += 1; // a replay still retrying stops at its next chunk
+    this.invalidation.stop();
   }
 
   /** Resolves once no failover replay is running (tests, shutdown). */
   async replayed(): Promise<void> {
-    while (this.replaying) await this.replaying;
+    await this.invalidation.replayed();
   }
 }

@@ -12,6 +12,9 @@ import {
   MinLength,
   validateSync,
 } from 'class-validator';
+import { redisTopologyProblems } from './redis-topology-env.js';
+
+export { adminEmails, docsEnabled, trustProxy } from './env-readers.js';
 
 /** The development-only JWT secret: production refuses to start with it. */
 export const DEFAULT_JWT_SECRET = 'dev-only-insecure-jwt-secret-change-me';
@@ -181,26 +184,6 @@ export class Env {
   @IsInt() @Min(0) REDIS_LOSS_CHECK_INTERVAL_MS: number = 5000;
 }
 
-/** Whether /docs and /docs-json are served: DOCS_ENABLED, or on everywhere but production. */
-export function docsEnabled(env: Pick<Env, 'DOCS_ENABLED' | 'NODE_ENV'>): boolean {
-  return env.DOCS_ENABLED ?? env.NODE_ENV !== 'production';
-}
-
-/** TRUST_PROXY as Fastify's trustProxy option. */
-export function trustProxy(env: Pick<Env, 'TRUST_PROXY'>): boolean | string[] {
-  const value = env.TRUST_PROXY.trim().toLowerCase();
-  if (value === 'true') return true;
-  if (value === 'false' || value === '') return false;
-  return value.split(',').map((entry) => entry.trim());
-}
-
-/** The normalized (trimmed, lower-cased, like stored emails) list of ADMIN_EMAILS. */
-export function adminEmails(env: Pick<Env, 'ADMIN_EMAILS'>): string[] {
-  return env.ADMIN_EMAILS.split(',')
-    .map((email) => email.trim().toLowerCase())
-    .filter((email) => email !== '');
-}
-
 /** Validates `process.env`-like input; throws one message naming every bad variable. */
 export function validateEnv(raw: Record<string, unknown>): Env {
   const env = plainToInstance(Env, stripEmpty(raw), {
@@ -240,39 +223,6 @@ export function validateEnv(raw: Record<string, unknown>): Env {
     throw new Error(`Invalid environment configuration:\n  ${problems.join('\n  ')}`);
   }
   return env;
-}
-
-const HOST_PORT = /^[^\s:,]+:\d{1,5}$/;
-
-/** REDIS_SENTINELS / REDIS_CLUSTER_NODES: well-formed, not both, and the sentinel master named. */
-function redisTopologyProblems(env: Env): string[] {
-  const problems: string[] = [];
-  const list = (raw: string) => raw.split(',').map((item) => item.trim());
-  if (env.REDIS_SENTINELS && env.REDIS_CLUSTER_NODES) {
-    problems.push('REDIS_SENTINELS, REDIS_CLUSTER_NODES: set one topology, not both');
-  }
-  if (env.REDIS_SENTINELS) {
-    const bad = list(env.REDIS_SENTINELS).filter((item) => !HOST_PORT.test(item));
-    if (bad.length > 0)
-      problems.push(`REDIS_SENTINELS: expected host:port,host:port,... (not "${bad[0]}")`);
-    if (!env.REDIS_SENTINEL_MASTER)
-      problems.push('REDIS_SENTINEL_MASTER: required with REDIS_SENTINELS (the monitored name)');
-  }
-  if (env.REDIS_CLUSTER_NODES) {
-    const bad = list(env.REDIS_CLUSTER_NODES).filter((item) => {
-      try {
-        const url = new URL(item);
-        return !['redis:', 'rediss:'].includes(url.protocol) || !url.port;
-      } catch {
-        return true;
-      }
-    });
-    if (bad.length > 0)
-      problems.push(
-        `REDIS_CLUSTER_NODES: expected redis://host:port,redis://host:port,... (not "${bad[0]}")`,
-      );
-  }
-  return problems;
 }
 
 /** Empty strings (as in `FOO=` in a .env file) mean "use the default". */

@@ -19,6 +19,8 @@ import { typeormOptions } from './typeorm-options.js';
           lockTimeoutMs: env.DATABASE_LOCK_TIMEOUT_MS,
           logger: new QueryMetricsLogger(metrics),
         }),
+        // Each feature module registers its own entities (TypeOrmModule.forFeature).
+        autoLoadEntities: true,
         maxQueryExecutionTime: 500,
         // Fail the boot instead of retrying for minutes: main.ts already checked Postgres.
         retryAttempts: 1,

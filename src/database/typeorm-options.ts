@@ -1,27 +1,10 @@
 import type { DataSourceOptions, Logger } from 'typeorm';
-import { Article, ArticleTag, Comment, Favorite } from '../articles/article.entity.js';
-import { Session } from '../auth/session.entity.js';
-import { Follow } from '../follows/follow.entity.js';
-import { OutboxEntry } from '../outbox/outbox-entry.entity.js';
-import { User } from '../users/user.entity.js';
 import { migrations } from './migrations/index.js';
-
-/** Every entity of every feature module, listed once for the app and the TypeORM CLI. */
-export const entities = [
-  User,
-  Session,
-  Follow,
-  Article,
-  ArticleTag,
-  Favorite,
-  Comment,
-  OutboxEntry,
-];
 
 /**
  * The one description of our Postgres connection, used by the Nest app (TypeOrmModule), by the
- * TypeORM CLI (data-source.ts) and by the migration runner. Schema changes come from migrations only:
- * `synchronize` stays off everywhere, tests included.
+ * TypeORM CLI (data-source.ts), by the migration runner and by the CLIs (plain SQL, no entities).
+ * Schema changes come from migrations only: `synchronize` stays off everywhere, tests included.
  */
 export interface ConnectionSettings {
   poolSize?: number;
@@ -33,6 +16,12 @@ export interface ConnectionSettings {
   statementTimeoutMs?: number;
   /** Postgres `lock_timeout` of every connection of the pool (unset: wait up to the statement timeout). */
   lockTimeoutMs?: number;
+  /**
+   * Entity classes or file globs. The app leaves it empty: each feature module registers its own
+   * entities (TypeOrmModule.forFeature with autoLoadEntities), so this folder imports no feature.
+   * Only the TypeORM CLI (migration:generate) loads them all, by glob (data-source.ts).
+   */
+  entities?: DataSourceOptions['entities'];
 }
 
 export function typeormOptions(
@@ -42,7 +31,7 @@ export function typeormOptions(
   return {
     type: 'postgres',
     url: databaseUrl,
-    entities,
+    entities: extra.entities ?? [],
     migrations,
     migrationsTableName: 'migrations',
     synchronize: false,

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { MemberFlag, MembershipProbe } from '../redis/redis.scripts.js';
+import type { MemberFlag, MembershipProbe } from '../redis/scripts/index.js';
 import { FavoritesRepository } from './favorites.repository.js';
 import { FavoritesStore } from './favorites.store.js';
 

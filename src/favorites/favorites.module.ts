@@ -1,9 +1,11 @@
 import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
 import { CountersModule } from '../counters/counters.module.js';
 import { FavoriteFlags } from './favorite-flags.service.js';
 import { FavoritesRepository } from './favorites.repository.js';
 import { FavoritesService } from './favorites.service.js';
 import { FavoritesStore } from './favorites.store.js';
+import { Favorite } from '../articles/article.entity.js';
 
 /**
  * Favorites as data and rules: the table, the favoriter sets, the favorite write and the viewer's
@@ -11,7 +13,7 @@ import { FavoritesStore } from './favorites.store.js';
  * HTTP routes, which answer with the presented article, sit above both (FavoriteRoutesModule).
  */
 @Module({
-  imports: [CountersModule],
+  imports: [TypeOrmModule.forFeature([Favorite]), CountersModule],
   providers: [FavoritesRepository, FavoritesStore, FavoriteFlags, FavoritesService],
   exports: [FavoritesService, FavoriteFlags],
 })

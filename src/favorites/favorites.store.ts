@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { Env } from '../config/env.schema.js';
 import { RedisKeys } from '../redis/keys.js';
 import { RedisGateway } from '../redis/redis-gateway.js';
-import type { MembershipProbe } from '../redis/redis.scripts.js';
+import type { MembershipProbe } from '../redis/scripts/index.js';
 import {
   idMember,
   LOADED_SENTINEL,

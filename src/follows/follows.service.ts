@@ -3,7 +3,7 @@ import { UserCountersService } from '../counters/user-counters.service.js';
 import { AdvisoryLocks } from '../database/advisory-locks.js';
 import { OutboxService } from '../outbox/outbox.service.js';
 import { effects, type OutboxJob, type WriteEffects } from '../outbox/write-effects.js';
-import type { MemberFlag, MembershipProbe } from '../redis/redis.scripts.js';
+import type { MemberFlag, MembershipProbe } from '../redis/scripts/index.js';
 import { encodeCursor, type PageCursor } from './cursor.js';
 import type { FollowDirection, FollowEdge } from './follow-direction.js';
 import { FollowGraphStore } from './follow-graph.store.js';

@@ -1,4 +1,4 @@
-import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 
 /**
  * The Redis side effects of one committed write, kept until Redis confirms them (see
@@ -6,6 +6,7 @@ import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
  * with the rest); it is read and written with plain SQL.
  */
 @Entity({ name: 'cache_outbox' })
+@Index('cache_outbox_created_idx', ['createdAt'])
 export class OutboxEntry {
   @PrimaryGeneratedColumn({ type: 'bigint' })
   id: string;
@@ -30,6 +31,8 @@ export class OutboxEntry {
   recountUsers: number[];
 
   /** Background jobs the write asked for (timeline fan-out); the relay enqueues them again. */
-  @Column({ type: 'jsonb', default: () => "'[]'::jsonb" })
+  // '[]' (Postgres casts it to jsonb): TypeORM reads the column's default without its cast, and
+  // would otherwise see a difference from the migration where there is none.
+  @Column({ type: 'jsonb', default: () => "'[]'" })
   jobs: unknown[];
 }

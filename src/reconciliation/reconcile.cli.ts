@@ -1,8 +1,6 @@
-import { NestFactory } from '@nestjs/core';
 import { AppModule } from '../app.module.js';
-import { helpRequested } from '../common/cli.js';
+import { runCli, withToolContext } from '../common/cli.js';
 import { validateEnv } from '../config/env.schema.js';
-import { loadDotEnv } from '../database/load-dot-env.js';
 import { formatReport } from './reconciliation-report.js';
 import { ReconciliationService, type ReconciliationProgress } from './reconciliation.service.js';
 
@@ -40,41 +38,25 @@ Progress goes to stderr, the report to stdout. Takes the same cluster-wide lock 
 job, so it is safe beside running instances. Exit codes: 0 done, 1 failed, 2 another run holds
 the lock or bad arguments.`;
 
-async function main(): Promise<number> {
-  const args = process.argv.slice(2);
-  if (helpRequested(args)) {
-    console.log(USAGE);
-    return 0;
-  }
-  if (args.length > 0) {
-    console.error(`unknown argument ${args[0]}\n${USAGE}`);
-    return 2;
-  }
-  loadDotEnv();
-  validateEnv(process.env); // fail with the variable's name before booting anything
-  const app = await NestFactory.createApplicationContext(
-    // No workers here: this process runs one reconciliation itself and leaves the queues alone.
-    AppModule.forRoot({ env: { QUEUE_WORKERS: 'false' } }),
-    { logger: ['error', 'warn'] },
-  );
-  try {
-    const report = await app.get(ReconciliationService).run(progressPrinter());
-    if (process.stderr.isTTY) process.stderr.write('\n');
-    if (!report) {
-      console.error('another reconciliation run is in progress (lock held); try again later');
+runCli({
+  name: 'reconcile',
+  usage: USAGE,
+  async run(args) {
+    if (args.length > 0) {
+      console.error(`unknown argument ${args[0]}\n${USAGE}`);
       return 2;
     }
-    console.log(formatReport(report));
-    return 0;
-  } finally {
-    await app.close();
-  }
-}
-
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    console.error(`reconcile failed: ${error instanceof Error ? error.message : String(error)}`);
-    process.exit(1);
+    validateEnv(process.env); // fail with the variable's name before booting anything
+    // No workers here: this process runs one reconciliation itself and leaves the queues alone.
+    return withToolContext(AppModule.forRoot({ env: { QUEUE_WORKERS: 'false' } }), async (app) => {
+      const report = await app.get(ReconciliationService).run(progressPrinter());
+      if (process.stderr.isTTY) process.stderr.write('\n');
+      if (!report) {
+        console.error('another reconciliation run is in progress (lock held); try again later');
+        return 2;
+      }
+      console.log(formatReport(report));
+      return 0;
+    });
   },
-);
+});

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { CircuitBreaker } from './circuit-breaker.js';
 import { readsPinnedToMaster } from './read-routing.js';
+import { RedisOutageLog } from './redis-outage-log.js';
 import type { RedisClient, RedisTopologyClient } from './redis.client.js';
-import type { MemberFlag, MembershipProbe } from './redis.scripts.js';
+import type { MemberFlag, MembershipProbe } from './scripts/index.js';
 import { RedisTimeoutError, withTimeout } from './with-timeout.js';
 
 /** Thrown without contacting Redis: the client is disconnected or the circuit is open. */
@@ -47,9 +48,8 @@ export interface RedisGatewaySettings {
  */
 @Injectable()
 export class RedisGateway {
-  private readonly logger = new Logger('Redis');
+  private readonly log = new RedisOutageLog();
   private readonly breaker = new CircuitBreaker();
-  private readonly loggedFailures = new Set<string>();
   private readonly recoveredListeners: (() => void)[] = [];
   private readonly failoverListeners: ((description: string) => void)[] = [];
   private readonly timeoutMs: number;
@@ -162,7 +162,7 @@ export class RedisGateway {
       return await withTimeout(command(this.redis.primary), this.backgroundTimeoutMs);
     } catch (error) {
       this.metrics.countRedisError(operation);
-      this.logOnce(operation, error);
+      this.log.failed(operation, error);
       throw error;
     }
   }
@@ -205,7 +205,7 @@ export class RedisGateway {
   /** Counts and logs (once per outage) a failure the caller caught outside `run`. */
   recordFailure(operation: string, error: unknown): void {
     this.metrics.countRedisError(operation);
-    this.logOnce(operation, error);
+    this.log.failed(operation, error);
   }
 
   /**
@@ -230,9 +230,7 @@ export class RedisGateway {
     // A demoted master can keep serving as a "replica" with old data until the sentinels
     // reconfigure it (~10 s measured after SENTINEL FAILOVER): read from masters meanwhile.
     this.replicaReadsResumeAt = Date.now() + this.failoverSettleMs;
-    this.logger.warn(
-      `Redis failover (${description}): repairing what the old master may have lost`,
-    );
+    this.log.failedOver(description);
     this.metrics.countRedisError('failover');
     for (const listener of this.failoverListeners) listener(description);
   }
@@ -240,7 +238,7 @@ export class RedisGateway {
   private failed(operation: string, error: unknown): void {
     this.breaker.recordFailure(error instanceof RedisTimeoutError);
     this.metrics.countRedisError(operation);
-    this.logOnce(operation, error);
+    this.log.failed(operation, error);
   }
 
   private succeeded(): void {
@@ -249,19 +247,8 @@ export class RedisGateway {
     this.recovered();
   }
 
-  private logOnce(operation: string, error: unknown): void {
-    if (this.loggedFailures.has(operation)) return;
-    this.loggedFailures.add(operation);
-    this.logger.warn(
-      `Redis ${operation} failed (further failures of it are only counted until Redis recovers): ${String(error)}`,
-    );
-  }
-
   private recovered(): void {
-    if (this.loggedFailures.size > 0) {
-      this.logger.log(`Redis answers again (${[...this.loggedFailures].join(', ')} had failed)`);
-      this.loggedFailures.clear();
-    }
+    this.log.recovered();
     for (const listener of this.recoveredListeners) listener();
   }
 }

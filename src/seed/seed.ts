@@ -1,9 +1,8 @@
 import argon2 from 'argon2';
 import pg from 'pg';
-import { helpRequested } from '../common/cli.js';
+import { runCli } from '../common/cli.js';
 import { validateEnv } from '../config/env.schema.js';
 import { ensureDatabaseExists, redactUrl, runMigrations } from '../database/ensure-database.js';
-import { loadDotEnv } from '../database/load-dot-env.js';
 import { withRedis } from '../redis/redis.client.js';
 import { redisTopologyOf, type RedisTopology } from '../redis/redis-topology.js';
 import { ProgressBar } from './progress.js';
@@ -73,13 +72,8 @@ Fills the database in DATABASE_URL (created and migrated if missing) with skewed
   --reset              empty the database and this app's Redis keys first (required when not empty)
 Every seeded user's password is "${SEED_PASSWORD}". Runs the build in dist/ (\`npm run build\` first).`;
 
-async function main(): Promise<void> {
-  if (helpRequested(process.argv.slice(2))) {
-    console.log(USAGE);
-    return;
-  }
-  loadDotEnv();
-  const options = parseSeedArgs(process.argv.slice(2));
+async function seed(args: string[]): Promise<void> {
+  const options = parseSeedArgs(args);
   const env = validateEnv(process.env);
   await ensureDatabaseExists(env.DATABASE_URL);
   await runMigrations(env.DATABASE_URL);
@@ -237,10 +231,10 @@ async function reset(db: pg.Client, topology: RedisTopology, prefix: string): Pr
   }
 }
 
-main().catch((error: unknown) => {
-  console.error(`seed failed: ${error instanceof Error ? error.message : String(error)}`);
-  if (error instanceof Error && error.message.startsWith('unknown option')) {
-    console.error('see `npm run seed -- --help`');
-  }
-  process.exit(1);
+runCli({
+  name: 'seed',
+  usage: USAGE,
+  hint: (message) =>
+    message.startsWith('unknown option') ? 'see `npm run seed -- --help`' : undefined,
+  run: seed,
 });

@@ -6,7 +6,7 @@ import { automock, looseMock, type LooseMock, type Mocked } from './automock.js'
 
 /**
  * The command client the fake gateway hands to services: any command (and any Lua script of
- * redis.scripts.ts) is a Jest mock resolving to undefined, created on first use. Loosely typed on
+ * redis/scripts/) is a Jest mock resolving to undefined, created on first use. Loosely typed on
  * purpose: node-redis' command signatures are generic over RESP reply types, which makes
  * `mockResolvedValue` of a precisely typed mock unusable. A test stubs only the replies its
  * behaviour depends on, e.g. `redis.hGetAll.mockResolvedValue({...})`, or fails one with

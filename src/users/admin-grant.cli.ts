@@ -1,9 +1,7 @@
 import { DataSource } from 'typeorm';
-import { helpRequested } from '../common/cli.js';
+import { runCli } from '../common/cli.js';
 import { validateEnv } from '../config/env.schema.js';
-import { loadDotEnv } from '../database/load-dot-env.js';
 import { typeormOptions } from '../database/typeorm-options.js';
-import { User } from './user.entity.js';
 import { UsersRepository } from './users.repository.js';
 
 /**
@@ -16,46 +14,36 @@ const USAGE = `usage: npm run admin:grant -- EMAIL
 Gives the admin role to the registered user with this email (in the database of DATABASE_URL).
 Needs only Postgres: the app reads roles there on every admin request, so it bites at once.`;
 
-async function main(): Promise<number> {
-  const args = process.argv.slice(2);
-  if (helpRequested(args)) {
-    console.log(USAGE);
-    return 0;
-  }
-  const email = args[0];
-  if (!email || args.length > 1) {
-    console.error(USAGE);
-    return 2;
-  }
-  loadDotEnv();
-  const env = validateEnv(process.env);
-  const db = new DataSource(
-    typeormOptions(env.DATABASE_URL, { poolSize: 1, applicationName: 'conduit-admin-grant' }),
-  );
-  await db.initialize();
-  try {
-    const users = new UsersRepository(db.getRepository(User));
-    const normalized = email.trim().toLowerCase();
-    const promoted = await users.grantAdmin([normalized]);
-    if (promoted.length === 0) {
-      if (await users.findByEmail(normalized)) {
-        console.log(`${normalized} was already an admin`);
-        return 0;
-      }
-      console.error(`no user with email ${normalized}: register first, then grant`);
-      return 1;
+runCli({
+  name: 'admin:grant',
+  usage: USAGE,
+  async run(args) {
+    const email = args[0];
+    if (!email || args.length > 1) {
+      console.error(USAGE);
+      return 2;
     }
-    console.log(`${normalized} is now an admin`);
-    return 0;
-  } finally {
-    await db.destroy();
-  }
-}
-
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    console.error(`admin:grant failed: ${error instanceof Error ? error.message : String(error)}`);
-    process.exit(1);
+    const env = validateEnv(process.env);
+    const db = new DataSource(
+      typeormOptions(env.DATABASE_URL, { poolSize: 1, applicationName: 'conduit-admin-grant' }),
+    );
+    await db.initialize();
+    try {
+      const users = new UsersRepository(db);
+      const normalized = email.trim().toLowerCase();
+      const promoted = await users.grantAdmin([normalized]);
+      if (promoted.length === 0) {
+        if (await users.findByEmail(normalized)) {
+          console.log(`${normalized} was already an admin`);
+          return 0;
+        }
+        console.error(`no user with email ${normalized}: register first, then grant`);
+        return 1;
+      }
+      console.log(`${normalized} is now an admin`);
+      return 0;
+    } finally {
+      await db.destroy();
+    }
   },
-);
+});

@@ -1,4 +1,5 @@
 import {
+  Check,
   Column,
   CreateDateColumn,
   Entity,
@@ -13,6 +14,7 @@ export type UserRole = 'user' | 'admin';
 // Usernames are unique regardless of case (no "Alice" beside "alice"); the index is an
 // expression index that the migration creates, so TypeORM must not try to manage it.
 @Index('users_username_lower_key', { synchronize: false })
+@Check('users_role_check', `"role" IN ('user', 'admin')`)
 export class User {
   @PrimaryGeneratedColumn()
   id: number;

@@ -1,0 +1,94 @@
+import { defineScript } from 'redis';
+
+type CommandParser = Parameters<Parameters<typeof defineScript>[0]['parseCommand']>[0];
+
+/** KEYS live, next, built (one hash tag); ARGV a number (delta or score) and the member. */
+function pushBoardMemberCommand(
+  parser: CommandParser,
+  liveKey: string,
+  nextKey: string,
+  builtKey: string,
+  value: number,
+  member: string,
+): void {
+  parser.pushKeys([liveKey, nextKey, builtKey]);
+  parser.push(String(value), member);
+}
+
+/** Leaderboard zsets and their staging copies built by reconciliation. */
+export const leaderboardScripts = {
+  /**
+   * Moves one user's score on a leaderboard by a delta, and on its staging copy too while
+   * reconciliation is building one (`:next` exists). Without the second write, a delta landing
+   * after reconciliation counted that user would be lost when `:next` is renamed onto the live key.
+   * The live board moves only while it is built (its `:built` marker exists): a delta on a board
+   * that Redis lost would create a partial board (and a -1 for an unfollow). A member whose score
+   * reaches 0 or less is removed, so a board holds exactly the users with a count and never a
+   * negative score (a delta that finds its member missing means a lost delta: the outbox recount
+   * or the next reconciliation restores the exact value).
+   * KEYS: live, next, built (same hash tag). ARGV: delta, member. Returns 1 when `:next` was
+   * written too.
+   */
+  leaderboardIncr: defineScript({
+    NUMBER_OF_KEYS: 3,
+    SCRIPT: `
+      if redis.call('EXISTS', KEYS[3]) == 1 then
+        if tonumber(redis.call('ZINCRBY', KEYS[1], ARGV[1], ARGV[2])) <= 0 then
+          redis.call('ZREM', KEYS[1], ARGV[2])
+        end
+      end
+      if redis.call('EXISTS', KEYS[2]) == 0 then return 0 end
+      if tonumber(redis.call('ZINCRBY', KEYS[2], ARGV[1], ARGV[2])) <= 0 then
+        redis.call('ZREM', KEYS[2], ARGV[2])
+      end
+      return 1`,
+    parseCommand: pushBoardMemberCommand,
+    transformReply: (reply: unknown) => reply as number,
+  }),
+
+  /**
+   * Sets one user's exact score (recounted from Postgres) on a built leaderboard and on the staging
+   * copy while one exists (0 removes the member). KEYS: live, next, built. ARGV: score, member.
+   */
+  leaderboardSet: defineScript({
+    NUMBER_OF_KEYS: 3,
+    SCRIPT: `
+      local function set(key)
+        if tonumber(ARGV[1]) > 0 then redis.call('ZADD', key, ARGV[1], ARGV[2])
+        else redis.call('ZREM', key, ARGV[2]) end
+      end
+      if redis.call('EXISTS', KEYS[3]) == 1 then set(KEYS[1]) end
+      if redis.call('EXISTS', KEYS[2]) == 1 then set(KEYS[2]) end
+      return 1`,
+    parseCommand: pushBoardMemberCommand,
+    transformReply: (reply: unknown) => reply as number,
+  }),
+
+  /**
+   * Swaps a staging leaderboard onto the live key: drops the `:next` sentinel, then UNLINKs the
+   * live board (freed in the background, where RENAME would free it synchronously) and RENAMEs the
+   * staging board onto it. Readers see the old board or the new one, never a partial or missing
+   * one (unless the new one is truly empty), and marks the board built.
+   * KEYS: next, live, built. ARGV: this run's sentinel member.
+   * Returns 1 when swapped, 0 when the staging board is not this run's (expired, or deleted and
+   * recreated by another run): swapping a board missing earlier batches would lose counts.
+   */
+  swapLeaderboard: defineScript({
+    NUMBER_OF_KEYS: 3,
+    SCRIPT: `
+      if not redis.call('ZSCORE', KEYS[1], ARGV[1]) then return 0 end
+      redis.call('ZREM', KEYS[1], ARGV[1])
+      redis.call('UNLINK', KEYS[2])
+      if redis.call('EXISTS', KEYS[1]) == 1 then
+        redis.call('PERSIST', KEYS[1])
+        redis.call('RENAME', KEYS[1], KEYS[2])
+      end
+      redis.call('SET', KEYS[3], '1')
+      return 1`,
+    parseCommand(parser, nextKey: string, liveKey: string, builtKey: string, sentinel: string) {
+      parser.pushKeys([nextKey, liveKey, builtKey]);
+      parser.push(sentinel);
+    },
+    transformReply: (reply: unknown) => reply as number,
+  }),
+};
