@@ -14,7 +14,8 @@ import { registerSecurityHeaders } from './common/security-headers.js';
 import { installBodyParsers } from './common/body-parsers.js';
 import { corsOptions } from './common/cors.js';
 import { createValidationPipe } from './common/validation.js';
-import { docsEnabled, trustProxy, validateEnv } from './config/env.schema.js';
+import { docsEnabled, trustProxy } from './config/env-readers.js';
+import { validateEnv } from './config/env.schema.js';
 
 /**
  * Builds the whole HTTP application; `main.ts` listens on it, the e2e tests drive it in-process.

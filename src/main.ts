@@ -1,7 +1,8 @@
 import { Logger } from '@nestjs/common';
 import { createApp } from './app.factory.js';
 import { describeError, rootError } from './common/describe-error.js';
-import { docsEnabled, validateEnv, type Env } from './config/env.schema.js';
+import { docsEnabled } from './config/env-readers.js';
+import { validateEnv, type Env } from './config/env.schema.js';
 import { ensureDatabaseExists, redactUrl, runMigrations } from './database/ensure-database.js';
 import { loadDotEnv } from './database/load-dot-env.js';
 import { explainPostgresFailure } from './database/postgres-failure.js';

@@ -6,7 +6,20 @@ import { RedisKeys } from '../redis/keys.js';
 import { CacheAsideService } from './cache-aside.service.js';
 import { CacheTagsService } from './cache-tags.service.js';
 import { RouteInputValidator } from './route-input-validator.js';
-import { CACHED_OPTIONS, type CachedOptions } from './cached.decorator.js';
+
+/** What `@Cached` declares on a route (see cached.decorator.ts). */
+export interface CachedOptions {
+  /** Cache family: metric label and key namespace. */
+  name: string;
+  /** The entry's key from the request (params, query); null = do not cache this request. */
+  key: (request: FastifyRequest) => string | null;
+  /** Tags whose generation is part of the key: bumping one invalidates the entry. */
+  tags?: string[];
+  /** TTL override in seconds (jitter and negative TTL come from the CACHE_* settings). */
+  ttlSeconds?: number;
+}
+
+export const CACHED_OPTIONS = Symbol('cached:options');
 
 /** The Redis key of a cached response under its tags' generations. */
 export function cachedResponseKey(

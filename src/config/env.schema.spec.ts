@@ -1,10 +1,5 @@
-import {
-  adminEmails,
-  DEFAULT_JWT_SECRET,
-  docsEnabled,
-  trustProxy,
-  validateEnv,
-} from './env.schema.js';
+import { adminEmails, docsEnabled, trustProxy } from './env-readers.js';
+import { DEFAULT_JWT_SECRET, validateEnv } from './env.schema.js';
 
 describe('validateEnv', () => {
   it('applies development defaults to an empty environment', () => {

@@ -14,8 +14,6 @@ import {
 } from 'class-validator';
 import { redisTopologyProblems } from './redis-topology-env.js';
 
-export { adminEmails, docsEnabled, trustProxy } from './env-readers.js';
-
 /** The development-only JWT secret: production refuses to start with it. */
 export const DEFAULT_JWT_SECRET = 'dev-only-insecure-jwt-secret-change-me';
 

@@ -1,9 +1,12 @@
-import type { Env } from './env.schema.js';
+/** The settings that choose a topology (a structural type: this file is imported by env.schema). */
+export type RedisTopologySettings = Partial<
+  Record<'REDIS_SENTINELS' | 'REDIS_SENTINEL_MASTER' | 'REDIS_CLUSTER_NODES', string>
+>;
 
 const HOST_PORT = /^[^\s:,]+:\d{1,5}$/;
 
 /** REDIS_SENTINELS / REDIS_CLUSTER_NODES: well-formed, not both, and the sentinel master named. */
-export function redisTopologyProblems(env: Env): string[] {
+export function redisTopologyProblems(env: RedisTopologySettings): string[] {
   const problems: string[] = [];
   const list = (raw: string) => raw.split(',').map((item) => item.trim());
   if (env.REDIS_SENTINELS && env.REDIS_CLUSTER_NODES) {

@@ -1,6 +1,7 @@
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { NotFoundError } from '../common/domain-error.js';
-import { adminEmails, Env } from '../config/env.schema.js';
+import { adminEmails } from '../config/env-readers.js';
+import { Env } from '../config/env.schema.js';
 import type { UserRole } from './user.entity.js';
 import { UsersRepository } from './users.repository.js';
 
