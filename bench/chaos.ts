@@ -4,6 +4,7 @@ import pg from 'pg';
 import { RedisServerProcess } from '../test/support/redis-server.js';
 import { TcpProxy } from '../test/support/tcp-proxy.js';
 import { runNodeScript, startApp, type RunningApp } from './processes.js';
+import { numberOption } from './options.js';
 
 /**
  * `npm run chaos`: two built app instances (production mode) on their own Redis (a redis-server
@@ -18,14 +19,9 @@ import { runNodeScript, startApp, type RunningApp } from './processes.js';
  * stats that disagree with Postgres) before and after one reconciliation run (the CLI).
  * Options: --fault-seconds N (default 10), --workers N (default 24), --users N (default 48).
  */
-const args = process.argv.slice(2);
-const option = (name: string, fallback: number) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? Number(args[i + 1]) : fallback;
-};
-const FAULT_SECONDS = option('--fault-seconds', 10);
-const WORKERS = option('--workers', 24);
-const USERS = Math.max(option('--users', 48), WORKERS);
+const FAULT_SECONDS = numberOption('--fault-seconds', 10);
+const WORKERS = numberOption('--workers', 24);
+const USERS = Math.max(numberOption('--users', 48), WORKERS);
 const REDIS_PORT = 7150;
 const PROXY_PORTS = [7151, 7152];
 const REQUEST_TIMEOUT_MS = 15_000;

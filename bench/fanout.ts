@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { createClient } from 'redis';
 import { startApp } from './processes.js';
+import { numberOption } from './options.js';
 
 /**
  * Fan-out cost per article: time until a created article sits in every follower's timeline (the
@@ -15,12 +16,7 @@ import { startApp } from './processes.js';
  * `conduit_bench_fanout` for the same reason. Follower timelines are made to exist (empty, as after a
  * first feed read) so the job writes to all of them, as it would for active readers.
  */
-const args = process.argv.slice(2);
-const option = (name: string, fallback: string) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : fallback;
-};
-const ARTICLES = Number(option('--articles', '20'));
+const ARTICLES = numberOption('--articles', 20);
 const DATABASE_URL =
   process.env.FANOUT_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/conduit_bench_fanout';
 const REDIS_URL = process.env.FANOUT_REDIS_URL ?? 'redis://127.0.0.1:6379/8';

@@ -6,6 +6,7 @@ import { createClient } from 'redis';
 import type { LoadRequest } from './load.js';
 import { paced } from './paced.js';
 import { startApp, type RunningApp } from './processes.js';
+import { numberOption, optionText } from './options.js';
 
 /**
  * Feed freshness under load (issue #14): while a mixed read/write load runs against the app, how
@@ -27,17 +28,12 @@ import { startApp, type RunningApp } from './processes.js';
  * the same REDIS_KEY_PREFIX and a THROTTLE_ADDRESS_LIMIT that allows a few hundred logins).
  * It creates and deletes its articles and restores every follow it removes.
  */
-const args = process.argv.slice(2);
-const option = (name: string, fallback: number) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? Number(args[i + 1]) : fallback;
-};
-const AUTHORS = option('--authors', 20);
-const UNFOLLOWS_PER_AUTHOR = option('--unfollows', 5);
-const RATE = option('--rate', 400);
+const AUTHORS = numberOption('--authors', 20);
+const UNFOLLOWS_PER_AUTHOR = numberOption('--unfollows', 5);
+const RATE = numberOption('--rate', 400);
 /** Authors with this many followers (non-celebrities: far below FANOUT_MAX_FOLLOWERS). */
-const MIN_FOLLOWERS = option('--min-followers', 20);
-const MAX_FOLLOWERS = option('--max-followers', 60);
+const MIN_FOLLOWERS = numberOption('--min-followers', 20);
+const MAX_FOLLOWERS = numberOption('--max-followers', 60);
 const POLL_MS = 20;
 const TIMEOUT_MS = 5_000;
 const TARGET_MS = 1_000;
@@ -312,10 +308,10 @@ async function main(): Promise<void> {
     throw new Error(
       `found ${probes.length} authors with ${MIN_FOLLOWERS}-${MAX_FOLLOWERS} followers: seed the database (npm run seed -- --scale large)`,
     );
-  const i = args.indexOf('--url');
+  const url = optionText('--url');
   const app: RunningApp =
-    i >= 0
-      ? { url: args[i + 1], child: undefined, stop: () => Promise.resolve() }
+    url !== undefined
+      ? { url, child: undefined, stop: () => Promise.resolve() }
       : await startApp({
           JWT_SECRET: randomBytes(48).toString('base64'),
           METRICS_TOKEN,

@@ -4,6 +4,7 @@ import pg from 'pg';
 import { drive, type LoadRequest, type LoadResult } from './load.js';
 import { paced } from './paced.js';
 import { cpuMs, peakRssMb, runNodeScript, startApp, type RunningApp } from './processes.js';
+import { flag, numberOption, optionText } from './options.js';
 
 /**
  * `npm run bench`: the built app in production mode against the seeded database, driven from this
@@ -18,19 +19,11 @@ import { cpuMs, peakRssMb, runNodeScript, startApp, type RunningApp } from './pr
  * --only a,b to measure only the scenarios whose names contain one of these words (the baseline
  * always runs; every scenario's data is still checked).
  */
-const args = process.argv.slice(2);
-const flag = (name: string) => args.includes(name);
-const option = (name: string, fallback: number) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? Number(args[i + 1]) : fallback;
-};
-const SECONDS = option('--seconds', 8);
-const CONNECTIONS = option('--connections', 50);
+const SECONDS = numberOption('--seconds', 8);
+const CONNECTIONS = numberOption('--connections', 50);
 const SEED_PASSWORD = 'seed-password';
-const APP_DIR = args.includes('--app-dir') ? args[args.indexOf('--app-dir') + 1] : '.';
-const ONLY = args.includes('--only')
-  ? args[args.indexOf('--only') + 1].split(',').filter(Boolean)
-  : undefined;
+const APP_DIR = optionText('--app-dir') ?? '.';
+const ONLY = optionText('--only')?.split(',').filter(Boolean);
 /** Whether `--only` selects the scenario (the baseline is always measured). */
 const selected = (name: string) =>
   !ONLY || name.startsWith('baseline') || ONLY.some((word) => name.includes(word));
@@ -255,10 +248,8 @@ async function main(): Promise<void> {
   // --url drives a server you started yourself (seeded, with ADMIN_EMAILS=user1@seed.test); the
   // cache-off twin then needs --uncached-url, or that scenario is left out.
   const given = (name: string): RunningApp | undefined => {
-    const i = args.indexOf(name);
-    return i >= 0
-      ? { url: args[i + 1], child: undefined, stop: () => Promise.resolve() }
-      : undefined;
+    const url = optionText(name);
+    return url === undefined ? undefined : { url, child: undefined, stop: () => Promise.resolve() };
   };
   const cached = given('--url') ?? (await startApp({ ...common, CACHE_ENABLED: 'true' }, APP_DIR));
   const uncached = given('--url')

@@ -1,5 +1,6 @@
 import { drive, type LoadRequest, type LoadResult } from './load.js';
 import { startApp, type RunningApp } from './processes.js';
+import { numberOption, textOption } from './options.js';
 
 /**
  * What the outbox costs a write on the happy path: the same follow/unfollow load against two
@@ -11,15 +12,10 @@ import { startApp, type RunningApp } from './processes.js';
  * from its own dist/main.js. DATABASE_URL / REDIS_URL as for the app (default: conduit_bench_writes
  * on the local Postgres, Redis db 9); each build gets its own key prefix.
  */
-const args = process.argv.slice(2);
-const option = (name: string, fallback: string) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : fallback;
-};
-const OLD = option('--old', '');
-const SECONDS = Number(option('--seconds', '8'));
-const CONNECTIONS = Number(option('--connections', '20'));
-const ROUNDS = Number(option('--rounds', '4'));
+const OLD = textOption('--old', '');
+const SECONDS = numberOption('--seconds', 8);
+const CONNECTIONS = numberOption('--connections', 20);
+const ROUNDS = numberOption('--rounds', 4);
 const USERS = 200;
 const DATABASE_URL =
   process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/conduit_bench_writes';
