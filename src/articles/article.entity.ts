@@ -1,4 +1,5 @@
 import { Column, Entity, ForeignKey, Index, PrimaryGeneratedColumn } from 'typeorm';
+import { MillisecondTimestampColumn } from '../database/columns.js';
 import { User } from '../users/user.entity.js';
 
 /** Mapped for TypeORM's metadata (truncation in tests, the CLI); the repository uses SQL. */
@@ -17,17 +18,9 @@ export class Article {
   authorId: number;
   @Column({ name: 'favorites_count', type: 'int', default: 0 }) favoritesCount: number;
   @Column({ name: 'views_count', type: 'bigint', default: 0 }) viewsCount: string;
-  @Column({
-    name: 'created_at',
-    type: 'timestamptz',
-    default: () => "date_trunc('milliseconds', now())",
-  })
+  @MillisecondTimestampColumn('created_at')
   createdAt: Date;
-  @Column({
-    name: 'updated_at',
-    type: 'timestamptz',
-    default: () => "date_trunc('milliseconds', now())",
-  })
+  @MillisecondTimestampColumn('updated_at')
   updatedAt: Date;
 }
 
@@ -63,16 +56,8 @@ export class Comment {
   @Column({ name: 'author_id', type: 'int' })
   authorId: number;
   @Column({ type: 'text' }) body: string;
-  @Column({
-    name: 'created_at',
-    type: 'timestamptz',
-    default: () => "date_trunc('milliseconds', now())",
-  })
+  @MillisecondTimestampColumn('created_at')
   createdAt: Date;
-  @Column({
-    name: 'updated_at',
-    type: 'timestamptz',
-    default: () => "date_trunc('milliseconds', now())",
-  })
+  @MillisecondTimestampColumn('updated_at')
   updatedAt: Date;
 }
