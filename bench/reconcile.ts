@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { runNodeScript } from './processes.js';
+import { npmScriptNodeOptions, runNodeScript } from './processes.js';
 
 /**
  * `npm run bench:reconcile`: what one reconciliation run costs on the seeded database (the large
@@ -10,7 +10,7 @@ import { runNodeScript } from './processes.js';
  * peak JS heap in use (sampled in the CLI), batches, and the corrections. It fails when a run did
  * not walk every user of the database.
  *
- *   node dist-bench/bench/reconcile.js [--rounds N] [--app-dir DIR ...]
+ *   node dist-bench/bench/reconcile.js [--rounds N] [--app-dir DIR ...] [--node-options "..."]
  *
  * `--app-dir` (repeatable) names checkouts whose dist/ to run (default: this one). DATABASE_URL,
  * REDIS_URL and REDIS_KEY_PREFIX as for the app (each build reconciles the same keys in turn).
@@ -23,6 +23,10 @@ const option = (name: string, fallback: string) => {
 const ROUNDS = Number(option('--rounds', '2'));
 const DIRS = args.flatMap((arg, i) => (args[i - 1] === '--app-dir' ? [arg] : []));
 const BUILDS = DIRS.length > 0 ? DIRS : ['.'];
+/** `--node-options "..."` overrides package.json's (e.g. "" to measure V8's default sizing). */
+const NODE_OPTIONS = args.includes('--node-options')
+  ? option('--node-options', '').split(/\s+/).filter(Boolean)
+  : npmScriptNodeOptions('reconcile');
 try {
   process.loadEnvFile('.env');
 } catch {
@@ -52,9 +56,13 @@ async function userCount(): Promise<number> {
 }
 
 async function reconcileOnce(dir: string): Promise<Record<string, string | number>> {
-  const run = await runNodeScript(`${dir}/dist/reconciliation/reconcile.cli.js`, ['--stats'], {
-    LOG_LEVEL: 'warn',
-  });
+  // Started as `npm run reconcile` starts it (its Node options), with this checkout's options.
+  const run = await runNodeScript(
+    `${dir}/dist/reconciliation/reconcile.cli.js`,
+    ['--stats'],
+    { LOG_LEVEL: 'warn' },
+    NODE_OPTIONS,
+  );
   if (run.code !== 0) throw new Error(`reconcile (${dir}) exited ${run.code}: ${run.stderr}`);
   const lines = run.stdout.trim().split('\n');
   const stats = JSON.parse(lines[lines.length - 1]) as Stats;
@@ -81,7 +89,11 @@ async function reconcileOnce(dir: string): Promise<Record<string, string | numbe
 
 async function main(): Promise<void> {
   const { loadavg } = await import('node:os');
-  console.log(`load average at start: ${loadavg().map((n) => n.toFixed(2)).join(' ')}`);
+  console.log(
+    `load average at start: ${loadavg()
+      .map((n) => n.toFixed(2))
+      .join(' ')}`,
+  );
   const rows: Record<string, string | number>[] = [];
   for (let round = 1; round <= ROUNDS; round += 1) {
     for (const dir of BUILDS) {
@@ -91,7 +103,11 @@ async function main(): Promise<void> {
     }
   }
   console.table(rows);
-  console.log(`load average at end: ${loadavg().map((n) => n.toFixed(2)).join(' ')}`);
+  console.log(
+    `load average at end: ${loadavg()
+      .map((n) => n.toFixed(2))
+      .join(' ')}`,
+  );
 }
 
 main().catch((error: unknown) => {

@@ -203,7 +203,10 @@ describe('ReconciliationService', () => {
         return Promise.resolve();
       });
       await expect(sut.run()).rejects.toThrow(/lock was lost/);
-      expect(advisoryLocks.runExclusiveMany).toHaveBeenCalledTimes(1);
+      // The first batch and the one started beside it (RECONCILE_PARALLEL_BATCHES = 2) before
+      // the loss was seen; none after.
+      expect(env.RECONCILE_PARALLEL_BATCHES).toBe(2);
+      expect(advisoryLocks.runExclusiveMany).toHaveBeenCalledTimes(2);
       expect(staging.swap).not.toHaveBeenCalled();
       expect(staging.discard).not.toHaveBeenCalled();
       expect(lock.release).toHaveBeenCalled();
