@@ -15,3 +15,7 @@ export function numberOption(name: string, fallback: number): number {
   const text = optionText(name);
   return text === undefined ? fallback : Number(text);
 }
+
+/** Every value given after a repeatable option (`--app-dir a --app-dir b` -> [a, b]). */
+export const repeatedOption = (name: string): string[] =>
+  args.flatMap((arg, i) => (args[i - 1] === name ? [arg] : []));

@@ -94,14 +94,27 @@ export interface CommandRun {
   stderr: string;
 }
 
-/** Runs a node script to completion, sampling its peak RSS. */
+/**
+ * The Node options `npm run <name>` starts its tool with (package.json), so a bench runs the tool
+ * as operators do: e.g. the heap sizing of `npm run reconcile`.
+ */
+export function npmScriptNodeOptions(name: string): string[] {
+  const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as {
+    scripts: Record<string, string>;
+  };
+  const words = (pkg.scripts[name] ?? '').split(/\s+/);
+  return words[0] === 'node' ? words.slice(1).filter((word) => word.startsWith('--')) : [];
+}
+
+/** Runs a node script to completion (with `nodeOptions` before it), sampling its peak RSS. */
 export async function runNodeScript(
   script: string,
   args: string[],
   env: Record<string, string>,
+  nodeOptions: string[] = [],
 ): Promise<CommandRun> {
   const started = process.hrtime.bigint();
-  const child = spawn(process.execPath, [script, ...args], {
+  const child = spawn(process.execPath, [...nodeOptions, script, ...args], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

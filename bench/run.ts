@@ -3,7 +3,14 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { drive, type LoadRequest, type LoadResult } from './load.js';
 import { paced } from './paced.js';
-import { cpuMs, peakRssMb, runNodeScript, startApp, type RunningApp } from './processes.js';
+import {
+  cpuMs,
+  npmScriptNodeOptions,
+  peakRssMb,
+  runNodeScript,
+  startApp,
+  type RunningApp,
+} from './processes.js';
 import { flag, numberOption, optionText } from './options.js';
 
 /**
@@ -213,11 +220,12 @@ async function sample(db: pg.Client) {
 async function reconcileCost(databaseUrl: string, prefix: string) {
   const cli = 'dist/reconciliation/reconcile.cli.js';
   if (!existsSync(cli)) return undefined;
-  const run = await runNodeScript(cli, [], {
-    DATABASE_URL: databaseUrl,
-    REDIS_KEY_PREFIX: prefix,
-    LOG_LEVEL: 'warn',
-  });
+  const run = await runNodeScript(
+    cli,
+    [],
+    { DATABASE_URL: databaseUrl, REDIS_KEY_PREFIX: prefix, LOG_LEVEL: 'warn' },
+    npmScriptNodeOptions('reconcile'),
+  );
   if (run.code !== 0) throw new Error(`reconcile failed: ${run.stderr}`);
   return { seconds: Number(run.seconds.toFixed(2)), peakRssMb: Math.round(run.peakRssMb) };
 }

@@ -42,8 +42,11 @@ export class BatchReconciler {
     await this.advisoryLocks.runExclusiveMany(
       ids.map((id) => this.counters.writerLock(id).key),
       async (manager) => {
-        const truth = await this.registry.countBatch(ids, manager);
-        const live = await this.staging.readBatch(metrics, ids);
+        // Both under the locks, so in either order they see the same state: together, one wait.
+        const [truth, live] = await Promise.all([
+          this.registry.countBatch(ids, manager),
+          this.staging.readBatch(metrics, ids),
+        ]);
         // Hashes already right are left alone: a run rewrites only what it corrects.
         const staleHashes = ids.filter((id, index) => {
           const expected = Object.fromEntries(

@@ -1,10 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { RedisKeys, type UserMetric } from '../redis/keys.js';
 import { RedisGateway } from '../redis/redis-gateway.js';
-import { diffRemoved, type MetricCorrections } from './reconciliation-report.js';
+import { addRemoved, type MetricCorrections } from './reconciliation-report.js';
 
-/** Members starting with `#` are staging sentinels, never user ids. */
-const isSentinel = (member: string): boolean => member.startsWith('#');
 const SCAN_COUNT = 1000;
 /** Background work: bounded by the gateway's longer budget, counted under this operation. */
 const OPERATION = 'reconciliation';
@@ -31,6 +29,7 @@ export class LeaderboardStagingStore {
     private readonly keys: RedisKeys,
   ) {}
 
+  /** Starts with `#`, which no user id does (the sweep script skips such members). */
   sentinel(runToken: string): string {
     return `#run:${runToken}`;
   }
@@ -105,26 +104,19 @@ export class LeaderboardStagingStore {
 
   /**
    * Counts live members that the staging board lacks (they disappear with the swap), walking the
-   * live board with ZSCAN in chunks: bounded memory whatever its size.
+   * live board in ZSCAN chunks compared inside Redis (one script call per chunk): bounded memory
+   * whatever its size, and only cursors and totals on the wire.
    */
   async sweepRemoved(metric: UserMetric, into: MetricCorrections): Promise<void> {
     const live = this.keys.leaderboard(metric);
     const next = this.keys.leaderboardNext(metric);
     let cursor = '0';
     do {
-      const reply = await this.redis.background(OPERATION, (redis) =>
-        redis.zScan(live, cursor, { COUNT: SCAN_COUNT }),
+      const step = await this.redis.background(OPERATION, (redis) =>
+        redis.leaderboardSweepStep(live, next, cursor, SCAN_COUNT),
       );
-      cursor = String(reply.cursor);
-      const chunk = reply.members;
-      if (chunk.length === 0) continue;
-      const nextScores = await this.redis.background(OPERATION, (redis) =>
-        redis.zmScore(
-          next,
-          chunk.map((entry) => entry.value),
-        ),
-      );
-      diffRemoved(into, chunk, nextScores, isSentinel);
+      cursor = step.cursor;
+      addRemoved(into, step.missing, step.largest);
     } while (cursor !== '0');
   }
 

@@ -1,6 +1,6 @@
 import {
   diffBatch,
-  diffRemoved,
+  addRemoved,
   formatReport,
   hashState,
   noCorrections,
@@ -19,19 +19,13 @@ describe('reconciliation diff', () => {
     expect(c).toEqual({ added: 1, changed: 1, removed: 0, largestDifference: 6 });
   });
 
-  it('counts live members missing from the new board as removed, ignoring sentinels', () => {
+  it('adds the removed members of a sweep step and keeps the largest difference', () => {
     const c = noCorrections();
-    diffRemoved(
-      c,
-      [
-        { value: '1', score: 5 },
-        { value: '999', score: 12 },
-        { value: '#run:x', score: 0 },
-      ],
-      [5, null, null],
-      (member) => member.startsWith('#'),
-    );
-    expect(c).toEqual({ added: 0, changed: 0, removed: 1, largestDifference: 12 });
+    c.largestDifference = 4;
+    addRemoved(c, 0, 99); // nothing removed: the score is not a difference
+    addRemoved(c, 2, -12);
+    addRemoved(c, 1, 3);
+    expect(c).toEqual({ added: 0, changed: 0, removed: 3, largestDifference: 12 });
   });
 
   it('classifies a count hash as ok, missing or wrong', () => {

@@ -36,7 +36,7 @@ export const noCorrections = (): MetricCorrections => ({
 
 /**
  * Compares a batch's true counts with the scores the live board had for the same users.
- * Users whose true count is 0 are left to `diffRemoved` (they are not written to the new board,
+ * Users whose true count is 0 are left to the final sweep (`addRemoved`) (they are not written to the new board,
  * so the final sweep finds them there, and counting them here too would count them twice).
  */
 export function diffBatch(
@@ -56,18 +56,11 @@ export function diffBatch(
   });
 }
 
-/** Live members absent from the new board are removed by the swap. */
-export function diffRemoved(
-  into: MetricCorrections,
-  liveMembers: { value: string; score: number }[],
-  nextScores: (number | null)[],
-  isSentinel: (member: string) => boolean,
-): void {
-  liveMembers.forEach(({ value, score }, index) => {
-    if (nextScores[index] !== null || isSentinel(value)) return;
-    into.removed += 1;
-    into.largestDifference = Math.max(into.largestDifference, Math.abs(score));
-  });
+/** Live members absent from the new board (`count` of them) are removed by the swap. */
+export function addRemoved(into: MetricCorrections, count: number, largestScore: number): void {
+  if (count === 0) return;
+  into.removed += count;
+  into.largestDifference = Math.max(into.largestDifference, Math.abs(largestScore));
 }
 
 /** The hash holds exactly the true counts for every metric we reconcile? */

@@ -203,7 +203,9 @@ describe('ReconciliationService', () => {
         return Promise.resolve();
       });
       await expect(sut.run()).rejects.toThrow(/lock was lost/);
-      expect(advisoryLocks.runExclusiveMany).toHaveBeenCalledTimes(1);
+      // The batches already in flight (RECONCILE_PARALLEL_BATCHES) when the loss was seen; none
+      // after.
+      expect(advisoryLocks.runExclusiveMany).toHaveBeenCalledTimes(env.RECONCILE_PARALLEL_BATCHES);
       expect(staging.swap).not.toHaveBeenCalled();
       expect(staging.discard).not.toHaveBeenCalled();
       expect(lock.release).toHaveBeenCalled();

@@ -161,20 +161,41 @@ export class ReconciliationService implements BeforeApplicationShutdown {
     try {
       await this.staging.prepare(metrics, token, this.stagingTtlMs());
       const maxUserId = await this.users.maxUserId();
-      let lastUserId = 0;
-      for (;;) {
-        const ids = await this.users.userIdsAfter(lastUserId, this.env.RECONCILE_BATCH_SIZE);
-        if (ids.length === 0) break;
-        this.assertHeld(lock);
-        await this.batches.reconcile(ids, metrics, corrections);
-        if (timelineSample > 0)
-          timelineCandidates.offer(await this.timelineAudit.withTimeline(ids));
+      // Batches are disjoint sets of users, each counted on its own connection under its own
+      // locks (taken in the one global order), so batches in flight together never wait on each
+      // other; they complete, and report progress, in id order.
+      const inFlight: { ids: number[]; done: Promise<void> }[] = [];
+      const settleOldest = async () => {
+        const { ids, done } = inFlight.shift()!;
+        await done;
         usersScanned += ids.length;
-        lastUserId = ids[ids.length - 1];
+        const lastUserId = ids[ids.length - 1];
         onProgress?.({ usersScanned, lastUserId, maxUserId: Math.max(maxUserId, lastUserId) });
+      };
+      try {
+        let nextIds = this.pageAfter(0);
+        for (;;) {
+          const ids = await nextIds;
+          if (ids.length === 0) break;
+          // The next page is read while this batch runs.
+          nextIds = this.pageAfter(ids[ids.length - 1]);
+          this.assertHeld(lock);
+          const done = this.reconcileBatch(ids, metrics, corrections, timelineCandidates);
+          // Awaited in order by settleOldest (or the finally below): never an unhandled rejection.
+          done.catch(() => undefined);
+          inFlight.push({ ids, done });
+          if (inFlight.length >= this.env.RECONCILE_PARALLEL_BATCHES) await settleOldest();
+        }
+        while (inFlight.length > 0) await settleOldest();
+      } finally {
+        // On failure, let the other batches finish (they hold connections and locks) first.
+        await Promise.allSettled(inFlight.map((batch) => batch.done));
       }
-      for (const metric of metrics)
-        await this.staging.sweepRemoved(metric, corrections.metrics.get(metric)!);
+      await Promise.all(
+        metrics.map((metric) =>
+          this.staging.sweepRemoved(metric, corrections.metrics.get(metric)!),
+        ),
+      );
       // Before the swap, so a Redis failure here fails the run as any other step does.
       const timelines = await this.timelineAudit.check([...timelineCandidates.items]);
       this.assertHeld(lock);
@@ -209,6 +230,28 @@ export class ReconciliationService implements BeforeApplicationShutdown {
       if (!swapped && !lock.lost) await this.staging.discard(metrics).catch(() => undefined);
       await lock.release().catch(() => undefined);
     }
+  }
+
+  /** The next page of user ids, read ahead: a failure surfaces where it is awaited, if ever. */
+  private pageAfter(lastUserId: number): Promise<number[]> {
+    const page = this.users.userIdsAfter(lastUserId, this.env.RECONCILE_BATCH_SIZE);
+    page.catch(() => undefined);
+    return page;
+  }
+
+  /** One batch, and which of its users have a timeline (sample candidates), looked up meanwhile. */
+  private async reconcileBatch(
+    ids: number[],
+    metrics: UserMetric[],
+    corrections: RunCorrections,
+    timelineCandidates: Reservoir<number>,
+  ): Promise<void> {
+    const sample = this.env.RECONCILE_TIMELINE_SAMPLE > 0;
+    const [, withTimeline] = await Promise.all([
+      this.batches.reconcile(ids, metrics, corrections),
+      sample ? this.timelineAudit.withTimeline(ids) : [],
+    ]);
+    timelineCandidates.offer(withTimeline);
   }
 
   /** The failure itself was counted and logged by the gateway. */

@@ -65,6 +65,43 @@ export const leaderboardScripts = {
   }),
 
   /**
+   * One step of reconciliation's final sweep: ZSCANs a chunk of the live board and counts its
+   * members missing from the staging board (they disappear with the swap), skipping `#` sentinels.
+   * Server-side, so a sweep sends cursors over the wire instead of every member twice.
+   * KEYS: live, next (same hash tag). ARGV: cursor, COUNT hint. Returns [next cursor, members
+   * missing, the largest |score| among them] (the score as a string: Lua numbers lose digits).
+   */
+  leaderboardSweepStep: defineScript({
+    NUMBER_OF_KEYS: 2,
+    SCRIPT: `
+      local reply = redis.call('ZSCAN', KEYS[1], ARGV[1], 'COUNT', ARGV[2])
+      local entries = reply[2]
+      local missing, largest = 0, 0
+      if #entries > 0 then
+        local members = {}
+        for i = 1, #entries, 2 do members[#members + 1] = entries[i] end
+        -- One ZMSCORE for the chunk: a redis.call per member costs more than the lookup itself.
+        local scores = redis.call('ZMSCORE', KEYS[2], unpack(members))
+        for j = 1, #members do
+          if not scores[j] and string.sub(members[j], 1, 1) ~= '#' then
+            missing = missing + 1
+            local difference = math.abs(tonumber(entries[j * 2]))
+            if difference > largest then largest = difference end
+          end
+        end
+      end
+      return { reply[1], missing, string.format('%.17g', largest) }`,
+    parseCommand(parser, liveKey: string, nextKey: string, cursor: string, count: number) {
+      parser.pushKeys([liveKey, nextKey]);
+      parser.push(cursor, String(count));
+    },
+    transformReply: (reply: unknown) => {
+      const [cursor, missing, largest] = reply as [string, number, string];
+      return { cursor: String(cursor), missing: Number(missing), largest: Number(largest) };
+    },
+  }),
+
+  /**
    * Swaps a staging leaderboard onto the live key: drops the `:next` sentinel, then UNLINKs the
    * live board (freed in the background, where RENAME would free it synchronously) and RENAMEs the
    * staging board onto it. Readers see the old board or the new one, never a partial or missing
