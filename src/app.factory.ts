@@ -44,7 +44,7 @@ export async function createApp(
   );
   installBodyParsers(app.getHttpAdapter().getInstance());
   app.useLogger(app.get(Logger));
-  await registerSecurityHeaders(app);
+  registerSecurityHeaders(app);
   // Every answer carries its request id, so a client can quote it and we can find the log line.
   app
     .getHttpAdapter()

@@ -4,6 +4,7 @@ import { LoggerModule } from 'nestjs-pino';
 import { AuthModule } from './auth/auth.module.js';
 import { AppCacheModule } from './cache/cache.module.js';
 import { requestIdOf } from './common/request-id.js';
+import { maskSecretHeaders } from './common/log-redaction.js';
 import { AppConfigModule } from './config/config.module.js';
 import { Env } from './config/env.schema.js';
 import { DatabaseModule } from './database/database.module.js';
@@ -43,7 +44,9 @@ export class AppModule {
             pinoHttp: {
               level: env.LOG_LEVEL,
               genReqId: (req: IncomingMessage) => requestIdOf(req),
-              redact: ['req.headers.authorization', 'req.headers.cookie'],
+              // Masks authorization and cookie in the serializer (see log-redaction.ts): pino's
+              // `redact` option deep-cloned every request's bindings to do it.
+              serializers: { req: maskSecretHeaders },
               // Health probes and scrapes would drown the access log. Nest's Fastify middleware
               // strips the mount path from `req.url`; `originalUrl` is what the client asked for.
               autoLogging: {

@@ -36,16 +36,21 @@ export class ArticlePresenter {
       this.viewerFlags(viewerId, authorIds, articleIds),
       this.views.pending(articleIds),
     ]);
-    const followingByAuthor = new Map(authorIds.map((id, i) => [id, following[i]]));
+    const followingByAuthor = new Map<number, boolean>();
+    authorIds.forEach((id, i) => followingByAuthor.set(id, following[i]));
     const views: ArticleView[] = [];
-    articles.forEach((article, i) => {
+    for (let i = 0; i < articles.length; i++) {
+      const article = articles[i];
       const author = authors.get(article.authorId);
-      if (!author) return; // deleted between the two reads
-      views.push({
+      if (!author) continue; // deleted between the two reads
+      // Built field by field in one literal (no `...(withBody ? …)` spread): a spread allocates
+      // a temporary object per article and gives list items and single articles different
+      // shapes; a list page builds 20 of these per request.
+      const view: ArticleView = {
         slug: article.slug,
         title: article.title,
         description: article.description,
-        ...(withBody ? { body: article.body } : {}),
+        body: withBody ? article.body : undefined,
         tagList: article.tagList,
         createdAt: article.createdAt,
         updatedAt: article.updatedAt,
@@ -58,8 +63,9 @@ export class ArticlePresenter {
           image: author.image,
           following: followingByAuthor.get(article.authorId) ?? false,
         },
-      });
-    });
+      };
+      views.push(view);
+    }
     return views;
   }
 

@@ -111,21 +111,28 @@ export class CacheAsideService implements OnApplicationShutdown {
     }
     this.redis.noticeFailover();
     const remote: K[] = [];
+    // Keys of `remote`, built once per id (a key is a string concatenation; a page asks for it up
+    // to three times otherwise).
+    const remoteKeys: string[] = [];
     const unconfirmed: K[] = [];
     // Counted once per outcome, not per id: a page of 100 ids would otherwise cost 100 updates.
     let localHits = 0;
     let localNegativeHits = 0;
     for (const id of ids) {
-      if (this.unconfirmed.covers(keyOf(id))) {
+      const key = keyOf(id);
+      if (this.unconfirmed.covers(key)) {
         unconfirmed.push(id);
         continue;
       }
-      const entry = this.local.getDecoded<T>(keyOf(id));
+      const entry = this.local.getDecoded<T>(key);
       if (entry.found) {
         if (entry.value === null) localNegativeHits += 1;
         else localHits += 1;
         result.set(id, entry.value);
-      } else remote.push(id);
+      } else {
+        remote.push(id);
+        remoteKeys.push(key);
+      }
     }
     this.metrics.countCache(policy.name, 'local_hit', localHits);
     this.metrics.countCache(policy.name, 'local_negative_hit', localNegativeHits);
@@ -141,12 +148,12 @@ export class CacheAsideService implements OnApplicationShutdown {
       // One MGET: per-command overhead (parsing, the timeout's timer) dominates for 100 small
       // GETs. On Redis Cluster, keys of different users live in different slots: the gateway
       // sends one MGET per slot (node-redis' cluster client does not split MGET by itself).
-      raws = await this.redis.mGet('mget', remote.map(keyOf));
+      raws = await this.redis.mGet('mget', remoteKeys);
     } catch {
       await loadAll(remote);
       return result;
     }
-    if (remote.some((id) => this.heldSinceRead(keyOf(id)))) {
+    if (remoteKeys.some((key) => this.heldSinceRead(key))) {
       this.metrics.countCache(policy.name, 'unconfirmed_bypass');
       await loadAll(remote);
       return result;
@@ -156,7 +163,7 @@ export class CacheAsideService implements OnApplicationShutdown {
       const entry = decodeEntry<T>(raws[index]);
       if (entry.found) {
         this.metrics.countCache(policy.name, entry.value === null ? 'negative_hit' : 'hit');
-        if (!fromReplica) this.local.set(keyOf(id), raws[index]!, began);
+        if (!fromReplica) this.local.set(remoteKeys[index], raws[index]!, began);
         result.set(id, entry.value);
       } else {
         this.metrics.countCache(policy.name, 'miss');
