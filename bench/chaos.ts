@@ -5,6 +5,7 @@ import { RedisServerProcess } from '../test/support/redis-server.js';
 import { TcpProxy } from '../test/support/tcp-proxy.js';
 import { runNodeScript, startApp, type RunningApp } from './processes.js';
 import { numberOption } from './options.js';
+import { apiRequest } from './api.js';
 
 /**
  * `npm run chaos`: two built app instances (production mode) on their own Redis (a redis-server
@@ -80,21 +81,12 @@ async function call(
   token?: string,
   body?: unknown,
 ): Promise<{ status: number; json: ApiBody }> {
-  try {
-    const response = await fetch(`${app.url}${path}`, {
-      method,
-      headers: {
-        ...(token ? { authorization: `Token ${token}` } : {}),
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
-    });
-    const text = await response.text();
-    return { status: response.status, json: (text ? JSON.parse(text) : {}) as ApiBody };
-  } catch {
-    return { status: 0, json: {} };
-  }
+  // A refused or timed-out request is status 0: the chaos run counts it, it does not stop.
+  return apiRequest<ApiBody>(app.url, method, path, {
+    token,
+    body,
+    timeoutMs: REQUEST_TIMEOUT_MS,
+  }).catch(() => ({ status: 0, json: {} }));
 }
 
 /**

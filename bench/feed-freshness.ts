@@ -7,6 +7,7 @@ import type { LoadRequest } from './load.js';
 import { paced } from './paced.js';
 import { startApp, type RunningApp } from './processes.js';
 import { numberOption, optionText } from './options.js';
+import { apiRequest } from './api.js';
 
 /**
  * Feed freshness under load (issue #14): while a mixed read/write load runs against the app, how
@@ -88,17 +89,9 @@ async function call(
   token?: string,
   body?: unknown,
 ): Promise<Json> {
-  const response = await fetch(`${app.url}${path}`, {
-    method,
-    headers: {
-      ...(body ? { 'content-type': 'application/json' } : {}),
-      ...(token ? { authorization: `Token ${token}` } : {}),
-    },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const text = await response.text();
-  if (response.status >= 300) throw new Error(`${method} ${path}: ${response.status} ${text}`);
-  return text ? (JSON.parse(text) as Json) : {};
+  const { status, json } = await apiRequest(app.url, method, path, { token, body });
+  if (status >= 300) throw new Error(`${method} ${path}: ${status} ${JSON.stringify(json)}`);
+  return json;
 }
 
 /** The authors (slug, username) on the first page of the user's feed. */
