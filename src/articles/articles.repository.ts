@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, QueryFailedError, type EntityManager } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
+import { uniqueViolationOf } from '../database/unique-violation.js';
 import { queryIdPage } from './article-id-page.js';
 import type {
   ArticleFilter,
@@ -175,7 +176,5 @@ export class ArticlesRepository {
 }
 
 function isSlugClash(error: unknown): boolean {
-  if (!(error instanceof QueryFailedError)) return false;
-  const { code, constraint } = error.driverError as { code?: string; constraint?: string };
-  return code === '23505' && constraint === 'articles_slug_key';
+  return uniqueViolationOf(error) === 'articles_slug_key';
 }

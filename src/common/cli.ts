@@ -4,7 +4,7 @@ import { Logger as PinoLogger } from 'nestjs-pino';
 import { loadDotEnv } from '../database/load-dot-env.js';
 
 /** True when a command-line tool was asked for its usage (`--help` or `-h`). */
-export function helpRequested(args: string[]): boolean {
+function helpRequested(args: string[]): boolean {
   return args.includes('--help') || args.includes('-h');
 }
 

@@ -9,7 +9,7 @@ import { UserDirectory } from '../users/user-directory.service.js';
 import type { FollowListResponse, ProfileView, ProfileWithCountsView } from './profile.dto.js';
 import type { UserStatsView } from './user-stats.dto.js';
 
-export const DEFAULT_PAGE_SIZE = 20;
+const DEFAULT_PAGE_SIZE = 20;
 
 /**
  * `/profiles/:username/*` for one viewer: the cached public profile (users), the viewer's

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, type EntityManager, QueryFailedError } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
+import { uniqueViolationOf } from '../database/unique-violation.js';
 import type { User, UserRole } from './user.entity.js';
 import { EmailTakenError, UsernameTakenError } from './users.errors.js';
 
@@ -138,11 +139,12 @@ export class UsersRepository {
 
 /** Turns a unique-constraint violation into the matching 422 domain error. */
 function translateUniqueViolation(error: unknown): unknown {
-  if (error instanceof QueryFailedError) {
-    const { code, constraint } = error.driverError as { code?: string; constraint?: string };
-    if (code === '23505' && constraint === 'users_email_key') return new EmailTakenError();
-    if (code === '23505' && constraint === 'users_username_lower_key')
+  switch (uniqueViolationOf(error)) {
+    case 'users_email_key':
+      return new EmailTakenError();
+    case 'users_username_lower_key':
       return new UsernameTakenError();
+    default:
+      return error;
   }
-  return error;
 }
