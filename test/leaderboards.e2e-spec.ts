@@ -173,15 +173,20 @@ describe('leaderboards (admin) and per-user stats (public)', () => {
     const live = keys.leaderboard('views');
     const next = keys.leaderboardNext('views');
     const built = keys.leaderboardBuilt('views');
-    expect(await t.redis.leaderboardIncr(live, next, built, 2, '900')).toBe(0);
+    const rev = keys.leaderboardRevision('views');
+    const before = Number((await t.redis.get(rev)) ?? 0);
+    expect(await t.redis.leaderboardIncr(live, next, built, rev, 2, '900')).toBe(0);
     expect(await t.redis.exists(next)).toBe(0);
+    // Every change of the live board moves its revision (pages cached under the old one orphaned).
+    const after = Number(await t.redis.get(rev));
+    expect(after).toBeGreaterThan(before);
     await t.redis.zAdd(next, { score: 0, value: '#' });
-    expect(await t.redis.leaderboardIncr(live, next, built, 3, '900')).toBe(1);
+    expect(await t.redis.leaderboardIncr(live, next, built, rev, 3, '900')).toBe(1);
     expect(await t.redis.zScore(live, '900')).toBe(5);
     expect(await t.redis.zScore(next, '900')).toBe(3);
-    await t.redis.leaderboardIncr(live, next, built, -3, '900');
+    await t.redis.leaderboardIncr(live, next, built, rev, -3, '900');
     expect(await t.redis.zScore(next, '900')).toBeNull();
-    await t.redis.leaderboardIncr(live, next, built, -2, '900');
+    await t.redis.leaderboardIncr(live, next, built, rev, -2, '900');
     expect(await t.redis.exists(live)).toBe(0);
     await t.redis.del(next);
   });
@@ -190,11 +195,15 @@ describe('leaderboards (admin) and per-user stats (public)', () => {
     const live = keys.leaderboard('views');
     const next = keys.leaderboardNext('views');
     const built = keys.leaderboardBuilt('views');
+    const rev = keys.leaderboardRevision('views');
     // A lost +1 followed by a -1: the member is missing, the board must not show -1.
-    expect(await t.redis.leaderboardIncr(live, next, built, -1, '901')).toBe(0);
+    expect(await t.redis.leaderboardIncr(live, next, built, rev, -1, '901')).toBe(0);
     expect(await t.redis.zScore(live, '901')).toBeNull();
     await t.redis.del(built);
-    await t.redis.leaderboardIncr(live, next, built, 4, '902');
+    const before = await t.redis.get(rev);
+    await t.redis.leaderboardIncr(live, next, built, rev, 4, '902');
     expect(await t.redis.exists(live)).toBe(0);
+    // Nothing changed on the live board: its cached pages stay valid.
+    expect(await t.redis.get(rev)).toBe(before);
   });
 });

@@ -43,6 +43,27 @@ describe('LiveLeaderboards', () => {
     });
   });
 
+  describe('pageVersion', () => {
+    it('joins the board’s revision and each tag’s generation (0 when never bumped)', async () => {
+      redis.mGet.mockResolvedValue(['1', '1700000000000007']);
+      redis.get.mockImplementation((key) =>
+        Promise.resolve(key === keys.cacheTag('a') ? '3' : null),
+      );
+      expect(await sut.pageVersion('likes', ['a', 'b'])).toBe('1700000000000007.3.0');
+      expect(redis.mGet).toHaveBeenCalledWith([
+        keys.leaderboardBuilt('likes'),
+        keys.leaderboardRevision('likes'),
+      ]);
+    });
+
+    it('has no version for a board without a revision yet, and refuses an unbuilt one', async () => {
+      redis.mGet.mockResolvedValue(['1', null]);
+      expect(await sut.pageVersion('likes', [])).toBeNull();
+      redis.mGet.mockResolvedValue([null, '12']);
+      await expect(sut.pageVersion('likes', [])).rejects.toBeInstanceOf(LeaderboardNotBuiltError);
+    });
+  });
+
   describe('built markers', () => {
     it('lists the registered metrics whose board is not marked built', async () => {
       redis.exists.mockImplementation((key) =>

@@ -23,7 +23,8 @@ export interface LeaderboardPage {
 }
 
 /**
- * The live `count:{user:<metric>}` boards as readers see them, and their `:built` markers. Deltas
+ * The live `count:{user:<metric>}` boards as readers see them, their `:built` markers and their
+ * `:rev` revisions. Deltas
  * (UserCountersService.apply) move a board only while it is marked built; a reconciliation builds
  * a new board beside it and swaps it in, marked built (LeaderboardStagingStore).
  */
@@ -63,6 +64,31 @@ export class LiveLeaderboards {
       total,
       entries: page.map(({ value, score }) => ({ userId: Number(value), score })),
     };
+  }
+
+  /**
+   * What a page of the board is built from, as one string: the board's revision (every change of
+   * the live board moves it, see the leaderboard scripts) and the generations of the cache `tags`
+   * the page also depends on, read together in one round trip from Redis itself (never from the
+   * in-process tier: a write answered by another instance must be seen at once). A page cached
+   * under this version is exact as long as the version is current. Null when the board has no
+   * revision yet (a board built before revisions existed, until its next change): nothing to key a
+   * cached page by. Throws on Redis errors and LeaderboardNotBuiltError, as `leaderboardPage`.
+   */
+  async pageVersion(metric: UserMetric, tags: string[]): Promise<string | null> {
+    // The marker and the revision share the board's hash slot: one MGET on Cluster too. The tags
+    // live in other slots: separate commands, pipelined into the same round trip.
+    const [[built, revision], ...generations] = await this.redis.read(
+      'leaderboard.version',
+      (redis) =>
+        Promise.all([
+          redis.mGet([this.keys.leaderboardBuilt(metric), this.keys.leaderboardRevision(metric)]),
+          ...tags.map((tag) => redis.get(this.keys.cacheTag(tag))),
+        ]),
+    );
+    if (built === null) throw new LeaderboardNotBuiltError(metric);
+    if (revision === null) return null;
+    return [revision, ...generations.map((generation) => generation ?? '0')].join('.');
   }
 
   /** Registered metrics whose leaderboard Redis does not hold as built (lost, or never built). */

@@ -120,6 +120,7 @@ describe('UserCountersService', () => {
           keys.leaderboard('followers'),
           keys.leaderboardNext('followers'),
           keys.leaderboardBuilt('followers'),
+          keys.leaderboardRevision('followers'),
           1,
           String(USER),
         ],
@@ -127,6 +128,7 @@ describe('UserCountersService', () => {
           keys.leaderboard('likes'),
           keys.leaderboardNext('likes'),
           keys.leaderboardBuilt('likes'),
+          keys.leaderboardRevision('likes'),
           -2,
           String(USER),
         ],
@@ -159,6 +161,7 @@ describe('UserCountersService', () => {
         keys.leaderboard('followers'),
         keys.leaderboardNext('followers'),
         keys.leaderboardBuilt('followers'),
+        keys.leaderboardRevision('followers'),
       ];
       expect(redis.leaderboardSet).toHaveBeenCalledWith(...board, 4, '1');
       expect(redis.leaderboardSet).toHaveBeenCalledWith(...board, 0, '2');
@@ -174,6 +177,7 @@ describe('UserCountersService', () => {
         keys.leaderboard('likes'),
         keys.leaderboardNext('likes'),
         keys.leaderboardBuilt('likes'),
+        keys.leaderboardRevision('likes'),
       ];
       expect(redis.leaderboardSet).toHaveBeenCalledWith(...board, 9, '1');
       // A user the batch query left out counts 0.

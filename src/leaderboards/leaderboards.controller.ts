@@ -1,4 +1,4 @@
-import { Controller, Get, Param, Query } from '@nestjs/common';
+import { Controller, Get, Header, Param, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { RequireAdmin } from '../auth/admin.guard.js';
 import {
@@ -16,14 +16,19 @@ import { LeaderboardsService } from './leaderboards.service.js';
 export class LeaderboardsController {
   constructor(private readonly leaderboards: LeaderboardsService) {}
 
+  /**
+   * The body is a LeaderboardResponse already serialized (a cached page is sent without any
+   * serialization): Fastify sends a string as it is, under the content type Fastify gives JSON.
+   * Errors still go through the exception filter (the header applies to answers only).
+   */
   @Get(':metric')
+  @Header('Content-Type', 'application/json; charset=utf-8')
   @ApiOkResponse({ type: LeaderboardResponse })
   async leaderboard(
     @Param() params: MetricParams,
     @Query() query: LeaderboardQuery,
-  ): Promise<LeaderboardResponse> {
-    // The model has the response's shape: the page is the response.
-    return this.leaderboards.page(
+  ): Promise<string> {
+    return this.leaderboards.pageJson(
       params.metric,
       query.limit ?? DEFAULT_LEADERBOARD_LIMIT,
       query.offset ?? 0,

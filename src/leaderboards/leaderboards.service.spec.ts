@@ -1,9 +1,11 @@
+import { CacheAsideService } from '../cache/cache-aside.service.js';
 import { ServiceUnavailableError } from '../common/domain-error.js';
 import { LeaderboardNotBuiltError, LiveLeaderboards } from '../counters/live-leaderboards.js';
 import type { Mocked } from '../test-support/automock.js';
 import { newTestService } from '../test-support/new-test-service.js';
 import type { PublicProfile } from '../users/public-profile.js';
-import { UserDirectory } from '../users/user-directory.service.js';
+import { PUBLIC_PROFILES_TAG, UserDirectory } from '../users/user-directory.service.js';
+import { RedisKeys } from '../redis/keys.js';
 import { LeaderboardsService } from './leaderboards.service.js';
 
 const profile = (id: number, username: string): PublicProfile => ({
@@ -19,19 +21,25 @@ describe('LeaderboardsService', () => {
   let sut: LeaderboardsService;
   let boards: Mocked<LiveLeaderboards>;
   let directory: Mocked<UserDirectory>;
+  let cache: Mocked<CacheAsideService>;
+  let keys: RedisKeys;
 
   beforeEach(() => {
     const service = newTestService(LeaderboardsService);
     sut = service.sut;
     boards = service.mock(LiveLeaderboards);
     directory = service.mock(UserDirectory);
-    directory.getManyByIds.mockImplementation((ids) =>
-      Promise.resolve(new Map(ids.map((id) => [id, [ANN, BOB].find((p) => p.id === id) ?? null]))),
+    cache = service.mock(CacheAsideService);
+    keys = service.get(RedisKeys);
+    directory.loadManyByIds.mockImplementation((ids) =>
+      Promise.resolve(
+        new Map([ANN, BOB].filter((p) => ids.includes(p.id)).map((p) => [p.id, p] as const)),
+      ),
     );
   });
 
   describe('page', () => {
-    it('ranks the page from the offset, each entry with its user’s cached profile', async () => {
+    it('ranks the page from the offset, each entry with its user’s profile', async () => {
       boards.leaderboardPage.mockResolvedValue({
         total: 25,
         entries: [
@@ -51,9 +59,10 @@ describe('LeaderboardsService', () => {
         ],
       });
       expect(boards.leaderboardPage).toHaveBeenCalledWith('likes', 20, 2);
-      // One lookup for the whole page, whatever its size.
-      expect(directory.getManyByIds).toHaveBeenCalledTimes(1);
-      expect(directory.getManyByIds).toHaveBeenCalledWith([4, 9]);
+      // One lookup for the whole page, whatever its size, from Postgres (see pageJson).
+      expect(directory.loadManyByIds).toHaveBeenCalledTimes(1);
+      expect(directory.loadManyByIds).toHaveBeenCalledWith([4, 9]);
+      expect(directory.getManyByIds).not.toHaveBeenCalled();
     });
 
     it('leaves out deleted users and zero scores, keeping the others’ ranks', async () => {
@@ -76,7 +85,7 @@ describe('LeaderboardsService', () => {
       await expect(sut.page('views', 10, 0)).rejects.toThrow(
         new ServiceUnavailableError('the views leaderboard is being rebuilt'),
       );
-      expect(directory.getManyByIds).not.toHaveBeenCalled();
+      expect(directory.loadManyByIds).not.toHaveBeenCalled();
     });
 
     it('answers 503 when Redis fails (no ranking from Postgres)', async () => {
@@ -84,6 +93,50 @@ describe('LeaderboardsService', () => {
       await expect(sut.page('views', 10, 0)).rejects.toThrow(
         new ServiceUnavailableError('leaderboards are unavailable right now'),
       );
+    });
+  });
+
+  describe('pageJson', () => {
+    beforeEach(() => {
+      boards.leaderboardPage.mockResolvedValue({ total: 1, entries: [{ userId: 9, score: 3 }] });
+    });
+
+    it('caches the serialized page under the board’s revision and the profiles’ generation', async () => {
+      boards.pageVersion.mockResolvedValue('1700000000000042.5');
+      const json = await sut.pageJson('followers', 10, 30);
+      expect(JSON.parse(json)).toEqual(await sut.page('followers', 10, 30));
+      expect(boards.pageVersion).toHaveBeenCalledWith('followers', [PUBLIC_PROFILES_TAG]);
+      expect(cache.get).toHaveBeenCalledWith(
+        keys.leaderboardPage('followers', '1700000000000042.5', 30, 10),
+        expect.any(Function),
+        expect.objectContaining({ name: 'leaderboard-page' }),
+      );
+    });
+
+    it('answers a cached page as it is, without reading the board or the profiles', async () => {
+      boards.pageVersion.mockResolvedValue('7.1');
+      cache.get.mockResolvedValue('{"cached":true}');
+      expect(await sut.pageJson('followers', 10, 0)).toBe('{"cached":true}');
+      expect(boards.leaderboardPage).not.toHaveBeenCalled();
+      expect(directory.loadManyByIds).not.toHaveBeenCalled();
+    });
+
+    it('renders without caching a board that has no revision yet', async () => {
+      boards.pageVersion.mockResolvedValue(null);
+      expect(JSON.parse(await sut.pageJson('followers', 10, 0))).toMatchObject({ total: 1 });
+      expect(cache.get).not.toHaveBeenCalled();
+    });
+
+    it('answers 503 when the version cannot be read, with nothing served from the cache', async () => {
+      boards.pageVersion.mockRejectedValueOnce(new LeaderboardNotBuiltError('views'));
+      await expect(sut.pageJson('views', 10, 0)).rejects.toThrow(
+        new ServiceUnavailableError('the views leaderboard is being rebuilt'),
+      );
+      boards.pageVersion.mockRejectedValueOnce(new Error('connection lost'));
+      await expect(sut.pageJson('views', 10, 0)).rejects.toThrow(
+        new ServiceUnavailableError('leaderboards are unavailable right now'),
+      );
+      expect(cache.get).not.toHaveBeenCalled();
     });
   });
 });

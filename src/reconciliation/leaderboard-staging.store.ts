@@ -127,6 +127,7 @@ export class LeaderboardStagingStore {
         this.keys.leaderboardNext(metric),
         this.keys.leaderboard(metric),
         this.keys.leaderboardBuilt(metric),
+        this.keys.leaderboardRevision(metric),
         this.sentinel(runToken),
       ),
     );

@@ -134,6 +134,24 @@ export class RedisKeys {
     return `${this.leaderboard(metric)}:built`;
   }
 
+  /**
+   * The board's revision: a number that grows with every change of the live board (each delta,
+   * recount and swap moves it, atomically with the change, in the same script), so a page cached
+   * under one revision is never served for another. It never repeats, even after Redis lost it:
+   * each change sets it to max(revision + 1, Redis' clock in µs). Same hash tag as the board.
+   */
+  leaderboardRevision(metric: UserMetric): string {
+    return `${this.leaderboard(metric)}:rev`;
+  }
+
+  /**
+   * A rendered leaderboard page (the response's JSON), under the version it was built from (the
+   * board's revision and the public-profiles tag generation): a change of either orphans it.
+   */
+  leaderboardPage(metric: UserMetric, version: string, offset: number, limit: number): string {
+    return `${this.prefix}leaderboard-page:${metric}:${version}:${offset}:${limit}`;
+  }
+
   /** Redis' data epoch: a random id set once, without TTL; missing means Redis lost its data. */
   redisEpoch(): string {
     return `${this.prefix}redis:epoch`;

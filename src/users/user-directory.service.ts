@@ -7,6 +7,13 @@ import type { PublicProfile } from './public-profile.js';
 import type { User } from './user.entity.js';
 import { UsersRepository } from './users.repository.js';
 
+/**
+ * Cache tag bumped (through the outbox, after the commit) by every change of a user's row: caches
+ * that compose many public profiles (leaderboard pages) put its generation in their keys, so a
+ * rename never shows the old name there. Profiles themselves are invalidated by key.
+ */
+export const PUBLIC_PROFILES_TAG = 'public-profiles';
+
 /** A username that could exist: anything else is answered "not found" without any lookup. */
 const PLAUSIBLE_USERNAME = /^[\p{L}\p{N}_.-]{1,40}$/u;
 
@@ -66,6 +73,18 @@ export class UserDirectory {
     );
   }
 
+  /**
+   * Profiles of many users read from Postgres, bypassing both cache tiers: for a composed cache
+   * entry built under a PUBLIC_PROFILES_TAG generation. A rename commits before it bumps the tag,
+   * so Postgres holds the new name for anyone who read the new generation, where a cached profile
+   * could still be the old one (its invalidation may not have reached this instance's tier yet).
+   */
+  async loadManyByIds(userIds: number[]): Promise<Map<number, PublicProfile>> {
+    if (userIds.length === 0) return new Map();
+    const users = await this.users.findByIds(userIds);
+    return new Map(users.map((user) => [user.id, toPublicProfile(user)]));
+  }
+
   async getByUsername(username: string): Promise<PublicProfile | null> {
     const id = await this.findIdByUsername(username);
     return id === null ? null : this.getById(id);
@@ -82,5 +101,13 @@ export class UserDirectory {
         ...usernames.map((name) => this.keys.userIdByName(name)),
       ],
     };
+  }
+
+  /**
+   * What an update of this user makes stale: as `staleAfterChange`, plus every composed cache of
+   * public profiles (PUBLIC_PROFILES_TAG). Registration needs no bump: a new user is on no page.
+   */
+  staleAfterUpdate(userId: number, ...usernames: string[]): Partial<WriteEffects> {
+    return { ...this.staleAfterChange(userId, ...usernames), tags: [PUBLIC_PROFILES_TAG] };
   }
 }

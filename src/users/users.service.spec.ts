@@ -3,7 +3,7 @@ import { RedisKeys } from '../redis/keys.js';
 import type { Mocked } from '../test-support/automock.js';
 import { fakeOutbox } from '../test-support/fake-outbox.js';
 import { newTestService, provide, TEST_KEY_PREFIX } from '../test-support/new-test-service.js';
-import { UserDirectory } from './user-directory.service.js';
+import { PUBLIC_PROFILES_TAG, UserDirectory } from './user-directory.service.js';
 import { UserRolesService } from './user-roles.service.js';
 import type { User } from './user.entity.js';
 import { UsersRepository } from './users.repository.js';
@@ -22,13 +22,15 @@ describe('UsersService', () => {
     const service = newTestService(UsersService, provide(OutboxService, outbox));
     sut = service.sut;
     users = service.mock(UsersRepository);
-    // The real staleAfterChange: which keys a change makes stale is what is under test.
+    // The real staleAfter*: which keys and tags a change makes stale is what is under test.
     const directory = newTestService(UserDirectory).sut;
-    service
-      .mock(UserDirectory)
-      .staleAfterChange.mockImplementation((id, ...names) =>
-        directory.staleAfterChange(id, ...names),
-      );
+    const mocked = service.mock(UserDirectory);
+    mocked.staleAfterChange.mockImplementation((id, ...names) =>
+      directory.staleAfterChange(id, ...names),
+    );
+    mocked.staleAfterUpdate.mockImplementation((id, ...names) =>
+      directory.staleAfterUpdate(id, ...names),
+    );
     service.mock(UserRolesService).roleForNewUser.mockResolvedValue('user');
   });
 
@@ -43,18 +45,22 @@ describe('UsersService', () => {
       expect.objectContaining({
         effects: expect.objectContaining({
           cacheKeys: [keys.userProfile(7), keys.userIdByName('jake')],
+          // A new user is on no leaderboard page yet: no page to orphan.
+          tags: [],
         }),
       }),
     );
   });
 
-  it('evicts the profile and both the old and the new name on a rename', async () => {
+  it('evicts the profile and both the old and the new name on a rename, and bumps the composed profile caches', async () => {
     users.update.mockResolvedValue({ ...JAKE, username: 'jacob' });
     await sut.update(JAKE, { username: 'jacob' });
     expect(outbox.complete).toHaveBeenCalledWith(
       expect.objectContaining({
         effects: expect.objectContaining({
           cacheKeys: [keys.userProfile(7), keys.userIdByName('jake'), keys.userIdByName('jacob')],
+          // Leaderboard pages embed usernames.
+          tags: [PUBLIC_PROFILES_TAG],
         }),
       }),
     );

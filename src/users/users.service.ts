@@ -54,7 +54,7 @@ export class UsersService {
       return {
         result: updated,
         effects: updated
-          ? this.directory.staleAfterChange(updated.id, before.username, updated.username)
+          ? this.directory.staleAfterUpdate(updated.id, before.username, updated.username)
           : null,
       };
     });
