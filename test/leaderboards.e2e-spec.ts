@@ -122,8 +122,8 @@ describe('leaderboards (admin) and per-user stats (public)', () => {
     expect((await board('followers', '?offset=1000')).entries).toEqual([]);
   });
 
-  it('hydrates profiles from the cache: a warm page issues one SQL statement, the role check', async () => {
-    await board('followers', '?limit=100'); // warms the profile cache
+  it('serves a warm page from the page cache: one SQL statement, the role check', async () => {
+    await board('followers', '?limit=100'); // renders and caches the page
     const sql = await t.sqlDuring(() => board('followers', '?limit=100'));
     // The admin role is read from Postgres on each admin request, so a demotion bites at once.
     expect(sql).toBe(1);
