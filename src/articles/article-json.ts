@@ -95,5 +95,5 @@ export function articlesPageJson(
     if (i > 0) text += ',';
     text += articleJson(items[i], false);
   }
-  return (text + '],"articlesCount":' + articlesCount + '}') as JsonText<MultipleArticlesResponse>;
+  return text + '],"articlesCount":' + articlesCount + '}';
 }
