@@ -1,6 +1,7 @@
-import { Controller, Get, Header, Param, Query } from '@nestjs/common';
+import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { RequireAdmin } from '../auth/admin.guard.js';
+import { type JsonText, JsonTextResponse } from '../common/json-text.js';
 import {
   DEFAULT_LEADERBOARD_LIMIT,
   LeaderboardQuery,
@@ -16,18 +17,14 @@ import { LeaderboardsService } from './leaderboards.service.js';
 export class LeaderboardsController {
   constructor(private readonly leaderboards: LeaderboardsService) {}
 
-  /**
-   * The body is a LeaderboardResponse already serialized (a cached page is sent without any
-   * serialization): Fastify sends a string as it is, under the content type Fastify gives JSON.
-   * Errors still go through the exception filter (the header applies to answers only).
-   */
+  /** The page as cached JSON text: a warm page is sent without any serialization. */
   @Get(':metric')
-  @Header('Content-Type', 'application/json; charset=utf-8')
   @ApiOkResponse({ type: LeaderboardResponse })
+  @JsonTextResponse()
   async leaderboard(
     @Param() params: MetricParams,
     @Query() query: LeaderboardQuery,
-  ): Promise<string> {
+  ): Promise<JsonText<LeaderboardResponse>> {
     return this.leaderboards.pageJson(
       params.metric,
       query.limit ?? DEFAULT_LEADERBOARD_LIMIT,

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { CacheAsideService } from '../cache/cache-aside.service.js';
 import type { CachePolicy } from '../cache/cache-policy.js';
 import { ServiceUnavailableError } from '../common/domain-error.js';
+import type { JsonText } from '../common/json-text.js';
 import {
   LeaderboardNotBuiltError,
   LiveLeaderboards,
@@ -42,11 +43,12 @@ export class LeaderboardsService {
    * serialization), or is rendered once (single-flight, one lease across instances): the rank range
    * from Redis and the profiles from Postgres.
    */
-  async pageJson(metric: UserMetric, limit: number, offset: number): Promise<string> {
+  async pageJson(metric: UserMetric, limit: number, offset: number): Promise<JsonText<RankedPage>> {
     const version = await this.unavailableOnError(metric, () =>
       this.boards.pageVersion(metric, [PUBLIC_PROFILES_TAG]),
     );
-    const render = async () => JSON.stringify(await this.page(metric, limit, offset));
+    const render = async (): Promise<JsonText<RankedPage>> =>
+      JSON.stringify(await this.page(metric, limit, offset));
     // A board without a revision yet (built before revisions existed) is rendered per request.
     if (version === null) return render();
     const key = this.keys.leaderboardPage(metric, version, offset, limit);
