@@ -115,7 +115,8 @@ async function measure(
     half.generator.sendLagP99 > MAX_GENERATOR_LAG_MS
       ? `the generator lagged at half load (sent ${half.generator.sendLagP99} ms late at p99, ` +
         `limit ${MAX_GENERATOR_LAG_MS}; loop delay p99 ${half.generator.loopDelayP99} ms, ` +
-        `CPU ${half.generator.cpuPercent} %): p99 @50% is not the app's`
+        `CPU ${half.generator.cpuPercent} %, machine CPU pressure ` +
+        `${half.generator.machineCpuPressurePercent ?? '-'} %): p99 @50% is not the app's`
       : undefined,
   ].filter((text): text is string => text !== undefined);
   const note = notes.length ? notes.join('; ') : undefined;
