@@ -538,6 +538,7 @@ function printTable(rows: Row[], reconciliation: Record<string, unknown> | undef
     'p99 ms @50%',
     'errors @50%',
     'gen lag p99 ms @50%',
+    'CPU pressure % @50%',
     'bytes',
     'app CPU µs/req',
   ];
@@ -551,6 +552,7 @@ function printTable(rows: Row[], reconciliation: Record<string, unknown> | undef
     String(row.half?.p99 ?? '-'),
     String(row.half?.errors ?? '-'),
     String(row.half?.generator.sendLagP99 ?? '-'),
+    String(row.half?.generator.machineCpuPressurePercent ?? '-'),
     String(row.bytes ?? '-') + (row.note ? ` (${row.note})` : ''),
     String(row.cpuUsPerRequest ?? '-'),
   ]);
