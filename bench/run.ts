@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { drive, type LoadRequest, type LoadResult } from './load.js';
-import { paced } from './paced.js';
+import { paced, type PacedResult } from './paced.js';
 import {
   cpuMs,
   npmScriptNodeOptions,
@@ -24,9 +24,11 @@ import { flag, numberOption, optionText } from './options.js';
  * --url URL [--uncached-url URL] to drive servers you started instead of starting them,
  * --app-dir DIR to start the build in DIR/dist instead of this checkout's (a before/after pair),
  * --only a,b to measure only the scenarios whose names contain one of these words (the baseline
- * always runs; every scenario's data is still checked).
+ * always runs; every scenario's data is still checked), --max-generator-lag MS (default 5: a
+ * half-load run whose generator issued its requests later than that at p99 is not the app's figure).
  */
 const SECONDS = numberOption('--seconds', 8);
+const MAX_GENERATOR_LAG_MS = numberOption('--max-generator-lag', 5);
 const CONNECTIONS = numberOption('--connections', 50);
 const SEED_PASSWORD = 'seed-password';
 const APP_DIR = optionText('--app-dir') ?? '.';
@@ -45,8 +47,10 @@ const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:
 interface Row {
   scenario: string;
   max: LoadResult;
-  half?: LoadResult;
+  half?: PacedResult;
   ratioToBaseline?: number;
+  /** The baseline's CPU per request over this row's: the ratio that other load moves least. */
+  cpuRatioToBaseline?: number;
   /** Bytes of one checked response body of the scenario (its data verified before the run). */
   bytes?: number;
   /** The app's CPU time per request during the max-throughput run, in microseconds. */
@@ -103,13 +107,52 @@ async function measure(
     rate: Math.max(1, Math.round(max.requestsPerSecond / 2)),
   });
   // Errors under load make the row meaningless: it is printed (with what the errors were) and the
-  // bench fails at the end, so the other rows of this run are not lost.
-  const note =
+  // bench fails at the end, so the other rows of this run are not lost. So does a generator that
+  // could not keep pace: its lateness is in every latency it measured (from the due time), so the
+  // p99 at half load would be the generator's (or the machine's), not the app's.
+  const notes = [
     max.errors > 0 && !name.startsWith('mixed')
       ? `${max.errors} errors under load (${max.errorKinds}): not a valid measurement`
-      : undefined;
+      : undefined,
+    half.generator.sendLagP99 > MAX_GENERATOR_LAG_MS
+      ? `the generator lagged at half load (sent ${half.generator.sendLagP99} ms late at p99, ` +
+        `limit ${MAX_GENERATOR_LAG_MS}; loop delay p99 ${half.generator.loopDelayP99} ms, ` +
+        `CPU ${half.generator.cpuPercent} %, machine CPU pressure ` +
+        `${half.generator.machineCpuPressurePercent ?? '-'} %): p99 @50% is not the app's`
+      : undefined,
+  ].filter((text): text is string => text !== undefined);
+  const note = notes.length ? notes.join('; ') : undefined;
   if (note) failures.push(`${name}: ${note}`);
+  await sampleTier(url);
   return { scenario: name, max, half, bytes, note, cpuUsPerRequest };
+}
+
+/** A gauge of the app's /metrics (undefined when absent or unreadable). */
+async function gaugeOf(url: string, name: string): Promise<number | undefined> {
+  if (!metricsToken) return undefined;
+  try {
+    const text = await (
+      await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${metricsToken}` } })
+    ).text();
+    const match = new RegExp(`^${name} (\\S+)$`, 'm').exec(text);
+    return match ? Number(match[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** METRICS_TOKEN of the apps this bench started. */
+let metricsToken: string | undefined;
+/** The largest `local_cache_bytes` read after a scenario, and the tier's cap, by app URL. */
+const tierPeak = new Map<string, { bytes: number; cap: number }>();
+
+async function sampleTier(url: string): Promise<void> {
+  const [bytes, cap] = await Promise.all([
+    gaugeOf(url, 'local_cache_bytes'),
+    gaugeOf(url, 'local_cache_max_bytes'),
+  ]);
+  if (bytes === undefined || cap === undefined) return;
+  tierPeak.set(url, { bytes: Math.max(bytes, tierPeak.get(url)?.bytes ?? 0), cap });
 }
 
 /** The pid of each app this bench started, by URL (for its CPU time per request). */
@@ -253,6 +296,7 @@ async function main(): Promise<void> {
     // Measured on its own below: a scheduled run in the middle of a scenario would skew it.
     RECONCILE_ENABLED: 'false',
   };
+  metricsToken = common.METRICS_TOKEN;
   // --url drives a server you started yourself (seeded, with ADMIN_EMAILS=user1@seed.test); the
   // cache-off twin then needs --uncached-url, or that scenario is left out.
   const given = (name: string): RunningApp | undefined => {
@@ -462,10 +506,14 @@ async function main(): Promise<void> {
     await uncached?.stop();
   }
   const rowsMeasured = measured.filter((row): row is Row => row !== undefined);
-  for (const row of rowsMeasured)
+  const baselineCpu = rowsMeasured[0].cpuUsPerRequest;
+  for (const row of rowsMeasured) {
     row.ratioToBaseline = Number(
       (row.max.requestsPerSecond / rowsMeasured[0].max.requestsPerSecond).toFixed(2),
     );
+    if (baselineCpu && row.cpuUsPerRequest)
+      row.cpuRatioToBaseline = Number((baselineCpu / row.cpuUsPerRequest).toFixed(2));
+  }
 
   let reconciliation: Record<string, unknown> | undefined = { large };
   if (!flag('--skip-reconcile')) {
@@ -491,6 +539,15 @@ async function main(): Promise<void> {
 
   printTable(rowsMeasured, reconciliation);
   if (peakRss !== undefined) console.log(`peak RSS of the app under the bench: ${peakRss} MB`);
+  const tier = tierPeak.get(cached.url);
+  if (tier) {
+    const mb = (bytes: number) => (bytes / 1024 / 1024).toFixed(1);
+    console.log(
+      `in-process tier of the cached app: at most ${mb(tier.bytes)} MB of its ${mb(tier.cap)} MB cap (local_cache_bytes after each scenario)`,
+    );
+    if (tier.bytes > tier.cap)
+      failures.push(`in-process tier over its cap: ${tier.bytes} > ${tier.cap} bytes`);
+  }
   mkdirSync('bench/results', { recursive: true });
   const file = `bench/results/${new Date().toISOString().replace(/[:.]/g, '-')}.json`;
   writeFileSync(
@@ -506,6 +563,7 @@ async function main(): Promise<void> {
         rows: rowsMeasured,
         reconciliation,
         peakRssMb: peakRss,
+        localTier: tier,
       },
       null,
       2,
@@ -525,8 +583,11 @@ function printTable(rows: Row[], reconciliation: Record<string, unknown> | undef
     'x baseline',
     'p99 ms @50%',
     'errors @50%',
+    'gen lag p99 ms @50%',
+    'CPU pressure % @50%',
     'bytes',
     'app CPU µs/req',
+    'x baseline by CPU',
   ];
   const lines = rows.map((row) => [
     row.scenario,
@@ -537,8 +598,11 @@ function printTable(rows: Row[], reconciliation: Record<string, unknown> | undef
     String(row.ratioToBaseline),
     String(row.half?.p99 ?? '-'),
     String(row.half?.errors ?? '-'),
+    String(row.half?.generator.sendLagP99 ?? '-'),
+    String(row.half?.generator.machineCpuPressurePercent ?? '-'),
     String(row.bytes ?? '-') + (row.note ? ` (${row.note})` : ''),
     String(row.cpuUsPerRequest ?? '-'),
+    String(row.cpuRatioToBaseline ?? '-'),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((line) => line[i].length)));
   const format = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
