@@ -4,7 +4,7 @@ import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { createClient } from 'redis';
 import type { LoadRequest } from './load.js';
-import { paced } from './paced.js';
+import { paced, type PacedResult } from './paced.js';
 import { startApp, type RunningApp } from './processes.js';
 import { numberOption, optionText } from './options.js';
 import { apiRequest } from './api.js';
@@ -388,10 +388,7 @@ function stats(ms: number[]) {
   return { p50: fmt(at(0.5)), p99: fmt(at(0.99)), max: fmt(sorted[sorted.length - 1]) };
 }
 
-function printTable(
-  probes: Probe[],
-  load: { requestsPerSecond: number; p50: number; p99: number; errors: number; total: number },
-): void {
+function printTable(probes: Probe[], load: PacedResult): void {
   const rows: [string, Samples][] = [
     ['article created: on every follower feed page (API)', events.createdFeed],
     ['article created: in every follower timeline (job)', events.createdTimeline],
@@ -420,7 +417,8 @@ function printTable(
   );
   console.log(
     `mixed load beside it: ${load.requestsPerSecond} req/s (asked ${RATE}), p50 ${load.p50} ms, ` +
-      `p99 ${load.p99} ms, ${load.errors} errors of ${load.total}`,
+      `p99 ${load.p99} ms, ${load.errors} errors of ${load.total} (the generator sent ` +
+      `${load.generator.sendLagP99} ms late at p99, its loop delay p99 ${load.generator.loopDelayP99} ms)`,
   );
   const api = [events.createdFeed, events.unfollowFeed, events.deletedFeed];
   const met = api.every((s) => s.missed === 0 && Number(stats(s.ms).p99) <= TARGET_MS);

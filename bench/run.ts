@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { drive, type LoadRequest, type LoadResult } from './load.js';
-import { paced } from './paced.js';
+import { paced, type PacedResult } from './paced.js';
 import {
   cpuMs,
   npmScriptNodeOptions,
@@ -24,9 +24,11 @@ import { flag, numberOption, optionText } from './options.js';
  * --url URL [--uncached-url URL] to drive servers you started instead of starting them,
  * --app-dir DIR to start the build in DIR/dist instead of this checkout's (a before/after pair),
  * --only a,b to measure only the scenarios whose names contain one of these words (the baseline
- * always runs; every scenario's data is still checked).
+ * always runs; every scenario's data is still checked), --max-generator-lag MS (default 5: a
+ * half-load run whose generator issued its requests later than that at p99 is not the app's figure).
  */
 const SECONDS = numberOption('--seconds', 8);
+const MAX_GENERATOR_LAG_MS = numberOption('--max-generator-lag', 5);
 const CONNECTIONS = numberOption('--connections', 50);
 const SEED_PASSWORD = 'seed-password';
 const APP_DIR = optionText('--app-dir') ?? '.';
@@ -45,7 +47,7 @@ const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:
 interface Row {
   scenario: string;
   max: LoadResult;
-  half?: LoadResult;
+  half?: PacedResult;
   ratioToBaseline?: number;
   /** Bytes of one checked response body of the scenario (its data verified before the run). */
   bytes?: number;
@@ -103,11 +105,21 @@ async function measure(
     rate: Math.max(1, Math.round(max.requestsPerSecond / 2)),
   });
   // Errors under load make the row meaningless: it is printed (with what the errors were) and the
-  // bench fails at the end, so the other rows of this run are not lost.
-  const note =
+  // bench fails at the end, so the other rows of this run are not lost. So does a generator that
+  // could not keep pace: its lateness is in every latency it measured (from the due time), so the
+  // p99 at half load would be the generator's (or the machine's), not the app's.
+  const notes = [
     max.errors > 0 && !name.startsWith('mixed')
       ? `${max.errors} errors under load (${max.errorKinds}): not a valid measurement`
-      : undefined;
+      : undefined,
+    half.generator.sendLagP99 > MAX_GENERATOR_LAG_MS
+      ? `the generator lagged at half load (sent ${half.generator.sendLagP99} ms late at p99, ` +
+        `limit ${MAX_GENERATOR_LAG_MS}; loop delay p99 ${half.generator.loopDelayP99} ms, ` +
+        `CPU ${half.generator.cpuPercent} %, machine CPU pressure ` +
+        `${half.generator.machineCpuPressurePercent ?? '-'} %): p99 @50% is not the app's`
+      : undefined,
+  ].filter((text): text is string => text !== undefined);
+  const note = notes.length ? notes.join('; ') : undefined;
   if (note) failures.push(`${name}: ${note}`);
   return { scenario: name, max, half, bytes, note, cpuUsPerRequest };
 }
@@ -525,6 +537,8 @@ function printTable(rows: Row[], reconciliation: Record<string, unknown> | undef
     'x baseline',
     'p99 ms @50%',
     'errors @50%',
+    'gen lag p99 ms @50%',
+    'CPU pressure % @50%',
     'bytes',
     'app CPU µs/req',
   ];
@@ -537,6 +551,8 @@ function printTable(rows: Row[], reconciliation: Record<string, unknown> | undef
     String(row.ratioToBaseline),
     String(row.half?.p99 ?? '-'),
     String(row.half?.errors ?? '-'),
+    String(row.half?.generator.sendLagP99 ?? '-'),
+    String(row.half?.generator.machineCpuPressurePercent ?? '-'),
     String(row.bytes ?? '-') + (row.note ? ` (${row.note})` : ''),
     String(row.cpuUsPerRequest ?? '-'),
   ]);

@@ -390,6 +390,11 @@ describe('articles, comments, favorites, tags and feed (RealWorld)', () => {
     const before = await t.http().get('/api/articles/viewed').expect(200);
     // Each read counts itself before it answers; all six are still pending in Redis.
     expect(before.body.article.viewsCount).toBe(6);
+    // List items show the views flushed so far (none yet): a list page reads no pending views.
+    const listed = async () =>
+      (await t.http().get(`/api/articles?author=${writer.username}`).expect(200)).body
+        .articles[0] as { slug: string; viewsCount: number };
+    expect(await listed()).toMatchObject({ slug: 'viewed', viewsCount: 0 });
     expect(
       (await t.db.query(`SELECT views_count FROM articles WHERE slug = 'viewed'`))[0].views_count,
     ).toBe('0');
@@ -404,6 +409,7 @@ describe('articles, comments, favorites, tags and feed (RealWorld)', () => {
     });
     expect(sql).toBe(0);
     expect(after.body.article.viewsCount).toBe(7); // 6 flushed + this one pending
+    expect(await listed()).toMatchObject({ slug: 'viewed', viewsCount: 6 }); // the flushed ones
     const profile = await t.http().get(`/api/profiles/${writer.username}`).expect(200);
     expect(profile.body.profile).toMatchObject({ articlesCount: 1 });
   });

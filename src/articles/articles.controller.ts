@@ -19,6 +19,7 @@ import {
 } from '@nestjs/swagger';
 import type { AuthContext } from '../auth/auth-context.js';
 import { CurrentUser, OptionalAuth, RequireAuth, Viewer } from '../auth/auth.decorators.js';
+import { type JsonText, JsonTextResponse } from '../common/json-text.js';
 import { ArticlesService } from './articles.service.js';
 import {
   ListArticlesQuery,
@@ -36,10 +37,11 @@ export class ArticlesController {
   @Get()
   @OptionalAuth()
   @ApiOkResponse({ type: MultipleArticlesResponse })
+  @JsonTextResponse()
   list(
     @Query() query: ListArticlesQuery,
     @Viewer() viewer: AuthContext | undefined,
-  ): Promise<MultipleArticlesResponse> {
+  ): Promise<JsonText<MultipleArticlesResponse>> {
     return this.articles.list(query, viewer?.userId);
   }
 
@@ -47,34 +49,37 @@ export class ArticlesController {
   @Get(':slug')
   @OptionalAuth()
   @ApiOkResponse({ type: SingleArticleResponse })
-  async get(
+  @JsonTextResponse()
+  get(
     @Param('slug') slug: string,
     @Viewer() viewer: AuthContext | undefined,
-  ): Promise<SingleArticleResponse> {
-    return { article: await this.articles.read(slug, viewer?.userId) };
+  ): Promise<JsonText<SingleArticleResponse>> {
+    return this.articles.read(slug, viewer?.userId);
   }
 
   @Post()
   @RequireAuth()
   @ApiSecurity('Token')
   @ApiCreatedResponse({ type: SingleArticleResponse })
-  async create(
+  @JsonTextResponse()
+  create(
     @Body() body: NewArticleRequest,
     @CurrentUser() viewer: AuthContext,
-  ): Promise<SingleArticleResponse> {
-    return { article: await this.articles.create(viewer.userId, body.article) };
+  ): Promise<JsonText<SingleArticleResponse>> {
+    return this.articles.create(viewer.userId, body.article);
   }
 
   @Put(':slug')
   @RequireAuth()
   @ApiSecurity('Token')
   @ApiOkResponse({ type: SingleArticleResponse })
-  async update(
+  @JsonTextResponse()
+  update(
     @Param('slug') slug: string,
     @Body() body: UpdateArticleRequest,
     @CurrentUser() viewer: AuthContext,
-  ): Promise<SingleArticleResponse> {
-    return { article: await this.articles.update(viewer.userId, slug, body.article) };
+  ): Promise<JsonText<SingleArticleResponse>> {
+    return this.articles.update(viewer.userId, slug, body.article);
   }
 
   @Delete(':slug')

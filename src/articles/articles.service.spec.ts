@@ -12,7 +12,8 @@ import { ArticleNotFoundError, NotTheAuthorError } from './articles.errors.js';
 import { ArticlesRepository, SlugTakenError } from './articles.repository.js';
 import { ARTICLES_TAG, type SharedArticle } from './article.model.js';
 import { ArticlesService } from './articles.service.js';
-import type { ArticleView } from './dto/article-responses.dto.js';
+import type { JsonText } from '../common/json-text.js';
+import type { SingleArticleResponse } from './dto/article-responses.dto.js';
 import { FavoritesService } from '../favorites/favorites.service.js';
 
 const keys = new RedisKeys(TEST_KEY_PREFIX);
@@ -20,7 +21,7 @@ const AUTHOR = 1;
 const READER = 2;
 const REF = { id: 10, slug: 'how-to-train', authorId: AUTHOR };
 const SHARED = { id: REF.id, slug: REF.slug, authorId: AUTHOR } as SharedArticle;
-const VIEW = { slug: REF.slug, title: 'How to train' } as ArticleView;
+const VIEW = '{"article":{"slug":"how-to-train"}}' as JsonText<SingleArticleResponse>;
 const slugKey = (slug: string) => keys.articleIdBySlug(slug);
 const NEW = { title: 'How to Train', description: 'd', body: 'b', tagList: ['x'] };
 
@@ -48,7 +49,7 @@ describe('ArticlesService', () => {
     views = service.mock(ViewsCounter);
     articles.findRef.mockResolvedValue(REF);
     articles.findShared.mockResolvedValue([SHARED]);
-    presenter.present.mockResolvedValue([VIEW]);
+    presenter.single.mockResolvedValue(VIEW);
     counters.writerLock.mockImplementation((id) => ({ key: `counts:${id}`, mode: 'shared' }));
     counters.apply.mockResolvedValue(true);
     favorites.dropFavoriters.mockResolvedValue(true);
@@ -62,7 +63,7 @@ describe('ArticlesService', () => {
       expect(cached.idBySlug).toHaveBeenCalledWith(REF.slug);
       expect(cached.byId).toHaveBeenCalledWith(REF.id);
       expect(views.record).toHaveBeenCalledWith(REF.id);
-      expect(presenter.present).toHaveBeenCalledWith([SHARED], READER, true);
+      expect(presenter.single).toHaveBeenCalledWith(SHARED, READER);
       expect(articles.findShared).not.toHaveBeenCalled();
     });
 
@@ -121,7 +122,7 @@ describe('ArticlesService', () => {
         },
         true,
       );
-      expect(presenter.present).toHaveBeenCalledWith([SHARED], AUTHOR, true);
+      expect(presenter.single).toHaveBeenCalledWith(SHARED, AUTHOR);
     });
 
     it('retries with a suffixed slug while the slug is taken', async () => {

@@ -16,7 +16,11 @@ import { ArticlePages, ArticlePresenter } from './article-presenter.js';
 import { ArticlesRepository, SlugTakenError } from './articles.repository.js';
 import { ArticleNotFoundError, NotTheAuthorError } from './articles.errors.js';
 import type { ListArticlesQuery, NewArticle, UpdateArticle } from './dto/article-requests.dto.js';
-import type { ArticleView, MultipleArticlesResponse } from './dto/article-responses.dto.js';
+import type { JsonText } from '../common/json-text.js';
+import type {
+  MultipleArticlesResponse,
+  SingleArticleResponse,
+} from './dto/article-responses.dto.js';
 import { slugify, withSuffix } from './slug.js';
 
 const SLUG_ATTEMPTS = 5;
@@ -50,12 +54,13 @@ export class ArticlesService {
    * GET /articles/:slug: slug -> id, then the article, both from the article cache (no SQL when
    * warm; an unknown slug is remembered as such); the view is counted, the viewer's flags added.
    */
-  async read(slug: string, viewerId: number | undefined): Promise<ArticleView> {
+  async read(slug: string, viewerId: number | undefined): Promise<JsonText<SingleArticleResponse>> {
     const id = plausibleSlug(slug) ? await this.cached.idBySlug(slug) : null;
     const article = id === null ? null : await this.cached.byId(id);
     if (!article) throw new ArticleNotFoundError();
     this.views.record(article.id);
-    const [view] = await this.presenter.present([article], viewerId, true);
+    const view = await this.presenter.single(article, viewerId);
+    if (!view) throw new ArticleNotFoundError(); // its author was deleted meanwhile
     return view;
   }
 
@@ -63,11 +68,11 @@ export class ArticlesService {
   async list(
     query: ListArticlesQuery,
     viewerId: number | undefined,
-  ): Promise<MultipleArticlesResponse> {
+  ): Promise<JsonText<MultipleArticlesResponse>> {
     return this.pages.present(await this.lists.page(query), viewerId);
   }
 
-  async create(authorId: number, input: NewArticle): Promise<ArticleView> {
+  async create(authorId: number, input: NewArticle): Promise<JsonText<SingleArticleResponse>> {
     const id = await this.locks.run([this.counters.writerLock(authorId)], async (manager) => {
       const { result: articleId, recorded } = await this.withFreeSlug(
         slugify(input.title),
@@ -96,7 +101,11 @@ export class ArticlesService {
     return this.viewById(id, authorId);
   }
 
-  async update(viewerId: number, slug: string, input: UpdateArticle): Promise<ArticleView> {
+  async update(
+    viewerId: number,
+    slug: string,
+    input: UpdateArticle,
+  ): Promise<JsonText<SingleArticleResponse>> {
     const ref = await this.requireOwn(viewerId, slug);
     const titleChanged = input.title !== undefined;
     await this.locks.run([], async (manager) => {
@@ -157,10 +166,10 @@ export class ArticlesService {
   }
 
   /** The article as `viewerId` sees it right after a write (read from Postgres, not the cache). */
-  async viewById(articleId: number, viewerId: number): Promise<ArticleView> {
+  async viewById(articleId: number, viewerId: number): Promise<JsonText<SingleArticleResponse>> {
     const [shared] = await this.articles.findShared([articleId]);
-    if (!shared) throw new ArticleNotFoundError();
-    const [view] = await this.presenter.present([shared], viewerId, true);
+    const view = shared ? await this.presenter.single(shared, viewerId) : null;
+    if (!view) throw new ArticleNotFoundError();
     return view;
   }
 

@@ -4,6 +4,7 @@ import type { AuthContext } from '../auth/auth-context.js';
 import { CurrentUser, RequireAuth } from '../auth/auth.decorators.js';
 import { ArticlesService } from '../articles/articles.service.js';
 import { SingleArticleResponse } from '../articles/dto/article-responses.dto.js';
+import { type JsonText, JsonTextResponse } from '../common/json-text.js';
 import { FavoritesService } from './favorites.service.js';
 
 @ApiTags('Favorites')
@@ -19,10 +20,11 @@ export class FavoritesController {
   @ApiSecurity('Token')
   @HttpCode(HttpStatus.OK)
   @ApiOkResponse({ type: SingleArticleResponse })
+  @JsonTextResponse()
   favorite(
     @Param('slug') slug: string,
     @CurrentUser() viewer: AuthContext,
-  ): Promise<SingleArticleResponse> {
+  ): Promise<JsonText<SingleArticleResponse>> {
     return this.set(slug, viewer.userId, true);
   }
 
@@ -30,10 +32,11 @@ export class FavoritesController {
   @RequireAuth()
   @ApiSecurity('Token')
   @ApiOkResponse({ type: SingleArticleResponse })
+  @JsonTextResponse()
   unfavorite(
     @Param('slug') slug: string,
     @CurrentUser() viewer: AuthContext,
-  ): Promise<SingleArticleResponse> {
+  ): Promise<JsonText<SingleArticleResponse>> {
     return this.set(slug, viewer.userId, false);
   }
 
@@ -42,9 +45,9 @@ export class FavoritesController {
     slug: string,
     viewerId: number,
     favorite: boolean,
-  ): Promise<SingleArticleResponse> {
+  ): Promise<JsonText<SingleArticleResponse>> {
     const article = await this.articles.requireRef(slug);
     await this.favorites.set(viewerId, article, favorite);
-    return { article: await this.articles.viewById(article.id, viewerId) };
+    return this.articles.viewById(article.id, viewerId);
   }
 }

@@ -5,6 +5,7 @@ import { CurrentUser, RequireAuth } from '../auth/auth.decorators.js';
 import { ArticlePages } from '../articles/article-presenter.js';
 import { PageQuery } from '../articles/dto/article-requests.dto.js';
 import { MultipleArticlesResponse } from '../articles/dto/article-responses.dto.js';
+import { type JsonText, JsonTextResponse } from '../common/json-text.js';
 import { FeedService } from './feed.service.js';
 
 /**
@@ -24,10 +25,11 @@ export class FeedController {
   @RequireAuth()
   @ApiSecurity('Token')
   @ApiOkResponse({ type: MultipleArticlesResponse })
+  @JsonTextResponse()
   async feedPage(
     @Query() query: PageQuery,
     @CurrentUser() viewer: AuthContext,
-  ): Promise<MultipleArticlesResponse> {
+  ): Promise<JsonText<MultipleArticlesResponse>> {
     const page = await this.feed.page(viewer.userId, query.limit ?? 20, query.offset ?? 0);
     return this.pages.present(page, viewer.userId);
   }

@@ -11,7 +11,11 @@ export class ArticleView {
   @ApiProperty() updatedAt: string;
   @ApiProperty() favorited: boolean;
   @ApiProperty() favoritesCount: number;
-  @ApiProperty({ description: 'Extension: views, flushed and pending' }) viewsCount: number;
+  @ApiProperty({
+    description:
+      'Extension: views. A single article counts every view so far; list items the views flushed to the database (at most VIEWS_FLUSH_INTERVAL_MS old)',
+  })
+  viewsCount: number;
   @ApiProperty({ type: ProfileView }) author: ProfileView;
 }
 
