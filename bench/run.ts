@@ -49,6 +49,8 @@ interface Row {
   max: LoadResult;
   half?: PacedResult;
   ratioToBaseline?: number;
+  /** The baseline's CPU per request over this row's: the ratio that other load moves least. */
+  cpuRatioToBaseline?: number;
   /** Bytes of one checked response body of the scenario (its data verified before the run). */
   bytes?: number;
   /** The app's CPU time per request during the max-throughput run, in microseconds. */
@@ -121,7 +123,36 @@ async function measure(
   ].filter((text): text is string => text !== undefined);
   const note = notes.length ? notes.join('; ') : undefined;
   if (note) failures.push(`${name}: ${note}`);
+  await sampleTier(url);
   return { scenario: name, max, half, bytes, note, cpuUsPerRequest };
+}
+
+/** A gauge of the app's /metrics (undefined when absent or unreadable). */
+async function gaugeOf(url: string, name: string): Promise<number | undefined> {
+  if (!metricsToken) return undefined;
+  try {
+    const text = await (
+      await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${metricsToken}` } })
+    ).text();
+    const match = new RegExp(`^${name} (\\S+)$`, 'm').exec(text);
+    return match ? Number(match[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** METRICS_TOKEN of the apps this bench started. */
+let metricsToken: string | undefined;
+/** The largest `local_cache_bytes` read after a scenario, and the tier's cap, by app URL. */
+const tierPeak = new Map<string, { bytes: number; cap: number }>();
+
+async function sampleTier(url: string): Promise<void> {
+  const [bytes, cap] = await Promise.all([
+    gaugeOf(url, 'local_cache_bytes'),
+    gaugeOf(url, 'local_cache_max_bytes'),
+  ]);
+  if (bytes === undefined || cap === undefined) return;
+  tierPeak.set(url, { bytes: Math.max(bytes, tierPeak.get(url)?.bytes ?? 0), cap });
 }
 
 /** The pid of each app this bench started, by URL (for its CPU time per request). */
@@ -265,6 +296,7 @@ async function main(): Promise<void> {
     // Measured on its own below: a scheduled run in the middle of a scenario would skew it.
     RECONCILE_ENABLED: 'false',
   };
+  metricsToken = common.METRICS_TOKEN;
   // --url drives a server you started yourself (seeded, with ADMIN_EMAILS=user1@seed.test); the
   // cache-off twin then needs --uncached-url, or that scenario is left out.
   const given = (name: string): RunningApp | undefined => {
@@ -474,10 +506,14 @@ async function main(): Promise<void> {
     await uncached?.stop();
   }
   const rowsMeasured = measured.filter((row): row is Row => row !== undefined);
-  for (const row of rowsMeasured)
+  const baselineCpu = rowsMeasured[0].cpuUsPerRequest;
+  for (const row of rowsMeasured) {
     row.ratioToBaseline = Number(
       (row.max.requestsPerSecond / rowsMeasured[0].max.requestsPerSecond).toFixed(2),
     );
+    if (baselineCpu && row.cpuUsPerRequest)
+      row.cpuRatioToBaseline = Number((baselineCpu / row.cpuUsPerRequest).toFixed(2));
+  }
 
   let reconciliation: Record<string, unknown> | undefined = { large };
   if (!flag('--skip-reconcile')) {
@@ -503,6 +539,15 @@ async function main(): Promise<void> {
 
   printTable(rowsMeasured, reconciliation);
   if (peakRss !== undefined) console.log(`peak RSS of the app under the bench: ${peakRss} MB`);
+  const tier = tierPeak.get(cached.url);
+  if (tier) {
+    const mb = (bytes: number) => (bytes / 1024 / 1024).toFixed(1);
+    console.log(
+      `in-process tier of the cached app: at most ${mb(tier.bytes)} MB of its ${mb(tier.cap)} MB cap (local_cache_bytes after each scenario)`,
+    );
+    if (tier.bytes > tier.cap)
+      failures.push(`in-process tier over its cap: ${tier.bytes} > ${tier.cap} bytes`);
+  }
   mkdirSync('bench/results', { recursive: true });
   const file = `bench/results/${new Date().toISOString().replace(/[:.]/g, '-')}.json`;
   writeFileSync(
@@ -518,6 +563,7 @@ async function main(): Promise<void> {
         rows: rowsMeasured,
         reconciliation,
         peakRssMb: peakRss,
+        localTier: tier,
       },
       null,
       2,
@@ -541,6 +587,7 @@ function printTable(rows: Row[], reconciliation: Record<string, unknown> | undef
     'CPU pressure % @50%',
     'bytes',
     'app CPU µs/req',
+    'x baseline by CPU',
   ];
   const lines = rows.map((row) => [
     row.scenario,
@@ -555,6 +602,7 @@ function printTable(rows: Row[], reconciliation: Record<string, unknown> | undef
     String(row.half?.generator.machineCpuPressurePercent ?? '-'),
     String(row.bytes ?? '-') + (row.note ? ` (${row.note})` : ''),
     String(row.cpuUsPerRequest ?? '-'),
+    String(row.cpuRatioToBaseline ?? '-'),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((line) => line[i].length)));
   const format = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;

@@ -25,6 +25,11 @@ function exportLocalTier(tier: LocalTier, metrics: MetricsService): void {
     'Bytes held by the in-process cache tier (upper-bound estimate; capped by LOCAL_CACHE_MAX_BYTES)',
     () => tier.bytes,
   );
+  gauge(
+    'local_cache_max_bytes',
+    "The in-process tier's byte cap (LOCAL_CACHE_MAX_BYTES; 0: the tier is off)",
+    () => tier.settings.maxBytes,
+  );
   gauge('local_cache_entries', 'Entries held by the in-process cache tier', () => tier.size);
   gauge(
     'local_cache_active',
