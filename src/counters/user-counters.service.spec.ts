@@ -108,6 +108,44 @@ describe('UserCountersService', () => {
     });
   });
 
+  describe('columns', () => {
+    const OTHER = 8;
+
+    it('reads only the asked fields of every hash in one command; unregistered metrics count 0', async () => {
+      redis.hashFields.mockResolvedValue(['10', null, '4', '1']);
+      expect(await sut.columns([USER, OTHER], ['followers', 'articles'])).toEqual([
+        [10, 4],
+        [0, 1],
+      ]);
+      expect(redis.hashFields).toHaveBeenCalledTimes(1);
+      expect(redis.hashFields).toHaveBeenCalledWith(
+        [HASH, keys.userCounts(OTHER)],
+        ['followers', 'articles'],
+      );
+      expect(locks.run).not.toHaveBeenCalled();
+    });
+
+    it('fills a user whose hash lacks an asked registered metric, and only that user', async () => {
+      redis.hashFields.mockResolvedValue(['10', '2', null, null]);
+      redis.hGetAll.mockResolvedValue({});
+      redis.multi.mockReturnValue(fakeMulti().chain);
+      expect(await sut.columns([USER, OTHER], ['followers', 'likes'])).toEqual([
+        [10, 3],
+        [2, 5],
+      ]);
+      expect(followers).toHaveBeenCalledTimes(1);
+      expect(followers).toHaveBeenCalledWith(OTHER, manager);
+    });
+
+    it('counts every user from Postgres when Redis fails', async () => {
+      redis.hashFields.mockRejectedValue(new Error('connection lost'));
+      redis.hGetAll.mockRejectedValue(new Error('connection lost'));
+      expect(await sut.columns([USER, OTHER], ['likes'])).toEqual([[5, 5]]);
+      expect(locks.run).toHaveBeenCalledWith([], expect.any(Function));
+      expect(redis.multi).not.toHaveBeenCalled();
+    });
+  });
+
   describe('apply', () => {
     it('moves the hash (only if loaded) and the leaderboard (only if built) by each non-zero delta', async () => {
       expect(await sut.apply(USER, { followers: 1, likes: -2, views: 0 })).toBe(true);

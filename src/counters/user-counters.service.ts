@@ -67,26 +67,42 @@ export class UserCountersService {
     return filling;
   }
 
-  /** `get` for many users: one pipelined round trip, then a fill for each hash not loaded. */
-  async getMany(userIds: number[]): Promise<Map<number, UserCounts>> {
-    const result = new Map<number, UserCounts>();
-    let hashes: Record<string, string>[] = [];
+  /**
+   * Some counts of many users: per metric asked, the users' values in the order of `userIds`.
+   * One command for all the loaded hashes (only the asked fields travel), then `get` (a fill) for
+   * each user whose hash is not loaded. A hash is taken as loaded when it holds every asked metric
+   * that is registered (unregistered ones count 0): fills write every metric at once and deltas
+   * move only loaded hashes, so a field present is exact.
+   */
+  async columns(userIds: number[], metrics: UserMetric[]): Promise<number[][]> {
+    const registered = metrics.map((metric) => this.registry.isRegistered(metric));
+    const n = metrics.length;
+    let values: (string | null)[] = [];
     try {
-      hashes = await this.redis.run('counts.get', (redis) =>
-        Promise.all(userIds.map((id) => redis.hGetAll(this.keys.userCounts(id)))),
+      values = await this.redis.hashFields(
+        'counts.get',
+        userIds.map((id) => this.keys.userCounts(id)),
+        metrics,
       );
     } catch {
       // Counted and logged by the gateway: each user is computed below.
     }
+    const columns = metrics.map(() => new Array<number>(userIds.length).fill(0));
     const missing: number[] = [];
-    userIds.forEach((id, i) => {
-      const counts = hashes[i] ? this.registry.parseHash(hashes[i]) : null;
-      if (counts) result.set(id, counts);
-      else missing.push(id);
-    });
-    const filled = await Promise.all(missing.map((id) => this.get(id)));
-    missing.forEach((id, i) => result.set(id, filled[i]));
-    return result;
+    for (let u = 0; u < userIds.length; u++) {
+      for (let m = 0; m < n; m++) {
+        const value = values[u * n + m];
+        if (value === null || value === undefined) {
+          if (!registered[m]) continue;
+          missing.push(u);
+          break;
+        }
+        columns[m][u] = Number(value);
+      }
+    }
+    const filled = await Promise.all(missing.map((u) => this.get(userIds[u])));
+    missing.forEach((u, i) => metrics.forEach((metric, m) => (columns[m][u] = filled[i][metric])));
+    return columns;
   }
 
   /**

@@ -76,8 +76,8 @@ export class FeedService {
     // viewer's timeline, and the lists of the followees this process already knows as pulled
     // (pulled is for good, so the hint is right or, after a Redis data loss, merely unused).
     const hinted = followees.filter((id) => this.knownPulled.has(id));
-    const [counts, markedPulled, early] = await Promise.all([
-      this.counters.getMany(followees),
+    const [[articleCounts, followerCounts], markedPulled, early] = await Promise.all([
+      this.counters.columns(followees, ['articles', 'followers']),
       this.timelines.pulled(followees),
       this.readSources(viewerId, hinted, wanted),
     ]);
@@ -86,10 +86,9 @@ export class FeedService {
     const pulled: number[] = [];
     const pulledCounts: number[] = [];
     followees.forEach((id, i) => {
-      const c = counts.get(id);
-      const articles = c?.articles ?? 0;
+      const articles = articleCounts[i];
       articlesCount += articles;
-      if (markedPulled[i] || (c?.followers ?? 0) > this.env.FANOUT_MAX_FOLLOWERS) {
+      if (markedPulled[i] || followerCounts[i] > this.env.FANOUT_MAX_FOLLOWERS) {
         pulled.push(id);
         pulledCounts.push(articles);
         this.knownPulled.add(id);
@@ -205,6 +204,8 @@ function presentAll(slices: (TimelineSlice | null)[]): TimelineSlice[] | null {
 
 /** The newest `count` entries of the union of the sources, each article once. */
 export function mergeNewest(sources: TimelineSlice[], count: number): TimelineEntry[] {
+  // One source (no pulled author followed, the usual case) is already in order, each id once.
+  if (sources.length === 1) return sources[0].entries.slice(0, count);
   const seen = new Set<number>();
   const all: TimelineEntry[] = [];
   for (const source of sources) {

@@ -43,37 +43,22 @@ export class TimelineStore {
 
   /**
    * The newest `count` entries of each key, in one round trip; null for a key not built, and
-   * whether `pendingKey` (a follow's timeline job not done yet) exists.
-   * Reads the master (timelines change under the reader's own writes).
+   * whether `pendingKey` (a follow's timeline job not done yet) exists. One script per key (one
+   * slot each); the pending mark is read by the first key's, so it must share that key's slot (the
+   * viewer's timeline and pending mark do). Reads the master (timelines change under the reader's
+   * own writes).
    */
   async newest(
     keys: string[],
     count: number,
     pendingKey: string,
   ): Promise<{ slices: (TimelineSlice | null)[]; pending: boolean }> {
-    const [pending, ...replies] = await this.redis.run('timeline.read', (redis) =>
-      Promise.all([
-        redis.exists(pendingKey),
-        ...keys.flatMap((key) => [
-          redis.zScore(key, LOADED_SENTINEL),
-          redis.zCard(key),
-          // One more than asked: the sentinel may be among them when the zset is short.
-          redis.zRangeWithScores(key, 0, count, { REV: true }),
-        ]),
-      ]),
+    const replies = await this.redis.run('timeline.read', (redis) =>
+      Promise.all(
+        keys.map((key, i) => redis.timelineNewest(key, count, i === 0 ? pendingKey : undefined)),
+      ),
     );
-    const slices = keys.map((_, i) => {
-      const sentinel = replies[3 * i] as number | null;
-      if (sentinel === null) return null;
-      const size = (replies[3 * i + 1] as number) - 1;
-      const members = replies[3 * i + 2] as { value: string; score: number }[];
-      const entries = members
-        .filter((m) => m.value !== LOADED_SENTINEL)
-        .slice(0, count)
-        .map((m) => ({ id: Number(m.value), createdAtMs: m.score }));
-      return { entries, complete: sentinel === COMPLETE, size };
-    });
-    return { slices, pending: pending === 1 };
+    return { slices: replies.map(toSlice), pending: replies[0]?.[0] === 1 };
   }
 
   /**
@@ -215,4 +200,13 @@ export class TimelineStore {
     );
     return flags.map((flag) => Boolean(flag));
   }
+}
+
+/** A `timelineNewest` reply as a slice (null: not built). */
+function toSlice(reply: (number | string)[]): TimelineSlice | null {
+  if (reply.length < 3) return null;
+  const entries: TimelineEntry[] = [];
+  for (let i = 3; i < reply.length; i += 2)
+    entries.push({ id: Number(reply[i]), createdAtMs: Number(reply[i + 1]) });
+  return { entries, complete: Number(reply[1]) === COMPLETE, size: reply[2] as number };
 }

@@ -86,11 +86,10 @@ export class FollowGraphStore {
 
   /** Every id of a loaded zset (the sentinel left out); null when it is not loaded. */
   async members(userId: number, direction: FollowDirection): Promise<number[] | null> {
-    const key = this.zsetKey(userId, direction);
-    const [exists, members] = await this.redis.run('follows.members', (redis) =>
-      Promise.all([redis.exists(key), redis.zRangeByScore(key, '(0', '+inf')]),
+    const members = await this.redis.run('follows.members', (redis) =>
+      redis.loadedMembers(this.zsetKey(userId, direction)),
     );
-    return exists ? members.map(Number) : null;
+    return members === null ? null : members.map(Number);
   }
 
   /** For each id, whether the viewer follows it; null when the viewer's zset is not loaded. */

@@ -132,6 +132,14 @@ export class RedisGateway {
   }
 
   /**
+   * The same fields of many hashes in one command (one per slot on Cluster), flat: key i's values
+   * at i * fields.length onwards, null where missing. As `run` (on the master).
+   */
+  hashFields(operation: string, hashKeys: string[], fields: string[]): Promise<(string | null)[]> {
+    return this.run(operation, (redis) => this.redis.hashFields(redis, hashKeys, fields));
+  }
+
+  /**
    * After writes that must survive a failover (invalidations): whether a replica of each of the
    * keys' masters acknowledged them (see RedisTopologyClient.waitForReplica). Waits at most half
    * the command budget; throws like `run`.

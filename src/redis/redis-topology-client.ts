@@ -171,6 +171,28 @@ export class RedisTopologyClient extends EventEmitter {
   }
 
   /**
+   * The `hashFields` script valid on every topology, as `memberFlags`: one call on a standalone or
+   * Sentinel master, one per hash slot on Cluster; the flat answer in the order of `hashKeys`.
+   */
+  async hashFields(
+    client: RedisClient,
+    hashKeys: string[],
+    fields: string[],
+  ): Promise<(string | null)[]> {
+    if (hashKeys.length === 0 || fields.length === 0) return [];
+    if (this.topology.kind !== 'cluster') return client.hashFields(hashKeys, fields);
+    const n = fields.length;
+    const rows = await perSlot(hashKeys, async (indexes) => {
+      const flat = await client.hashFields(
+        indexes.map((index) => hashKeys[index]),
+        fields,
+      );
+      return indexes.map((_, i) => flat.slice(i * n, i * n + n));
+    });
+    return rows.flat();
+  }
+
+  /**
    * Waits (at most `timeoutMs`) until a replica acknowledged the writes this client sent so far to
    * the masters of `keys` (WAIT 1). Sentinel promotes the replica with the most data, and a
    * Cluster the replica of the failed shard, so a write a replica acknowledged survives a

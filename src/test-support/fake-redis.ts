@@ -28,6 +28,9 @@ export function fakeRedisGateway(client: FakeRedisClient): Mocked<RedisGateway> 
   gateway.run.mockImplementation(async (_operation, command) => command(redis));
   gateway.read.mockImplementation(async (_operation, command) => command(redis));
   gateway.background.mockImplementation(async (_operation, command) => command(redis));
+  gateway.hashFields.mockImplementation(async (_operation, hashKeys, fields) =>
+    redis.hashFields(hashKeys, fields),
+  );
   gateway.fireAndForget.mockImplementation((_operation, command) => {
     (async () => command(redis))().catch(() => undefined);
   });

@@ -1,6 +1,7 @@
 import { cacheEntryScripts } from './cache-entries.js';
 import { lazyStructureScripts } from './lazy-structures.js';
 import { leaderboardScripts } from './leaderboards.js';
+import { loadedReadScripts } from './loaded-reads.js';
 import { lockScripts } from './locks.js';
 import { timelineScripts } from './timelines.js';
 
@@ -9,8 +10,8 @@ export type { MemberFlag, MembershipChange, MembershipProbe } from './lazy-struc
 /**
  * Every Lua script of the app (this folder, one file per family), loaded once per connection and
  * called by SHA (EVALSHA). Every script touches keys of one hash slot only on Redis Cluster:
- * `memberFlags`, the one script that takes keys of many slots, is split per slot by
- * RedisTopologyClient there.
+ * `memberFlags` and `hashFields`, the scripts that take keys of many slots, are split per slot
+ * by RedisTopologyClient there.
  */
 export const redisScripts = {
   ...cacheEntryScripts,
@@ -18,4 +19,5 @@ export const redisScripts = {
   ...leaderboardScripts,
   ...lazyStructureScripts,
   ...timelineScripts,
+  ...loadedReadScripts,
 };
