@@ -127,18 +127,23 @@ async function measure(
   return { scenario: name, max, half, bytes, note, cpuUsPerRequest };
 }
 
-/** A gauge of the app's /metrics (undefined when absent or unreadable). */
-async function gaugeOf(url: string, name: string): Promise<number | undefined> {
+/** The app's /metrics text, undefined when it cannot be read. */
+async function metricsText(url: string): Promise<string | undefined> {
   if (!metricsToken) return undefined;
   try {
-    const text = await (
-      await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${metricsToken}` } })
-    ).text();
-    const match = new RegExp(`^${name} (\\S+)$`, 'm').exec(text);
-    return match ? Number(match[1]) : undefined;
+    const response = await fetch(`${url}/metrics`, {
+      headers: { authorization: `Bearer ${metricsToken}` },
+    });
+    return await response.text();
   } catch {
     return undefined;
   }
+}
+
+/** The value of one series (`name` or `name{labels}` as printed) of a /metrics text. */
+function seriesValue(text: string | undefined, series: string): number | undefined {
+  const line = text?.split('\n').find((candidate) => candidate.startsWith(`${series} `));
+  return line === undefined ? undefined : Number(line.slice(series.length + 1));
 }
 
 /** METRICS_TOKEN of the apps this bench started. */
@@ -147,10 +152,9 @@ let metricsToken: string | undefined;
 const tierPeak = new Map<string, { bytes: number; cap: number }>();
 
 async function sampleTier(url: string): Promise<void> {
-  const [bytes, cap] = await Promise.all([
-    gaugeOf(url, 'local_cache_bytes'),
-    gaugeOf(url, 'local_cache_max_bytes'),
-  ]);
+  const text = await metricsText(url);
+  const bytes = seriesValue(text, 'local_cache_bytes');
+  const cap = seriesValue(text, 'local_cache_max_bytes');
   if (bytes === undefined || cap === undefined) return;
   tierPeak.set(url, { bytes: Math.max(bytes, tierPeak.get(url)?.bytes ?? 0), cap });
 }
@@ -192,13 +196,9 @@ async function checked(
   return Buffer.byteLength(text);
 }
 
-/** `feed_reads_total{source="timeline"}` of the app, from /metrics. */
-async function timelineFeedReads(app: RunningApp, metricsToken: string): Promise<number> {
-  const text = await (
-    await fetch(`${app.url}/metrics`, { headers: { authorization: `Bearer ${metricsToken}` } })
-  ).text();
-  const match = /^feed_reads_total\{source="timeline"\} (\d+)/m.exec(text);
-  return match ? Number(match[1]) : 0;
+/** `feed_reads_total{source="timeline"}` of the app, from /metrics (0 when unreadable). */
+async function timelineFeedReads(app: RunningApp): Promise<number> {
+  return seriesValue(await metricsText(app.url), 'feed_reads_total{source="timeline"}') ?? 0;
 }
 
 async function fetchFeed(app: RunningApp, token: string): Promise<void> {
@@ -387,9 +387,9 @@ async function main(): Promise<void> {
     }
     // ... and served from the timelines (the reads above built them), not by the SQL fallback.
     if (common.METRICS_TOKEN && !given('--url')) {
-      const before = await timelineFeedReads(cached, common.METRICS_TOKEN);
+      const before = await timelineFeedReads(cached);
       for (const token of tokens) await fetchFeed(cached, token);
-      const served = (await timelineFeedReads(cached, common.METRICS_TOKEN)) - before;
+      const served = (await timelineFeedReads(cached)) - before;
       if (served < tokens.length)
         throw new WrongDataError(
           `feed: only ${served} of ${tokens.length} pages came from the timelines (feed_reads_total)`,
