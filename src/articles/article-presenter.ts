@@ -15,8 +15,8 @@ import { ViewsCounter } from '../views/views-counter.service.js';
 
 /**
  * Turns cached, viewer-independent articles into responses for one viewer: the author's profile
- * (profile cache), the viewer's `following` and `favorited` flags (Redis sets), pending views.
- * Every step is batched: a page costs a constant number of Redis round trips. Responses are
+ * (profile cache), the viewer's `following` and `favorited` flags (Redis sets), and for a single
+ * article the pending views. Every step is batched: a page costs a constant number of Redis round trips. Responses are
  * written as JSON text (article-json.ts).
  */
 @Injectable()
