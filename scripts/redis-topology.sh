@@ -100,12 +100,15 @@ EOF
       --pidfile "$DIR/$port/redis.pid" --logfile "$DIR/$port/redis.log"
     wait_ping "$port"
   done
-  # Replicas report in and sentinels discover each other within a few seconds.
-  for _ in $(seq 1 100); do
-    local replicas
-    replicas=$(redis-cli -p "$master" info replication | tr -d '\r' | awk -F: '/^connected_slaves/ {print $2}')
-    [ "${replicas:-0}" -ge 2 ] && break
-    sleep 0.1
+  # Every replica in sync: a replica still waiting for its first full sync (Redis 7 delays a
+  # diskless one by repl-diskless-sync-delay, 5 s) holds nothing, and a failover would promote it.
+  for port in $(sentinel_data_ports | tail -n +2); do
+    for _ in $(seq 1 150); do
+      redis-cli -p "$port" info replication | tr -d '\r' | grep -q '^master_link_status:up' && break
+      sleep 0.1
+    done
+    redis-cli -p "$port" info replication | tr -d '\r' | grep -q '^master_link_status:up' \
+      || die "replica $port did not sync with $master (see $DIR/$port/redis.log)"
   done
   # Each sentinel must know the other two (quorum for a killed master) and both replicas (a
   # failover target): they learn them from hello messages within a few seconds.
