@@ -1,4 +1,5 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { type BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
 import { DataSource, type QueryRunner } from 'typeorm';
 import { RedisKeys } from './keys.js';
 import { RedisGateway } from './redis-gateway.js';
@@ -18,6 +19,9 @@ export interface LockOptions {
   onRenew?: () => Promise<unknown>;
 }
 
+/** How often a release Redis did not confirm is tried again (until the key's own TTL ends it). */
+const RELEASE_RETRY_MS = 1000;
+
 /**
  * Single-runner locks across app instances (reconciliation, views flush), in two layers:
  * - Redis, a cheap pre-check: `SET lock:<name> <random token> NX PX ttl`, renewed every third of
@@ -28,11 +32,16 @@ export interface LockOptions {
  *   master may never have seen the SET), letting a second runner past the pre-check; it then
  *   fails here. The advisory lock dies with its connection, so a crashed runner frees it at once.
  * `lost` turns true only when the Postgres session fails (the run cannot vouch for exclusivity
- * any more). A Redis key that disappeared is put back by the next renewal.
+ * any more). A Redis key that disappeared is put back by the next renewal. A key of ours that
+ * Redis did not confirm deleting, or whose SET got no answer in time (a failover or outage under
+ * way), is deleted by token in the background, retried every RELEASE_RETRY_MS until its TTL: an
+ * orphaned key fails every other runner's pre-check, and a failover drill saw the views flush
+ * skip every tick for the lock's whole 60 s TTL after one.
  */
 @Injectable()
-export class RedisLocks {
+export class RedisLocks implements BeforeApplicationShutdown {
   private readonly logger = new Logger(RedisLocks.name);
+  private readonly releaseRetries = new Set<NodeJS.Timeout>();
 
   constructor(
     private readonly redis: RedisGateway,
@@ -43,16 +52,29 @@ export class RedisLocks {
   /** Takes the lock, or returns null when someone else holds it. Throws when Redis cannot say. */
   async tryAcquire(name: string, options: LockOptions): Promise<HeldLock | null> {
     const key = this.keys.lock(name);
-    const token = await this.redis.takeLease(`lock.${name}`, key, options.ttlMs);
-    if (token === null) return null;
+    const token = randomUUID();
+    let granted: boolean;
+    try {
+      granted =
+        (await this.redis.run(`lock.${name}`, (redis) =>
+          redis.set(key, token, { NX: true, PX: options.ttlMs }),
+        )) === 'OK';
+    } catch (error) {
+      // No answer in time, yet the SET may still land (a client that was switching masters sends
+      // it on reconnect: seen in a SENTINEL FAILOVER drill). Our token would then hold the key
+      // for its whole TTL: delete it if it is ours.
+      void this.releaseUntilConfirmed(key, token, options.ttlMs);
+      throw error;
+    }
+    if (!granted) return null;
     const session = await this.takeAdvisoryLock(key).catch((error: unknown) => {
-      void this.releaseRedisKey(key, token);
+      void this.releaseUntilConfirmed(key, token, options.ttlMs);
       throw error;
     });
     if (session === null) {
       // The Redis key was missing while another runner holds the run (a failover lost it).
       this.logger.warn(`lock ${key}: Redis granted it but Postgres says another run holds it`);
-      await this.releaseRedisKey(key, token);
+      await this.releaseUntilConfirmed(key, token, options.ttlMs);
       return null;
     }
     return this.hold(key, token, session, options);
@@ -82,10 +104,35 @@ export class RedisLocks {
     return null;
   }
 
-  private async releaseRedisKey(key: string, token: string): Promise<void> {
-    await this.redis
+  beforeApplicationShutdown(): void {
+    for (const timer of this.releaseRetries) clearTimeout(timer);
+    this.releaseRetries.clear();
+  }
+
+  /** Compare-and-delete of our key: true once Redis confirmed it (deleted, or not ours any more). */
+  private releaseRedisKey(key: string, token: string): Promise<boolean> {
+    return this.redis
       .background('lock.release', (client) => client.releaseLock(key, token))
-      .catch(() => undefined);
+      .then(
+        () => true,
+        () => false,
+      );
+  }
+
+  /** Releases the key now, or keeps trying in the background until `ttlMs` would have ended it. */
+  private async releaseUntilConfirmed(key: string, token: string, ttlMs: number): Promise<void> {
+    const until = Date.now() + ttlMs;
+    const attempt = async (): Promise<void> => {
+      if ((await this.releaseRedisKey(key, token)) || Date.now() + RELEASE_RETRY_MS >= until)
+        return;
+      const timer = setTimeout(() => {
+        this.releaseRetries.delete(timer);
+        void attempt();
+      }, RELEASE_RETRY_MS);
+      timer.unref();
+      this.releaseRetries.add(timer);
+    };
+    await attempt();
   }
 
   private hold(key: string, token: string, session: QueryRunner, options: LockOptions): HeldLock {
@@ -124,7 +171,7 @@ export class RedisLocks {
       Math.max(Math.floor(options.ttlMs / 3), 100),
     );
     timer.unref();
-    const releaseRedisKey = () => this.releaseRedisKey(key, token);
+    const releaseRedisKey = () => this.releaseUntilConfirmed(key, token, options.ttlMs);
     return {
       key,
       get lost() {
