@@ -5,7 +5,7 @@ import { FollowsService } from '../follows/follows.service.js';
 import { OutboxService } from '../outbox/outbox.service.js';
 import type { OutboxJob } from '../outbox/write-effects.js';
 import { JobEnqueuer } from '../queue/job-enqueuer.js';
-import { QueueProcessor } from '../queue/queue-processor.js';
+import { QueueProcessor, workerOptions } from '../queue/queue-processor.js';
 import { TimelineFanout } from './timeline-fanout.service.js';
 import {
   TIMELINE_JOB_KIND,
@@ -82,7 +82,7 @@ export class TimelineQueue implements OnModuleInit {
 }
 
 /** Worker side: runs each timeline job; a follow's job then lifts its follower's mark. */
-@Processor(TIMELINE_QUEUE, { concurrency: 4 })
+@Processor(TIMELINE_QUEUE, workerOptions({ concurrency: 4 }))
 export class TimelineProcessor extends QueueProcessor<TimelineJobData[TimelineJobName], void> {
   protected readonly jobNames = TIMELINE_JOB_NAMES;
 

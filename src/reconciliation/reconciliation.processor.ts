@@ -1,6 +1,6 @@
 import { Processor } from '@nestjs/bullmq';
 import type { Job } from 'bullmq';
-import { QueueProcessor } from '../queue/queue-processor.js';
+import { QueueProcessor, workerOptions } from '../queue/queue-processor.js';
 import { RECONCILE_JOB, STATS_QUEUE, type ReconcileJobData } from './reconciliation-queue.js';
 import { ReconciliationScheduler } from './reconciliation.scheduler.js';
 import { ReconciliationService } from './reconciliation.service.js';
@@ -16,7 +16,7 @@ export interface ReconcileJobResult {
  * lock, which stays the safety net should two jobs ever overlap). A failed run throws: BullMQ
  * retries it with backoff and keeps it in the failed set once attempts run out.
  */
-@Processor(STATS_QUEUE)
+@Processor(STATS_QUEUE, workerOptions())
 export class ReconciliationProcessor extends QueueProcessor<ReconcileJobData, ReconcileJobResult> {
   protected readonly jobNames = [RECONCILE_JOB];
 
