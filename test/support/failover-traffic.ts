@@ -1,6 +1,7 @@
 import { expect } from '@jest/globals';
 import { UnconfirmedInvalidations } from '../../src/cache/unconfirmed-invalidations.js';
 import { authHeader, registerUser, type RegisteredUser } from './factories.js';
+import { FailoverJobs } from './failover-jobs.js';
 import { pollUntil } from './poll.js';
 import type { TestApp } from './test-app.js';
 
@@ -216,17 +217,22 @@ const CONFIRM_BOUND_MS = 30_000;
  * always reading their own write (0 misses, during the switch too), and, once the app has
  * confirmed every invalidation the failover may have cost (outbox rows applied on the new
  * master, replay done: nothing read from Postgres any more because of it), every cached read
- * agreeing with Postgres at once.
+ * agreeing with Postgres at once. Meanwhile an author with followers publishes: the queue's
+ * promises are checked after (FailoverJobs: fan-out jobs and the repeatable views flush).
  */
 export async function failOverUnderTraffic(app: TestApp, drill: FailoverDrill): Promise<void> {
   const unconfirmed = app.app.get(UnconfirmedInvalidations);
   const traffic = new FailoverTraffic(app);
+  const jobs = new FailoverJobs(app);
   await traffic.prepare();
+  await jobs.prepare();
   traffic.start();
+  jobs.start();
   await sleep(500);
   const oldMaster = await drill.currentMaster();
   const started = Date.now();
   traffic.markFailoverStart();
+  jobs.markTrigger();
   await drill.trigger();
   let promotedMs = -1;
   let followedMs = -1;
@@ -247,8 +253,9 @@ export async function failOverUnderTraffic(app: TestApp, drill: FailoverDrill): 
     await sleep(50);
   }
   traffic.markFailoverEnd();
+  jobs.markFailoverEnd();
   await sleep(1000);
-  const report = await traffic.stop();
+  const [report] = await Promise.all([traffic.stop(), jobs.stop()]);
   const stoppedMs = Date.now() - started;
   const held = await pollUntil(
     () => Promise.resolve(unconfirmed.size),
@@ -271,4 +278,6 @@ export async function failOverUnderTraffic(app: TestApp, drill: FailoverDrill): 
   expect(held).toBe(0);
   // Confirmed: the caches (Redis and the in-process tier) answer again, and agree with Postgres.
   await traffic.expectCoherent();
+  const queued = await jobs.verify();
+  if (process.env.FAULT_TIMINGS) console.log(`${drill.label}: queue jobs`, queued);
 }

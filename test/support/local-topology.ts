@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect } from '@jest/globals';
 import { createClient } from 'redis';
 import { RedisConnection } from '../../src/redis/redis-connection.js';
+import { DRILL_VIEWS_FLUSH_MS } from './failover-jobs.js';
 import { bootApp, resetState, type TestApp } from './test-app.js';
 
 const run = promisify(execFile);
@@ -157,8 +158,9 @@ export class LocalTopology {
 
 /**
  * Starts `topology` before the describe block's tests and an app on it with replica reads on
- * (and a command budget that tolerates a busy CI machine), checks the app uses that topology,
- * and stops both afterwards. Returns a getter for the app.
+ * (and a command budget that tolerates a busy CI machine) and the views flush running as a
+ * repeatable job, checks the app uses that topology, and stops both afterwards. Returns a getter
+ * for the app.
  */
 export function appOnLocalTopology(topology: LocalTopology): () => TestApp {
   let t: TestApp | undefined;
@@ -168,6 +170,7 @@ export function appOnLocalTopology(topology: LocalTopology): () => TestApp {
       ...env,
       REDIS_READ_FROM_REPLICAS: 'true',
       REDIS_COMMAND_TIMEOUT_MS: '500',
+      VIEWS_FLUSH_INTERVAL_MS: DRILL_VIEWS_FLUSH_MS,
     });
     const redis = t.app.get(RedisConnection).redis;
     expect(redis.kind).toBe(topology.kind);
