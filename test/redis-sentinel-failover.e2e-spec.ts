@@ -115,6 +115,7 @@ describe('Redis Sentinel: replica reads and failover under traffic', () => {
   ])(
     '%s under traffic: 0 failed reads, writes keep committing, the app follows, caches coherent',
     async (name, how) => {
+      await topology.sentinelSettled();
       await failOverUnderTraffic(t, {
         label: `sentinel, ${name}`,
         trigger: async () => {

@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { OnWorkerEvent, WorkerHost } from '@nestjs/bullmq';
 import { type BeforeApplicationShutdown, Inject, Logger } from '@nestjs/common';
 import type { Job, WorkerOptions } from 'bullmq';
@@ -18,11 +19,32 @@ const SHUTDOWN_GRACE_MS = 10_000;
  */
 const WORKER_RETRY_DELAY_MS = 1000;
 
+/**
+ * How often a worker looks for stalled jobs: active, but their lock (BullMQ's lockDuration, 30 s,
+ * renewed by the worker running them) gone. After a failover the promoted replica can hold a job
+ * as active whose completion it never received; it runs again only once a check has seen it twice
+ * without a lock, i.e. up to 30 s + 2 checks after the failover: 90 s with BullMQ's default of 30 s
+ * (a Cluster drill measured 50-85 s), 40 s with 5 s. A check is one Lua call per worker.
+ */
+const STALLED_CHECK_MS = 5000;
+
+/**
+ * The name of this process's workers, `<host>:<pid>`: BullMQ records it on every job it runs
+ * (`processedBy`, shown by the board) and in its connections' client names, so one can tell
+ * which process ran a job, e.g. that `node dist/worker.js` runs them and not the API.
+ */
+export const WORKER_NAME = `${hostname()}:${process.pid}`;
+
 /** The options of every `@Processor` (its own, e.g. concurrency, over the app's defaults). */
 export function workerOptions(
   options: Omit<WorkerOptions, 'connection'> = {},
 ): Omit<WorkerOptions, 'connection'> {
-  return { runRetryDelay: WORKER_RETRY_DELAY_MS, ...options };
+  return {
+    runRetryDelay: WORKER_RETRY_DELAY_MS,
+    stalledInterval: STALLED_CHECK_MS,
+    name: WORKER_NAME,
+    ...options,
+  };
 }
 
 /**

@@ -16,7 +16,13 @@ import { ViewsRepository } from './views.repository.js';
 
 const FLUSH_CHUNK = 1000;
 const FLUSH_LOCK = 'views-flush';
-const FLUSH_LOCK_TTL_MS = 60_000;
+/**
+ * A flush takes milliseconds and renews its lock every third of this while it runs. Short because
+ * a lock key can outlive its holder: after a Sentinel failover the demoted master acknowledged a
+ * flush's release and never replicated it, and every flush then skipped until the key expired
+ * (60 s before; a failover drill's views waited for it).
+ */
+const FLUSH_LOCK_TTL_MS = 10_000;
 
 /**
  * Article views, write-behind: each read is one HINCRBY on a Redis hash of pending deltas; a

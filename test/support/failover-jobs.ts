@@ -2,6 +2,7 @@ import { expect } from '@jest/globals';
 import { getQueueToken } from '@nestjs/bullmq';
 import type { Queue } from 'bullmq';
 import { JobSchedulers } from '../../src/queue/job-schedulers.js';
+import { RedisKeys } from '../../src/redis/keys.js';
 import { ReconciliationService } from '../../src/reconciliation/reconciliation.service.js';
 import { VIEWS_FLUSH_JOB, VIEWS_QUEUE } from '../../src/views/views-queue.js';
 import { authHeader, registerUser, userId, type RegisteredUser } from './factories.js';
@@ -20,10 +21,10 @@ const CREATE_EVERY_MS = 150;
 export const JOBS_BOUND_MS = 20_000;
 /**
  * Bound for the fan-out jobs to catch up once the app writes to the new master: a job the
- * promoted replica holds as active waits for its lock to expire (BullMQ's lockDuration, 30 s) and
- * for the worker's next stalled-job check (stalledInterval, 30 s).
+ * promoted replica holds as active runs again once its lock expired (BullMQ's lockDuration, 30 s)
+ * and two stalled-job checks saw it (5 s apart: src/queue/queue-processor.ts).
  */
-const STALLED_BOUND_MS = 75_000;
+const STALLED_BOUND_MS = 60_000;
 /** The views flush interval the drills' app runs with (a repeatable job that must survive). */
 export const DRILL_VIEWS_FLUSH_MS = '500';
 
@@ -178,7 +179,8 @@ export class FailoverJobs {
       // ZADDs, and died before replicating it. The design's repair: a reconciliation run (the
       // schedule, or the data-loss monitor after a failover) samples timelines and drops the
       // drifted ones; their next read rebuilds them from Postgres.
-      expect(settled.left).toBe(0);
+      const stuck = settled.left === 0 ? undefined : await this.timelineJobsState();
+      expect({ left: settled.left, stuck }).toEqual({ left: 0, stuck: undefined });
       const report = await this.app.app.get(ReconciliationService).run();
       expect(report).not.toBeNull();
       droppedByReconciliation = report!.timelines.drifted;
@@ -234,7 +236,9 @@ export class FailoverJobs {
       JOBS_BOUND_MS,
     );
     const flushedMs = Date.now() - from;
-    expect(flushed).toBe(reads);
+    // On a miss, the views queue's state goes into the failure message.
+    const state = flushed === reads ? undefined : await this.viewsQueueState();
+    expect({ flushed, state }).toEqual({ flushed: reads, state: undefined });
     // Moved by the repeatable job (nothing else flushes views): it runs on the new master.
     const jobs = await this.queue(VIEWS_QUEUE).getJobs(['completed'], 0, 20);
     const after = jobs.filter(
@@ -242,6 +246,53 @@ export class FailoverJobs {
     );
     expect(after.length).toBeGreaterThan(0);
     return flushedMs;
+  }
+
+  /** The timeline jobs not finished (for a failure message). */
+  private async timelineJobsState() {
+    const jobs = await timelineQueue(this.app).getJobs(
+      ['active', 'waiting', 'delayed', 'prioritized'],
+      0,
+      10,
+    );
+    return Promise.all(
+      jobs.map(async (job) => ({
+        id: job.id,
+        name: job.name,
+        data: job.data as unknown,
+        state: await job.getState(),
+        processedOn: job.processedOn,
+        processedBy: job.processedBy,
+        attempts: job.attemptsMade,
+        stalled: job.stalledCounter,
+        now: Date.now(),
+      })),
+    );
+  }
+
+  /** What the views flush is doing: its scheduler, its lock, its latest jobs. */
+  private async viewsQueueState() {
+    const queue = this.queue(VIEWS_QUEUE);
+    const lock = this.app.app.get(RedisKeys).lock('views-flush');
+    const jobs = await queue.getJobs(['active', 'waiting', 'delayed', 'completed', 'failed'], 0, 6);
+    return {
+      now: Date.now(),
+      failoverEnd: this.failoverEnd,
+      counts: await queue.getJobCounts(),
+      schedulers: (await queue.getJobSchedulers()).map((s) => [s.key, s.next]),
+      lockTtlMs: await this.app.redis.pTTL(lock),
+      jobs: await Promise.all(
+        jobs.map(async (job) => ({
+          id: job.id,
+          state: await job.getState(),
+          processedOn: job.processedOn,
+          finishedOn: job.finishedOn,
+          returned: job.returnvalue as unknown,
+          failed: job.failedReason,
+          stalled: job.stalledCounter,
+        })),
+      ),
+    };
   }
 
   /** "follower <- article" pairs not in the follower's timeline (a feed read rebuilds a missing one). */

@@ -111,6 +111,34 @@ export class LocalTopology {
   }
 
   /**
+   * Waits (up to 30 s, then throws) until every live data node but the master replicates the master, in sync
+   * (Sentinel sets). Right after a failover the demoted master still serves its old data, not
+   * replicating, until the sentinels reconfigure it (~10 s): a drill that killed the new master
+   * then could promote that stale copy, seconds behind (a lock key revived that way kept the views
+   * flush skipping for its TTL). Drills start from a settled set.
+   */
+  async sentinelSettled(): Promise<void> {
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const master = await this.liveSentinelMaster();
+      let settled = true;
+      for (let port = this.basePort; port < this.basePort + 3; port++) {
+        if (port === master) continue;
+        const info = await run('redis-cli', ['-p', String(port), 'info', 'replication']).then(
+          ({ stdout }) => stdout,
+          () => null,
+        );
+        if (info === null) continue; // killed by an earlier drill
+        const follows = info.includes(`master_port:${master}`);
+        if (!follows || !info.includes('master_link_status:up')) settled = false;
+      }
+      if (settled) return;
+      if (Date.now() > deadline) throw new Error('the Sentinel set did not settle within 30 s');
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+
+  /**
    * The port of the node that serves `slot` as master now (Clusters), asked of a live node
    * other than `except`: a failed master still lists itself.
    */
