@@ -1,12 +1,13 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { createClient } from 'redis';
 import type { LoadRequest } from './load.js';
 import { paced, type PacedResult } from './paced.js';
-import { startApp, type RunningApp } from './processes.js';
-import { numberOption, optionText } from './options.js';
+import { cpuMs, startApp, startWorker, type RunningApp, type RunningWorker } from './processes.js';
+import { flag, numberOption, optionText } from './options.js';
 import { apiRequest } from './api.js';
 
 /**
@@ -22,7 +23,12 @@ import { apiRequest } from './api.js';
  * in the followers' timeline zsets in Redis (the fan-out job done), polled every 5 ms, because the
  * API may answer from Postgres while a timeline waits for its job (see docs/ARCHITECTURE.md).
  *
- *   npm run bench:freshness [-- --authors 20 --unfollows 5 --rate 400 --url URL]
+ *   npm run bench:freshness [-- --authors 20 --unfollows 5 --rate 400 --url URL --workers-apart]
+ *
+ * --workers-apart runs the API with QUEUE_WORKERS=false and the queue workers in a process of
+ * their own (`node dist/worker.js`, same environment), as README "Queues" describes for scaling
+ * them apart. The script checks who ran the timeline jobs: BullMQ records the worker's name
+ * (`<host>:<pid>`) on each job, and the API's /metrics counts the attempts its own workers made.
  *
  * Runs on the seeded database in DATABASE_URL (`npm run seed -- --scale large`) and the app's Redis
  * (REDIS_URL, REDIS_KEY_PREFIX), starting the built app unless --url names a running one (then with
@@ -35,6 +41,8 @@ const RATE = numberOption('--rate', 400);
 /** Authors with this many followers (non-celebrities: far below FANOUT_MAX_FOLLOWERS). */
 const MIN_FOLLOWERS = numberOption('--min-followers', 20);
 const MAX_FOLLOWERS = numberOption('--max-followers', 60);
+/** API without workers, and `node dist/worker.js` beside it (README "Queues"). */
+const WORKERS_APART = flag('--workers-apart');
 const POLL_MS = 20;
 const TIMEOUT_MS = 5_000;
 const TARGET_MS = 1_000;
@@ -302,18 +310,26 @@ async function main(): Promise<void> {
       `found ${probes.length} authors with ${MIN_FOLLOWERS}-${MAX_FOLLOWERS} followers: seed the database (npm run seed -- --scale large)`,
     );
   const url = optionText('--url');
+  if (url !== undefined && WORKERS_APART)
+    throw new Error('--workers-apart starts its own API and worker: leave out --url');
+  const env = {
+    JWT_SECRET: randomBytes(48).toString('base64'),
+    METRICS_TOKEN,
+    THROTTLE_ADDRESS_LIMIT: '100000',
+    VIEWS_FLUSH_INTERVAL_MS: '10000',
+    RECONCILE_ENABLED: 'false',
+  };
   const app: RunningApp =
     url !== undefined
       ? { url, child: undefined, stop: () => Promise.resolve() }
-      : await startApp({
-          JWT_SECRET: randomBytes(48).toString('base64'),
-          METRICS_TOKEN,
-          THROTTLE_ADDRESS_LIMIT: '100000',
-          VIEWS_FLUSH_INTERVAL_MS: '10000',
-          RECONCILE_ENABLED: 'false',
-        });
+      : await startApp(WORKERS_APART ? { ...env, QUEUE_WORKERS: 'false' } : env);
+  let worker: RunningWorker | undefined;
   const controller = new AbortController();
   try {
+    if (WORKERS_APART) {
+      worker = startWorker(env);
+      await untilWorkerConnected(redis, worker);
+    }
     const followers = probes.flatMap((p) => p.followers);
     process.stderr.write(
       `freshness: logging in ${probes.length} authors, ${followers.length} followers, ${viewers.length} load users ...\n`,
@@ -345,14 +361,41 @@ async function main(): Promise<void> {
     });
     await sleep(2_000); // the load is running before the first probe
     const readsBefore = await feedReads(app);
+    const probesFrom = Date.now();
+    const cpuBefore = processCpu(app, worker);
     for (const p of probes) {
       await probe(app, db, redis, p);
       await sleep(250);
     }
+    const cpuAfter = processCpu(app, worker);
+    const seconds = (Date.now() - probesFrom) / 1000;
     const readsAfter = await feedReads(app);
     controller.abort();
     const loadResult = await load;
     printTable(probes, loadResult);
+    if (app.child) {
+      const ran = await whoRanTimelineJobs(redis, probesFrom);
+      const apiAttempts = await apiTimelineAttempts(app);
+      const names = [...ran.by].map(([name, n]) => `${name} ${n}`).join(', ');
+      const expected = `${hostname()}:${(worker?.child ?? app.child).pid}`;
+      console.log(
+        `timeline jobs finished during the probes (of the last ${ran.kept} kept): run by ${names || 'nobody'}; ` +
+          `expected ${expected} (${WORKERS_APART ? 'the worker process' : 'the API process'}); ` +
+          `the API's own workers made ${apiAttempts} attempts in all`,
+      );
+      const cpu = (name: string, i: number) =>
+        `${name} ${((cpuAfter[i] - cpuBefore[i]) / 1000).toFixed(1)} s (${((cpuAfter[i] - cpuBefore[i]) / 10 / seconds).toFixed(0)} % of a core)`;
+      console.log(
+        `CPU during the probes (${seconds.toFixed(1)} s): ${cpu('API', 0)}` +
+          (worker ? `, ${cpu('worker', 1)}` : ''),
+      );
+      const right =
+        ran.by.size === 1 && ran.by.has(expected) && (!WORKERS_APART || apiAttempts === 0);
+      if (!right) {
+        console.log('the timeline jobs did not all run in the expected process');
+        process.exitCode = 1;
+      }
+    }
     if (readsBefore && readsAfter)
       console.log(
         `feed pages during the probes (load included): ${readsAfter.timeline - readsBefore.timeline} ` +
@@ -361,18 +404,73 @@ async function main(): Promise<void> {
       );
   } finally {
     controller.abort();
+    await worker?.stop();
     await app.stop();
     await redis.quit();
     await db.end();
   }
 }
 
+const queueClientPrefix = (queue: string) =>
+  `${PREFIX}{queues}:${Buffer.from(queue).toString('base64')}`;
+
+/**
+ * Waits until the worker process's timeline worker is connected: BullMQ names a worker's Redis
+ * connections `<prefix>:<base64 queue>:w:<worker name>`, and the app names its workers
+ * `<host>:<pid>` (src/queue/queue-processor.ts).
+ */
+async function untilWorkerConnected(redis: Redis, worker: RunningWorker): Promise<void> {
+  const name = `${queueClientPrefix('timelines')}:w:${hostname()}:${worker.child.pid}`;
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (worker.child.exitCode !== null)
+      throw new Error(`the worker exited with code ${worker.child.exitCode}`);
+    const clients = await redis.sendCommand<string>(['CLIENT', 'LIST']);
+    if (clients.split('\n').some((line) => line.includes(` name=${name} `))) return;
+    if (Date.now() > deadline) throw new Error('the worker did not connect within 30 s');
+    await sleep(100);
+  }
+}
+
+/** Who ran the timeline jobs finished since `since` (BullMQ's `processedBy`, kept jobs only). */
+async function whoRanTimelineJobs(redis: Redis, since: number) {
+  const queue = `${PREFIX}{queues}:timelines`;
+  const ids = await redis.zRangeByScore(`${queue}:completed`, since, '+inf');
+  const by = new Map<string, number>();
+  for (const id of ids) {
+    const name = (await redis.hGet(`${queue}:${id}`, 'pb')) ?? '(not recorded)';
+    by.set(name, (by.get(name) ?? 0) + 1);
+  }
+  return { by, kept: await redis.zCard(`${queue}:completed`) };
+}
+
+/** Timeline job attempts the API's own workers made (its queue_job_duration_seconds). */
+async function apiTimelineAttempts(app: RunningApp): Promise<number> {
+  const text = await metricsText(app);
+  let attempts = 0;
+  for (const match of text.matchAll(
+    /^queue_job_duration_seconds_count\{[^}]*queue="timelines"[^}]*\} (\d+)/gm,
+  ))
+    attempts += Number(match[1]);
+  return attempts;
+}
+
+async function metricsText(app: RunningApp): Promise<string> {
+  const response = await fetch(`${app.url}/metrics`, {
+    headers: { authorization: `Bearer ${METRICS_TOKEN}` },
+  });
+  return response.text();
+}
+
+/** CPU ms used so far by the API and (apart) the worker process. */
+function processCpu(app: RunningApp, worker: RunningWorker | undefined): number[] {
+  return [app.child?.pid, worker?.child.pid].map((pid) => (pid ? (cpuMs(pid) ?? 0) : 0));
+}
+
 /** The app's feed_reads_total by source and feed_timeline_lag_total (undefined with --url). */
 async function feedReads(app: RunningApp) {
   if (!app.child) return undefined;
-  const text = await (
-    await fetch(`${app.url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })
-  ).text();
+  const text = await metricsText(app);
   const metric = (pattern: RegExp) => Number(pattern.exec(text)?.[1] ?? 0);
   return {
     timeline: metric(/^feed_reads_total\{source="timeline"\} (\d+)/m),
@@ -416,6 +514,9 @@ function printTable(probes: Probe[], load: PacedResult): void {
       `${UNFOLLOWS_PER_AUTHOR} unfollows each; probe writes p50 ${writes.p50} ms, p99 ${writes.p99} ms`,
   );
   console.log(
+    `queue workers: ${WORKERS_APART ? 'apart (API with QUEUE_WORKERS=false + node dist/worker.js)' : 'in the API process'}`,
+  );
+  console.log(
     `mixed load beside it: ${load.requestsPerSecond} req/s (asked ${RATE}), p50 ${load.p50} ms, ` +
       `p99 ${load.p99} ms, ${load.errors} errors of ${load.total} (the generator sent ` +
       `${load.generator.sendLagP99} ms late at p99, its loop delay p99 ${load.generator.loopDelayP99} ms)`,
@@ -431,6 +532,7 @@ function printTable(probes: Probe[], load: PacedResult): void {
       {
         when: new Date().toISOString(),
         rate: RATE,
+        workersApart: WORKERS_APART,
         load,
         authors: probes.length,
         followers,

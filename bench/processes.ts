@@ -45,24 +45,29 @@ export interface RunningApp {
   stop: () => Promise<void>;
 }
 
+/** A built entry point of `dir` (dist/main.js, dist/worker.js) in production mode. */
+function spawnBuilt(script: string, env: Record<string, string>, dir: string): ChildProcess {
+  return spawn(process.execPath, [`${dir}/dist/${script}`], {
+    cwd: dir,
+    env: { ...process.env, NODE_ENV: 'production', LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+}
+
+/** SIGTERM, then resolves once the process is gone. */
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill('SIGTERM');
+  await new Promise((resolve) => child.once('exit', resolve));
+}
+
 /**
  * Starts the built app (dist/main.js of `dir`, default this checkout) in production mode and waits
  * until it answers.
  */
 export async function startApp(env: Record<string, string>, dir = '.'): Promise<RunningApp> {
   const port = await freePort();
-  const child = spawn(process.execPath, [`${dir}/dist/main.js`], {
-    cwd: dir,
-    env: {
-      ...process.env,
-      NODE_ENV: 'production',
-      LOG_LEVEL: 'warn',
-      HOST: '127.0.0.1',
-      PORT: String(port),
-      ...env,
-    },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  const child = spawnBuilt('main.js', { HOST: '127.0.0.1', PORT: String(port), ...env }, dir);
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 30_000;
   for (;;) {
@@ -75,15 +80,22 @@ export async function startApp(env: Record<string, string>, dir = '.'): Promise<
     if (Date.now() > deadline) throw new Error('the app did not start within 30 s');
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  return {
-    url,
-    child,
-    stop: async () => {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGTERM');
-      await new Promise((resolve) => child.once('exit', resolve));
-    },
-  };
+  return { url, child, stop: () => stopChild(child) };
+}
+
+export interface RunningWorker {
+  child: ChildProcess;
+  stop: () => Promise<void>;
+}
+
+/**
+ * Starts the queue workers alone (dist/worker.js of `dir`: no HTTP server), in production mode.
+ * It has no address to poll: the caller checks that its workers are connected (e.g. their client
+ * names in Redis' CLIENT LIST).
+ */
+export function startWorker(env: Record<string, string>, dir = '.'): RunningWorker {
+  const child = spawnBuilt('worker.js', env, dir);
+  return { child, stop: () => stopChild(child) };
 }
 
 export interface CommandRun {
