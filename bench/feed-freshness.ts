@@ -379,7 +379,8 @@ async function main(): Promise<void> {
       const names = [...ran.by].map(([name, n]) => `${name} ${n}`).join(', ');
       const expected = `${hostname()}:${(worker?.child ?? app.child).pid}`;
       console.log(
-        `timeline jobs finished during the probes (of the last ${ran.kept} kept): run by ${names || 'nobody'}; ` +
+        `timeline jobs finished during the probes (of the last ${ran.kept} kept; ${ran.trimmed} trimmed while read): ` +
+          `run by ${names || 'nobody'}; ` +
           `expected ${expected} (${WORKERS_APART ? 'the worker process' : 'the API process'}); ` +
           `the API's own workers made ${apiAttempts} attempts in all`,
       );
@@ -437,11 +438,22 @@ async function whoRanTimelineJobs(redis: Redis, since: number) {
   const queue = `${PREFIX}{queues}:timelines`;
   const ids = await redis.zRangeByScore(`${queue}:completed`, since, '+inf');
   const by = new Map<string, number>();
+  let trimmed = 0;
   for (const id of ids) {
-    const name = (await redis.hGet(`${queue}:${id}`, 'pb')) ?? '(not recorded)';
-    by.set(name, (by.get(name) ?? 0) + 1);
+    const job = `${queue}:${id}`;
+    const [exists, name] = (await redis.multi().exists(job).hGet(job, 'pb').exec()) as unknown as [
+      number,
+      string | null,
+    ];
+    // Completed jobs are trimmed to QUEUE_KEEP_COMPLETED while this reads them.
+    if (exists === 0) {
+      trimmed += 1;
+      continue;
+    }
+    const who = name ?? '(not recorded)';
+    by.set(who, (by.get(who) ?? 0) + 1);
   }
-  return { by, kept: await redis.zCard(`${queue}:completed`) };
+  return { by, trimmed, kept: await redis.zCard(`${queue}:completed`) };
 }
 
 /** Timeline job attempts the API's own workers made (its queue_job_duration_seconds). */
