@@ -32,8 +32,8 @@ export class ArticlePresenter {
   /**
    * What each article shows one viewer: the author's profile, the viewer's flags, the views
    * (article-json.ts writes the response from these). Leaves out an article whose author was
-   * deleted between the two reads. `withPendingViews`: add the views not flushed yet (one more
-   * Redis read). A single article does; list items show the views as of the last flush (at most
+   * deleted between the two reads. `pendingViews`: the views not flushed yet, per article, to add.
+   * A single article has them; list items show the views as of the last flush (at most
    * VIEWS_FLUSH_INTERVAL_MS old, patched into the cached object by the flush), which spares every
    * list page and feed page a Redis read of 2 x 20 hash fields: an anonymous list page then
    * needs no Redis call at all when the tier is warm.
@@ -41,14 +41,14 @@ export class ArticlePresenter {
   async present(
     articles: SharedArticle[],
     viewerId: number | undefined,
-    withPendingViews: boolean,
+    pendingViews?: Promise<number[]>,
   ): Promise<ArticleParts[]> {
     const authorIds = [...new Set(articles.map((article) => article.authorId))];
     const articleIds = articles.map((article) => article.id);
     const [authors, { following, favorited }, pending] = await Promise.all([
       this.profiles.getManyByIds(authorIds),
       this.viewerFlags(viewerId, authorIds, articleIds),
-      withPendingViews ? this.views.pending(articleIds) : undefined,
+      pendingViews,
     ]);
     const followingByAuthor = new Map<number, boolean>();
     authorIds.forEach((id, i) => followingByAuthor.set(id, following[i]));
@@ -68,12 +68,20 @@ export class ArticlePresenter {
     return parts;
   }
 
-  /** `{"article": …}` for one viewer, or null when its author is gone. */
+  /**
+   * `{"article": …}` for one viewer, or null when its author is gone. `pendingViews`: what a read
+   * got back from counting its view (ViewsCounter.count); other answers (a write's) read them.
+   */
   async single(
     article: SharedArticle,
     viewerId: number | undefined,
+    pendingViews: Promise<number> = this.views.pending([article.id]).then(([views]) => views),
   ): Promise<JsonText<SingleArticleResponse> | null> {
-    const [parts] = await this.present([article], viewerId, true);
+    const [parts] = await this.present(
+      [article],
+      viewerId,
+      pendingViews.then((views) => [views]),
+    );
     return parts ? singleArticleJson(parts) : null;
   }
 
@@ -117,7 +125,7 @@ export class ArticlePages {
     viewerId: number | undefined,
   ): Promise<JsonText<MultipleArticlesResponse>> {
     const articles = await this.articles.byIds(page.ids);
-    const parts = await this.presenter.present(articles, viewerId, false);
+    const parts = await this.presenter.present(articles, viewerId);
     return articlesPageJson(parts, page.articlesCount);
   }
 }
