@@ -15,7 +15,7 @@ import {
 } from './support/feed.js';
 import { pollUntil } from './support/poll.js';
 import { bootApp, resetState, type TestApp } from './support/test-app.js';
-import { timelineJobsLeft, timelineJobsSettled } from './support/timeline-jobs.js';
+import { timelineJobsLeft, timelineJobsSettled, timelineQueue } from './support/timeline-jobs.js';
 
 describe('feed timelines (fan-out on write)', () => {
   let t: TestApp;
@@ -56,6 +56,39 @@ describe('feed timelines (fan-out on write)', () => {
       expect(feed.count).toBe(2);
       expect(await timelineReads(other)).toBe(before + 1);
     }
+  });
+
+  it('a follow whose follower has no timeline loaded queues no job; the first read builds it right', async () => {
+    const [author, later, reader] = [
+      await registerUser(t),
+      await registerUser(t),
+      await registerUser(t),
+    ];
+    const slug = await createArticle(t, author.token, { title: 'read after the follow' });
+    await createArticle(t, later.token, { title: 'followed once the timeline is loaded' });
+    await timelineJobsSettled(t);
+    const readerId = await userId(t, reader.username);
+    const jobsEver = async () =>
+      Object.values(await timelineQueue(t).getJobCounts()).reduce((sum, n) => sum + n, 0);
+
+    const before = await jobsEver();
+    await follow(t, reader, author);
+    expect(await jobsEver()).toBe(before); // no timeline to update: no job
+    expect(await timelineIds(t, readerId)).toBeNull();
+    const feed = await feedOf(t, reader); // builds the timeline from Postgres
+    expect(feed.slugs).toEqual([slug]);
+    const built = await pollUntil(
+      () => timelineIds(t, readerId),
+      (ids) => ids !== null,
+      JOB_BOUND_MS,
+    );
+    expect(built).toEqual([await articleId(t, slug)]);
+
+    // Loaded now: the next follow needs its job (backfill), and gets it.
+    await follow(t, reader, later);
+    expect(await jobsEver()).toBe(before + 1);
+    await timelineJobsSettled(t);
+    expect(await timelineIds(t, readerId)).toHaveLength(2);
   });
 
   it('backfills a followed author, removes them on unfollow; the follower reads their own write', async () => {

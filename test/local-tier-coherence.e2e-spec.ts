@@ -111,6 +111,43 @@ describe('in-process tier coherence across two instances', () => {
     ).toBeLessThan(STALE_BOUND_MS);
   });
 
+  it("a list page the other instance answers from memory shows an author's new bio within the bound", async () => {
+    const author = await registerUser(a);
+    await a
+      .http()
+      .post('/api/articles')
+      .set(authHeader(author.token))
+      .send({
+        article: { title: 'Remembered page', description: 'd', body: 'b', tagList: ['memo'] },
+      })
+      .expect(201);
+    const path = '/api/articles?tag=memo';
+    const reader = await registerUser(b);
+    // Warm: the page, its article and its author are tier objects; the page is then answered
+    // from what it resolved to (ArticlePages), anonymous and authenticated.
+    for (let i = 0; i < 3; i++) {
+      await b.http().get(path).expect(200);
+      await b.http().get(path).set(authHeader(reader.token)).expect(200);
+    }
+    // The bio is not part of the page's key: only the author's own invalidation can end it.
+    await a
+      .http()
+      .put('/api/user')
+      .set(authHeader(author.token))
+      .send({ user: { bio: 'rewritten' } })
+      .expect(200);
+    const bioOn = async (token?: string) => {
+      const request = b.http().get(path);
+      const response = await (token ? request.set(authHeader(token)) : request);
+      return (response.body as { articles: { author: { bio: string | null } }[] }).articles[0]
+        ?.author.bio;
+    };
+    expect(await staleFor(async () => (await bioOn()) === 'rewritten')).toBeLessThan(
+      STALE_BOUND_MS,
+    );
+    expect(await bioOn(reader.token)).toBe('rewritten');
+  });
+
   it('a logout on one instance bites on the next request on the other (session tier)', async () => {
     const user = await registerUser(a);
     for (let i = 0; i < 3; i++) {

@@ -62,8 +62,12 @@ describe('ArticlesService', () => {
       expect(await sut.read(REF.slug, READER)).toBe(VIEW);
       expect(cached.idBySlug).toHaveBeenCalledWith(REF.slug);
       expect(cached.byId).toHaveBeenCalledWith(REF.id);
-      expect(views.record).toHaveBeenCalledWith(REF.id);
-      expect(presenter.single).toHaveBeenCalledWith(SHARED, READER);
+      expect(views.count).toHaveBeenCalledWith(REF.id);
+      expect(presenter.single).toHaveBeenCalledWith(
+        SHARED,
+        READER,
+        views.count.mock.results[0].value,
+      );
       expect(articles.findShared).not.toHaveBeenCalled();
     });
 
@@ -71,14 +75,14 @@ describe('ArticlesService', () => {
       cached.idBySlug.mockResolvedValue(null);
       await expect(sut.read('gone', undefined)).rejects.toBeInstanceOf(ArticleNotFoundError);
       expect(cached.byId).not.toHaveBeenCalled();
-      expect(views.record).not.toHaveBeenCalled();
+      expect(views.count).not.toHaveBeenCalled();
     });
 
     it('answers 404 when the article went away behind its slug mapping', async () => {
       cached.idBySlug.mockResolvedValue(REF.id);
       cached.byId.mockResolvedValue(null);
       await expect(sut.read(REF.slug, undefined)).rejects.toBeInstanceOf(ArticleNotFoundError);
-      expect(views.record).not.toHaveBeenCalled();
+      expect(views.count).not.toHaveBeenCalled();
     });
 
     it('treats a slug Postgres could not hold as not found, without a cache lookup', async () => {

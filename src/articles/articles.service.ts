@@ -58,8 +58,7 @@ export class ArticlesService {
     const id = plausibleSlug(slug) ? await this.cached.idBySlug(slug) : null;
     const article = id === null ? null : await this.cached.byId(id);
     if (!article) throw new ArticleNotFoundError();
-    this.views.record(article.id);
-    const view = await this.presenter.single(article, viewerId);
+    const view = await this.presenter.single(article, viewerId, this.views.count(article.id));
     if (!view) throw new ArticleNotFoundError(); // its author was deleted meanwhile
     return view;
   }

@@ -194,6 +194,18 @@ export class CacheAsideService implements OnApplicationShutdown {
   }
 
   /**
+   * Whether values this service returned from the in-process tier are still what it would return
+   * now (none invalidated, replaced, evicted or expired since; the tier synced; nothing held
+   * back by an unconfirmed invalidation; caching on and Redis usable). For in-process memos built
+   * from cached values: valid exactly as long as their ingredients.
+   */
+  stillCurrent(values: readonly object[]): boolean {
+    if (!this.env.CACHE_ENABLED || !this.redis.usable || this.unconfirmed.size > 0) return false;
+    for (const value of values) if (!this.local.holds(value)) return false;
+    return true;
+  }
+
+  /**
    * The Redis copies of these keys were changed in place (a script patched them, nothing was
    * deleted): only the in-process copies, on every instance, are dropped. Never throws.
    */

@@ -1,3 +1,4 @@
+import { encodeEntry } from './cache-policy.js';
 import { LocalTier } from './local-tier.js';
 
 describe('LocalTier', () => {
@@ -87,5 +88,42 @@ describe('LocalTier', () => {
     const tier = synced();
     tier.set('k', '~nil', tier.begin());
     expect(tier.getDecoded('k')).toEqual({ found: true, value: null });
+  });
+
+  describe("holds: whether a handed-out value is still the tier's", () => {
+    const handedOut = (tier: LocalTier, key: string, value: object) => {
+      tier.set(key, encodeEntry(value), tier.begin());
+      const decoded = tier.getDecoded<object>(key);
+      if (!decoded.found || decoded.value === null) throw new Error('not cached');
+      return decoded.value;
+    };
+
+    it('holds a decoded value until its key is invalidated or refilled', () => {
+      const tier = synced();
+      const a = handedOut(tier, 'a', { n: 1 });
+      const b = handedOut(tier, 'b', { n: 2 });
+      expect([tier.holds(a), tier.holds(b)]).toEqual([true, true]);
+      tier.invalidated(['a']);
+      expect([tier.holds(a), tier.holds(b)]).toEqual([false, true]);
+      const b2 = handedOut(tier, 'b', { n: 3 }); // replaced by a fill
+      expect([tier.holds(b), tier.holds(b2)]).toEqual([false, true]);
+    });
+
+    it('lets go of everything when the channel drops, and of what the byte cap evicts', () => {
+      const tier = synced();
+      const a = handedOut(tier, 'a', { n: 1 });
+      tier.dropped();
+      expect(tier.holds(a)).toBe(false);
+      tier.synced();
+      const small = synced(700);
+      const first = handedOut(small, 'first', { pad: 'x'.repeat(40) });
+      expect(small.holds(first)).toBe(true);
+      for (let i = 0; i < 10; i++) handedOut(small, `k${i}`, { pad: 'y'.repeat(40) });
+      expect(small.holds(first)).toBe(false); // evicted (least recently used)
+    });
+
+    it('never holds a value it did not hand out', () => {
+      expect(synced().holds({})).toBe(false);
+    });
   });
 });

@@ -44,6 +44,8 @@ export interface LocalTierSettings {
 export class LocalTier implements InvalidationListener {
   private readonly entries: LRUCache<string, TierEntry> | undefined;
   private readonly recent = new Map<string, number>();
+  /** Decoded values handed out that the tier still holds under their key (see `holds`). */
+  private readonly held = new WeakSet<object>();
   private sequence = 0;
   /** Fills that began before this are refused (the channel dropped, or `recent` was trimmed). */
   private floor = 0;
@@ -60,6 +62,11 @@ export class LocalTier implements InvalidationListener {
               2 * key.length + BYTES_PER_ENCODED_CHAR * entry.raw.length + ENTRY_OVERHEAD_BYTES,
             ttl: settings.ttlMs,
             ttlAutopurge: false,
+            // Deleted, replaced, evicted or expired: its value is no longer the tier's.
+            dispose: (entry) => {
+              const value = entry.decoded?.found ? entry.decoded.value : undefined;
+              if (typeof value === 'object' && value !== null) this.held.delete(value);
+            },
           })
         : undefined;
   }
@@ -91,6 +98,8 @@ export class LocalTier implements InvalidationListener {
     if (entry === undefined) return { found: false };
     if (entry.decoded === undefined) {
       entry.decoded = decodeEntry(entry.raw);
+      const value = entry.decoded.found ? entry.decoded.value : undefined;
+      if (typeof value === 'object' && value !== null) this.held.add(value);
       if (this.settings.freezeDecoded && entry.decoded.found) deepFreeze(entry.decoded.value);
     }
     return entry.decoded as Decoded<T>;
@@ -102,6 +111,16 @@ export class LocalTier implements InvalidationListener {
     if (entry === undefined) this.misses += 1;
     else this.hits += 1;
     return entry;
+  }
+
+  /**
+   * Whether `value`, handed out by `getDecoded`, is still what the tier holds for its key: not
+   * invalidated, replaced, evicted or found expired since, and the tier still answering. A memo
+   * built from tier values is as current as the tier while this holds for each of them. (An entry
+   * past its TTL counts as held until a read finds it expired: memos bound their own age.)
+   */
+  holds(value: object): boolean {
+    return this.active && this.held.has(value);
   }
 
   /** Call before the Redis lookup whose result may be stored with `set`. */

@@ -3,6 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { Env } from '../config/env.schema.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { AdvisoryLocks } from './advisory-locks.js';
+import { PostgresNotifications } from './postgres-notifications.js';
 import { QueryMetricsLogger } from './query-metrics.logger.js';
 import { typeormOptions } from './typeorm-options.js';
 
@@ -27,7 +28,7 @@ import { typeormOptions } from './typeorm-options.js';
       }),
     }),
   ],
-  providers: [AdvisoryLocks],
-  exports: [AdvisoryLocks],
+  providers: [AdvisoryLocks, PostgresNotifications],
+  exports: [AdvisoryLocks, PostgresNotifications],
 })
 export class DatabaseModule {}

@@ -46,8 +46,8 @@ export class TimelineFanout {
     }
   }
 
-  markPending(followerId: number, jobId: string, ttlMs: number): Promise<void> {
-    return this.timelines.markPending(followerId, jobId, ttlMs);
+  markPendingIfLoaded(followerId: number, jobId: string, ttlMs: number): Promise<boolean> {
+    return this.timelines.markPendingIfLoaded(followerId, jobId, ttlMs);
   }
 
   clearPending(followerId: number, jobId: string): Promise<void> {

@@ -56,7 +56,7 @@ export class TimelineQueue implements OnModuleInit {
       jobs.map(async (job) => {
         const jobId = `timeline-${job.id ?? 'x'}`;
         try {
-          await this.markFollower(job, jobId);
+          if (!(await this.markFollower(job, jobId))) return true; // nothing to do
         } catch {
           // Counted and logged by the gateway; the relay dispatches the job again (and marks).
           return false;
@@ -72,12 +72,15 @@ export class TimelineQueue implements OnModuleInit {
   /**
    * A follow or unfollow changes the follower's whole feed: until its job has run, their feed is
    * served from Postgres (they read their own write even on a trimmed timeline). Marked before
-   * the job exists, so the job always finds its mark.
+   * the job exists, so the job always finds its mark. False: the follower's timeline is not
+   * loaded, so the job is not needed at all (the next read builds it from Postgres, after this
+   * commit). Most followers are in that case (timelines exist for recent readers only), and a
+   * job costs a BullMQ add, a worker's fetch and completion, and five SQL queries.
    */
-  private async markFollower(job: OutboxJob, jobId: string): Promise<void> {
-    if (job.name !== 'followed' && job.name !== 'unfollowed') return;
+  private async markFollower(job: OutboxJob, jobId: string): Promise<boolean> {
+    if (job.name !== 'followed' && job.name !== 'unfollowed') return true;
     const { followerId } = job.data as unknown as TimelineJobData['followed'];
-    await this.fanout.markPending(followerId, jobId, PENDING_TTL_MS);
+    return this.fanout.markPendingIfLoaded(followerId, jobId, PENDING_TTL_MS);
   }
 }
 

@@ -106,11 +106,23 @@ export class TimelineStore {
     return members.map(Number);
   }
 
-  /** Marks the follower's timeline as waiting for job `jobId` (see RedisKeys.timelinePending). */
-  async markPending(userId: number, jobId: string, ttlMs: number): Promise<void> {
-    await this.redis.run('timeline.pending', (redis) =>
-      redis.set(this.keys.timelinePending(userId), jobId, { PX: ttlMs }),
+  /**
+   * Marks the follower's loaded timeline as waiting for job `jobId` (see RedisKeys.timelinePending)
+   * and answers true; answers false for a timeline not loaded, which needs no job (the script
+   * `timelineMarkIfLoaded` says why).
+   */
+  async markPendingIfLoaded(userId: number, jobId: string, ttlMs: number): Promise<boolean> {
+    const key = this.keys.timeline(userId);
+    const loaded = await this.redis.run('timeline.pending', (redis) =>
+      redis.timelineMarkIfLoaded(
+        key,
+        RedisKeys.leaseOf(key),
+        this.keys.timelinePending(userId),
+        jobId,
+        ttlMs,
+      ),
     );
+    return loaded === 1;
   }
 
   /** Clears the mark if job `jobId` set it last (a later follow's job keeps its own). */

@@ -5,10 +5,10 @@ import {
   OnApplicationBootstrap,
 } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import pg from 'pg';
 import type { DataSource } from 'typeorm';
 import { UnconfirmedInvalidations } from '../cache/unconfirmed-invalidations.js';
 import { Env } from '../config/env.schema.js';
+import { PostgresNotifications } from '../database/postgres-notifications.js';
 import { inBackground } from '../database/query-origin.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { RedisGateway } from '../redis/redis-gateway.js';
@@ -18,12 +18,11 @@ import { mergeEffects } from './write-effects.js';
 
 const CLAIM_BATCH = 500;
 const RETRY_MS = 200;
-const LISTEN_RECONNECT_MS = 1000;
 
 /**
  * Applies outbox rows their writer could not confirm, on every instance:
  * - woken at once by NOTIFY (a writer that failed to reach Redis notifies its row ids), on a
- *   dedicated Postgres connection that LISTENs;
+ *   the instance's Postgres connection that LISTENs (PostgresNotifications);
  * - when Redis answers again (the gateway's `recovered` event: reconnect or breaker closing);
  * - by a slow safety poll (OUTBOX_RELAY_INTERVAL_MS) for rows older than OUTBOX_GRACE_MS, whose
  *   writer died between its commit and its confirmation (no notification was ever sent).
@@ -41,7 +40,6 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
   private drainAgain = false;
   private retryTimer: NodeJS.Timeout | undefined;
   private pollTimer: NodeJS.Timeout | undefined;
-  private listener: pg.Client | undefined;
   private stopped = false;
 
   constructor(
@@ -52,6 +50,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
     private readonly service: OutboxService,
     private readonly metrics: MetricsService,
     private readonly unconfirmed: UnconfirmedInvalidations,
+    private readonly notifications: PostgresNotifications,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -59,7 +58,16 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
     this.redis.onRecovered(() => void this.wake());
     this.pollTimer = setInterval(() => void this.wake(), this.env.OUTBOX_RELAY_INTERVAL_MS);
     this.pollTimer.unref();
-    void this.listen();
+    this.notifications.subscribe(OUTBOX_CHANNEL, {
+      notified: (payload) => {
+        if (this.stopped) return; // shutting down: the connection outlives this relay briefly
+        const ids = payload.split(',').filter((id) => id !== '');
+        for (const id of ids) this.wanted.add(id);
+        void inBackground(() => this.holdKeysOf(ids)).finally(() => void this.wake());
+      },
+      // Notifications sent while nothing listened are lost: catch up with one pass.
+      listening: () => void this.wake(),
+    });
     void this.wake();
   }
 
@@ -67,9 +75,6 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
     this.stopped = true;
     clearInterval(this.pollTimer);
     clearTimeout(this.retryTimer);
-    const listener = this.listener;
-    this.listener = undefined;
-    await listener?.end().catch(() => undefined);
     await this.draining;
   }
 
@@ -164,46 +169,5 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
     for (const [id, cacheKeys] of keys)
       // Not wanted any more: a relay pass applied it while we asked.
       if (this.wanted.has(id)) this.unconfirmed.hold(OutboxService.holder(id), cacheKeys);
-  }
-
-  /** LISTEN on a dedicated connection (a pooled one would be returned and lose it); reconnects. */
-  private async listen(): Promise<void> {
-    if (this.stopped) return;
-    const client = new pg.Client({
-      connectionString: this.env.DATABASE_URL,
-      application_name: 'conduit-outbox-relay',
-    });
-    client.on('notification', (message) => {
-      const ids = (message.payload ?? '').split(',').filter((id) => id !== '');
-      for (const id of ids) this.wanted.add(id);
-      void inBackground(() => this.holdKeysOf(ids)).finally(() => void this.wake());
-    });
-    client.on('error', (error) => {
-      this.logger.warn(`outbox listener lost its connection: ${error.message}`);
-    });
-    client.on('end', () => {
-      if (this.listener === client) this.scheduleListen();
-    });
-    try {
-      await client.connect();
-      await client.query(`LISTEN ${OUTBOX_CHANNEL}`);
-      if (this.stopped) {
-        await client.end();
-        return;
-      }
-      this.listener = client;
-      // Notifications sent while we were not listening are lost: catch up with one pass.
-      void this.wake();
-    } catch (error) {
-      this.logger.warn(`outbox listener could not connect: ${String(error)}`);
-      await client.end().catch(() => undefined);
-      this.scheduleListen();
-    }
-  }
-
-  private scheduleListen(): void {
-    if (this.stopped) return;
-    this.listener = undefined;
-    setTimeout(() => void this.listen(), LISTEN_RECONNECT_MS).unref();
   }
 }

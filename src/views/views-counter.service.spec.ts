@@ -40,13 +40,13 @@ describe('ViewsCounter', () => {
   });
 
   describe('record and pending', () => {
-    it('counts a view with one HINCRBY and never fails the read', async () => {
-      sut.record(10);
-      expect(redis.hIncrBy).toHaveBeenCalledWith(PENDING, '10', 1);
+    it('counts a view and reads its pending views in one command, never failing the read', async () => {
+      redis.countView.mockResolvedValue(4);
+      expect(await sut.count(10)).toBe(4);
+      expect(redis.countView).toHaveBeenCalledWith(PENDING, FLUSHING, '10');
 
-      redis.hIncrBy.mockRejectedValue(new Error('connection lost'));
-      expect(() => sut.record(10)).not.toThrow();
-      await Promise.resolve(); // the rejection is swallowed, not left unhandled
+      redis.countView.mockRejectedValue(new Error('connection lost'));
+      expect(await sut.count(10)).toBe(0); // the views of the last flush are shown
     });
 
     it('adds the views waiting to be flushed and those being flushed', async () => {

@@ -25,7 +25,8 @@ const FLUSH_LOCK = 'views-flush';
 const FLUSH_LOCK_TTL_MS = 10_000;
 
 /**
- * Article views, write-behind: each read is one HINCRBY on a Redis hash of pending deltas; a
+ * Article views, write-behind: each read is one HINCRBY on a Redis hash of pending deltas (in
+ * the same command as reading the article's pending views back: `count`); a
  * repeatable job (BullMQ scheduler: one runner at a time across instances, retried with backoff;
  * the Redis lock stays as a safety net) renames the hash aside and adds the deltas to Postgres in
  * batches. A Redis restart loses at most one interval of views. A crash in
@@ -58,11 +59,19 @@ export class ViewsCounter implements OnModuleInit {
     });
   }
 
-  /** Counts one view; never fails or delays the read (a failure is counted by the gateway). */
-  record(articleId: number): void {
-    this.redis.fireAndForget('views.record', (redis) =>
-      redis.hIncrBy(this.keys.pendingViews(), String(articleId), 1),
-    );
+  /**
+   * Counts one view of a read and answers the article's views not in Postgres yet, this one
+   * included, in one Redis command. Never fails the read: with Redis unavailable the view is lost
+   * (counted by the gateway) and 0 is answered, the views then being those of the last flush.
+   */
+  async count(articleId: number): Promise<number> {
+    try {
+      return await this.redis.run('views.count', (redis) =>
+        redis.countView(this.keys.pendingViews(), this.keys.flushingViews(), String(articleId)),
+      );
+    } catch {
+      return 0;
+    }
   }
 
   /** Views counted in Redis but not yet in Postgres. */

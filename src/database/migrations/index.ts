@@ -4,6 +4,7 @@ import { CreateArticles1763900200000 } from './1763900200000-CreateArticles.js';
 import { AddUserRole1763900300000 } from './1763900300000-AddUserRole.js';
 import { CreateCacheOutbox1763900400000 } from './1763900400000-CreateCacheOutbox.js';
 import { AddOutboxJobs1763900600000 } from './1763900600000-AddOutboxJobs.js';
+import { NotifyRoleChanges1763900700000 } from './1763900700000-NotifyRoleChanges.js';
 
 /**
  * Migrations in the order they apply. Listed explicitly (no glob) so the same list works from
@@ -16,4 +17,5 @@ export const migrations = [
   AddUserRole1763900300000,
   CreateCacheOutbox1763900400000,
   AddOutboxJobs1763900600000,
+  NotifyRoleChanges1763900700000,
 ];

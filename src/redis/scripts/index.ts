@@ -4,6 +4,7 @@ import { leaderboardScripts } from './leaderboards.js';
 import { loadedReadScripts } from './loaded-reads.js';
 import { lockScripts } from './locks.js';
 import { timelineScripts } from './timelines.js';
+import { viewScripts } from './views.js';
 
 export type { MemberFlag, MembershipChange, MembershipProbe } from './lazy-structures.js';
 
@@ -20,4 +21,5 @@ export const redisScripts = {
   ...lazyStructureScripts,
   ...timelineScripts,
   ...loadedReadScripts,
+  ...viewScripts,
 };

@@ -36,6 +36,37 @@ export const timelineScripts = {
   }),
 
   /**
+   * A follow or unfollow committed: whether the follower's timeline needs its job. Loaded: the
+   * pending mark is set (the feed stays on Postgres until the job lifts it) and 1 is returned.
+   * Not loaded: its rebuild lease is killed (a build under way may have read the follows before
+   * the commit: it must not install) and 0 is returned; the next read builds it from Postgres,
+   * after the commit, so no job is needed. KEYS: timeline, lease, pending mark (one slot).
+   * ARGV: job id, mark TTL in ms.
+   */
+  timelineMarkIfLoaded: defineScript({
+    NUMBER_OF_KEYS: 3,
+    SCRIPT: `
+      if redis.call('EXISTS', KEYS[1]) == 0 then
+        redis.call('DEL', KEYS[2])
+        return 0
+      end
+      redis.call('SET', KEYS[3], ARGV[1], 'PX', ARGV[2])
+      return 1`,
+    parseCommand(
+      parser,
+      key: string,
+      leaseKey: string,
+      markKey: string,
+      jobId: string,
+      ttlMs: number,
+    ) {
+      parser.pushKeys([key, leaseKey, markKey]);
+      parser.push(jobId, String(ttlMs));
+    },
+    transformReply: (reply: unknown) => reply as number,
+  }),
+
+  /**
    * Removes members from a loaded timeline (no-op when it is not loaded) and kills its rebuild
    * lease. KEYS: timeline, lease. ARGV: members. Returns 1 if loaded.
    */
