@@ -28,6 +28,23 @@ const STALLED_BOUND_MS = 60_000;
 /** The views flush interval the drills' app runs with (a repeatable job that must survive). */
 export const DRILL_VIEWS_FLUSH_MS = '500';
 
+/**
+ * A read through the test app's own Queue connection. That connection fails fast while it
+ * reconnects, and after a failover it does so on its own backoff (up to 5 s between tries),
+ * possibly after the app's node-redis client already follows the new master: try again meanwhile.
+ */
+async function queueRead<T>(read: () => Promise<T>): Promise<T> {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    try {
+      return await read();
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await sleep(200);
+    }
+  }
+}
+
 interface Created {
   slug: string;
   id: number;
@@ -212,12 +229,14 @@ export class FailoverJobs {
     const [{ rows }] = await this.app.db.query<{ rows: number }[]>(
       `SELECT count(*)::int AS rows FROM cache_outbox`,
     );
-    return rows + (await timelineJobsLeft(this.app));
+    return rows + (await queueRead(() => timelineJobsLeft(this.app)));
   }
 
   /** Timeline jobs (of the last ones kept) that BullMQ found stalled and ran again. */
   private async rerunAfterStall(): Promise<number> {
-    const done = await timelineQueue(this.app).getJobs(['completed', 'failed'], 0, 100);
+    const done = await queueRead(() =>
+      timelineQueue(this.app).getJobs(['completed', 'failed'], 0, 100),
+    );
     return done.filter((job) => job.stalledCounter > 0).length;
   }
 
@@ -240,7 +259,7 @@ export class FailoverJobs {
     const state = flushed === reads ? undefined : await this.viewsQueueState();
     expect({ flushed, state }).toEqual({ flushed: reads, state: undefined });
     // Moved by the repeatable job (nothing else flushes views): it runs on the new master.
-    const jobs = await this.queue(VIEWS_QUEUE).getJobs(['completed'], 0, 20);
+    const jobs = await queueRead(() => this.queue(VIEWS_QUEUE).getJobs(['completed'], 0, 20));
     const after = jobs.filter(
       (job) => job.name === VIEWS_FLUSH_JOB && job.processedOn! >= this.failoverEnd,
     );
@@ -250,10 +269,8 @@ export class FailoverJobs {
 
   /** The timeline jobs not finished (for a failure message). */
   private async timelineJobsState() {
-    const jobs = await timelineQueue(this.app).getJobs(
-      ['active', 'waiting', 'delayed', 'prioritized'],
-      0,
-      10,
+    const jobs = await queueRead(() =>
+      timelineQueue(this.app).getJobs(['active', 'waiting', 'delayed', 'prioritized'], 0, 10),
     );
     return Promise.all(
       jobs.map(async (job) => ({
@@ -274,12 +291,14 @@ export class FailoverJobs {
   private async viewsQueueState() {
     const queue = this.queue(VIEWS_QUEUE);
     const lock = this.app.app.get(RedisKeys).lock('views-flush');
-    const jobs = await queue.getJobs(['active', 'waiting', 'delayed', 'completed', 'failed'], 0, 6);
+    const jobs = await queueRead(() =>
+      queue.getJobs(['active', 'waiting', 'delayed', 'completed', 'failed'], 0, 6),
+    );
     return {
       now: Date.now(),
       failoverEnd: this.failoverEnd,
-      counts: await queue.getJobCounts(),
-      schedulers: (await queue.getJobSchedulers()).map((s) => [s.key, s.next]),
+      counts: await queueRead(() => queue.getJobCounts()),
+      schedulers: (await queueRead(() => queue.getJobSchedulers())).map((s) => [s.key, s.next]),
       lockTtlMs: await this.app.redis.pTTL(lock),
       jobs: await Promise.all(
         jobs.map(async (job) => ({
