@@ -173,10 +173,11 @@ export class FailoverJobs {
     // active (its completion never replicated) counts as left: BullMQ's stalled-job check runs it
     // again once its lock expires.
     const settled = await pollUntil(
-      async () => ({
-        missing: await this.missingEntries(wanted),
-        left: await this.jobsLeft(),
-      }),
+      async () => {
+        // `left` first: a job that finishes between the two reads must not look lost.
+        const left = await this.jobsLeft();
+        return { left, missing: await this.missingEntries(wanted) };
+      },
       ({ missing, left }) => missing.length === 0 || left === 0,
       STALLED_BOUND_MS,
     );
@@ -201,6 +202,7 @@ export class FailoverJobs {
       const report = await this.app.app.get(ReconciliationService).run();
       expect(report).not.toBeNull();
       droppedByReconciliation = report!.timelines.drifted;
+      expect(droppedByReconciliation).toBeGreaterThan(0);
       const left = await pollUntil(
         () => this.missingEntries(wanted),
         (entries) => entries.length === 0,
