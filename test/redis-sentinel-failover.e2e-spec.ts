@@ -1,3 +1,4 @@
+import { ServiceUnavailableError } from '../src/common/domain-error.js';
 import { RedisKeys } from '../src/redis/keys.js';
 import { RedisLocks } from '../src/redis/redis-lock.js';
 import { ReconciliationService } from '../src/reconciliation/reconciliation.service.js';
@@ -96,12 +97,24 @@ describe('Redis Sentinel: replica reads and failover under traffic', () => {
         await sleep(50);
       }
       await two.redis.del(lockKey);
+      // The test's own client reached the new master; the app's may still be reconnecting (its
+      // run then answers 503, "Redis is down"): ask again until its Redis answers, bounded.
+      const runOnTwo = async () => {
+        for (let attempt = 0; ; attempt++) {
+          try {
+            return await two.app.get(ReconciliationService).run();
+          } catch (error) {
+            if (!(error instanceof ServiceUnavailableError) || attempt >= 100) throw error;
+            await sleep(100);
+          }
+        }
+      };
       // Redis says nobody holds it; the advisory lock says no.
-      expect(await two.app.get(ReconciliationService).run()).toBeNull();
+      expect(await runOnTwo()).toBeNull();
       expect(held.lost).toBe(false);
       await held.release();
       // Released: the next run starts (and the failed-over Redis serves it).
-      expect(await two.app.get(ReconciliationService).run()).not.toBeNull();
+      expect(await runOnTwo()).not.toBeNull();
     } finally {
       await held.release().catch(() => undefined);
       await one.close();
