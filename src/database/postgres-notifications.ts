@@ -29,9 +29,9 @@ export interface ChannelListener {
 export class PostgresNotifications implements OnApplicationShutdown {
   private readonly logger = new Logger(PostgresNotifications.name);
   private readonly channels = new Map<string, ChannelListener[]>();
+  /** Set while LISTEN is in place on it (every channel subscribed so far). */
   private client: pg.Client | undefined;
   private connecting: Promise<void> | undefined;
-  private connected = false;
   private stopped = false;
 
   constructor(private readonly env: Env) {}
@@ -42,11 +42,11 @@ export class PostgresNotifications implements OnApplicationShutdown {
     const listeners = this.channels.get(channel);
     if (listeners) {
       listeners.push(listener);
-      if (this.connected) listener.listening?.();
+      if (this.client) listener.listening?.();
       return;
     }
     this.channels.set(channel, [listener]);
-    if (this.client && this.connected) {
+    if (this.client) {
       // Already connected for other channels: add this one on the same connection.
       const client = this.client;
       client
@@ -60,7 +60,7 @@ export class PostgresNotifications implements OnApplicationShutdown {
 
   /** Whether LISTEN is in place right now (a notification sent now will be delivered). */
   isListening(): boolean {
-    return this.connected;
+    return this.client !== undefined;
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -68,7 +68,6 @@ export class PostgresNotifications implements OnApplicationShutdown {
     await this.connecting;
     const client = this.client;
     this.client = undefined;
-    this.connected = false;
     await client?.end().catch(() => undefined);
   }
 
@@ -92,7 +91,7 @@ export class PostgresNotifications implements OnApplicationShutdown {
     client.on('end', () => {
       if (this.client !== client) return;
       this.client = undefined;
-      this.disconnected();
+      this.disconnected(true);
     });
     try {
       await client.connect();
@@ -111,20 +110,17 @@ export class PostgresNotifications implements OnApplicationShutdown {
         return;
       }
       this.client = client;
-      this.connected = true;
       for (const listeners of this.channels.values())
         for (const listener of listeners) listener.listening?.();
     } catch (error) {
       this.logger.warn(`Postgres listener could not connect: ${String(error)}`);
       await client.end().catch(() => undefined);
-      this.disconnected();
+      this.disconnected(false);
     }
   }
 
-  private disconnected(): void {
-    const wasConnected = this.connected;
-    this.connected = false;
-    if (wasConnected)
+  private disconnected(wasListening: boolean): void {
+    if (wasListening)
       for (const listeners of this.channels.values())
         for (const listener of listeners) listener.lost?.();
     if (this.stopped) return;
