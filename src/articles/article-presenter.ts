@@ -167,25 +167,28 @@ export class ArticlePages {
     viewerId: number | undefined,
   ): Promise<JsonText<MultipleArticlesResponse>> {
     const now = Date.now();
-    let known = this.resolved.get(page);
-    if (known && (known.until < now || !this.cache.stillCurrent(known.ingredients))) {
-      this.resolved.delete(page);
-      known = undefined;
-    }
+    const known = this.stillResolved(page, now);
+    if (known?.anonymous && viewerId === undefined) return known.anonymous;
+    const articles = known?.articles ?? (await this.articles.byIds(page.ids));
+    // Read beside the viewer's flags (presentWith), not before them.
+    const authors = known?.authors ?? this.presenter.authorsOf(articles);
+    const text = articlesPageJson(
+      await this.presenter.presentWith(articles, authors, viewerId),
+      page.articlesCount,
+    );
     if (known) {
-      if (viewerId === undefined)
-        return (known.anonymous ??= articlesPageJson(
-          await this.presenter.presentWith(known.articles, known.authors, undefined),
-          page.articlesCount,
-        ));
-      const parts = await this.presenter.presentWith(known.articles, known.authors, viewerId);
-      return articlesPageJson(parts, page.articlesCount);
-    }
-    const articles = await this.articles.byIds(page.ids);
-    const authors = await this.presenter.authorsOf(articles);
-    const parts = await this.presenter.presentWith(articles, authors, viewerId);
-    this.remember(page, articles, authors, now);
-    return articlesPageJson(parts, page.articlesCount);
+      if (viewerId === undefined) known.anonymous = text;
+    } else this.remember(page, articles, await authors, now);
+    return text;
+  }
+
+  /** What the page resolved to, while every ingredient is still the tier's and it is young. */
+  private stillResolved(page: ArticleIdPage, now: number): ResolvedPage | undefined {
+    const known = this.resolved.get(page);
+    if (!known) return undefined;
+    if (known.until >= now && this.cache.stillCurrent(known.ingredients)) return known;
+    this.resolved.delete(page);
+    return undefined;
   }
 
   /** Only a page the tier holds, whose every article and author the tier holds too. */
