@@ -83,18 +83,25 @@ describe('a writer partitioned from Redis, then killed', () => {
     await b.http().get(`/api/profiles/${other.username}/followers`).expect(200);
   };
 
-  /** A's three writes: an article with a new tag, a rename, a follow. */
+  /**
+   * A's four writes: an article with a new tag, a favorite of it (after B read it once, so B may
+   * hold it cached with no favorite), a rename, a follow.
+   */
   const write = async (author: RegisteredUser, other: RegisteredUser, tag: string) => {
     const article = await callA('POST', '/api/articles', author.token, {
       article: { title: `About ${tag}`, description: 'd', body: 'b', tagList: [tag] },
     });
     expect(article.status).toBe(201);
+    const slug = article.body.article!.slug;
+    await b.http().get(`/api/articles/${slug}`).expect(200);
+    const favorite = await callA('POST', `/api/articles/${slug}/favorite`, other.token);
+    expect(favorite.status).toBe(200);
     const renamed = `${author.username}x`;
     const user = await callA('PUT', '/api/user', author.token, { user: { username: renamed } });
     expect(user.status).toBe(200);
     const follow = await callA('POST', `/api/profiles/${other.username}/follow`, author.token);
     expect(follow.status).toBe(200);
-    return { slug: article.body.article!.slug, renamed };
+    return { slug, renamed };
   };
 
   /** Every entry B serves that A's writes touched; the stale ones, polled until none or BOUND_MS. */
@@ -112,6 +119,9 @@ describe('a writer partitioned from Redis, then killed', () => {
         slug: string;
       }[];
       if (list[0]?.slug !== written.slug) stale.push('article list');
+      const single = (await b.http().get(`/api/articles/${written.slug}`).expect(200)).body
+        .article as { favoritesCount: number };
+      if (single.favoritesCount !== 1) stale.push('favorites count');
       const byTag = (await b.http().get(`/api/articles?tag=${tag}`).expect(200)).body;
       if (byTag.articlesCount !== 1) stale.push('list by tag');
       if ((await b.http().get(`/api/profiles/${written.renamed}`)).status !== 200)
@@ -150,7 +160,7 @@ describe('a writer partitioned from Redis, then killed', () => {
     await Promise.all([proxyA.cut(), proxyB.cut()]);
     const written = await write(author, other, 'crash-tag');
     // Nobody could apply them: they wait in Postgres, committed with the writes.
-    expect(await outboxRows()).toBe(3);
+    expect(await outboxRows()).toBe(4);
     a.child.kill('SIGKILL');
     await new Promise((resolve) => a.child.once('exit', resolve));
     await proxyB.restore();
@@ -161,7 +171,7 @@ describe('a writer partitioned from Redis, then killed', () => {
       (rows) => rows === 0,
       BOUND_MS,
     );
-    expect(waiting).toBe(0); // B is back on Redis and its relay applied A's three rows
+    expect(waiting).toBe(0); // B is back on Redis and its relay applied A's four rows
     const sql = await b.sqlDuring(async () =>
       expect(await staleOnB(author, other, 'crash-tag', written)).toEqual([]),
     );

@@ -38,6 +38,12 @@ describe('FavoriteFlags', () => {
     expect(store.rebuild).not.toHaveBeenCalled();
   });
 
+  it('answers an empty page with no flags, Redis failed or not, asking nobody', async () => {
+    expect(await sut.from(VIEWER, [], undefined)).toEqual([]);
+    expect(await sut.from(VIEWER, [], [])).toEqual([]);
+    expect(favorites.favoritedAmong).not.toHaveBeenCalled();
+  });
+
   it('never fails the read when a rebuild fails', async () => {
     store.rebuild.mockRejectedValue(new Error('connection lost'));
     expect(await sut.from(VIEWER, [11], [-1])).toEqual([true]);

@@ -27,7 +27,8 @@ export class FavoriteFlags {
     answers: MemberFlag[] | undefined,
   ): Promise<boolean[]> {
     const unknown = articleIds.filter((_, i) => answers === undefined || answers[i] === -1);
-    if (unknown.length === 0) return answers!.map((answer) => answer === 1);
+    // No article (an empty page) or every answer known: nothing to ask Postgres.
+    if (unknown.length === 0) return articleIds.map((_, i) => answers?.[i] === 1);
     const fromDb = await this.favorites.favoritedAmong(viewerId, unknown);
     if (answers) for (const id of unknown) this.rebuildInBackground(id);
     return articleIds.map((id, i) =>

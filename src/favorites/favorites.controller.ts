@@ -40,7 +40,7 @@ export class FavoritesController {
     return this.set(slug, viewer.userId, false);
   }
 
-  /** The article as the viewer sees it after the write (from Postgres, not the cache). */
+  /** The article as the viewer sees it after the write (ArticlesService.viewById). */
   private async set(
     slug: string,
     viewerId: number,

@@ -3,6 +3,8 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 import { isForeignKeyViolation } from '../common/domain-error.js';
 import { ArticleNotFoundError } from '../articles/articles.errors.js';
+import { withOutboxRow } from '../outbox/outbox-sql.js';
+import type { WriteEffects } from '../outbox/write-effects.js';
 
 /** The only place that speaks SQL about favorites (the table and the articles' counts). */
 @Injectable()
@@ -10,17 +12,23 @@ export class FavoritesRepository {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
   /**
-   * Adds the favorite and bumps the article's count in one statement (atomic by itself: no
-   * savepoint inside the caller's transaction, two round trips fewer); false if it existed.
+   * Adds the favorite, bumps the article's count and records the outbox row `effects`, all in one
+   * statement (atomic by itself: no BEGIN/COMMIT, one round trip). Returns the outbox row's id,
+   * or null when the favorite existed (nothing changed, nothing recorded).
    */
-  async add(manager: EntityManager, userId: number, articleId: number): Promise<boolean> {
+  async add(
+    manager: EntityManager,
+    userId: number,
+    articleId: number,
+    effects: WriteEffects,
+  ): Promise<string | null> {
     try {
       return await this.changeWithCount(
         manager,
         `INSERT INTO favorites (user_id, article_id) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING 1`,
         '+',
-        userId,
-        articleId,
+        [userId, articleId],
+        effects,
       );
     } catch (error) {
       // The article was deleted by a concurrent request: a 404, not a 500.
@@ -28,38 +36,41 @@ export class FavoritesRepository {
     }
   }
 
-  /** Removes the favorite and lowers the article's count in one statement; false if absent. */
-  remove(manager: EntityManager, userId: number, articleId: number): Promise<boolean> {
+  /** Removes the favorite as `add` adds one (count and outbox row in the same statement). */
+  remove(
+    manager: EntityManager,
+    userId: number,
+    articleId: number,
+    effects: WriteEffects,
+  ): Promise<string | null> {
     return this.changeWithCount(
       manager,
       `DELETE FROM favorites WHERE user_id = $1 AND article_id = $2 RETURNING 1`,
       '-',
-      userId,
-      articleId,
+      [userId, articleId],
+      effects,
     );
   }
 
   /**
-   * Runs `change` (a favorites row written, RETURNING 1 when it changed something) and moves the
-   * article's count by one only then, as one statement. The FK check of an insert locks the
-   * article row, so a changed favorite always finds its article to count.
+   * Runs `change` (a favorites row written, RETURNING a row when it changed something) and, only
+   * then, moves the article's count by one and records the outbox row. The FK check of an insert
+   * locks the article row, so a changed favorite always finds its article to count.
    */
   private async changeWithCount(
     manager: EntityManager,
     change: string,
     sign: '+' | '-',
-    userId: number,
-    articleId: number,
-  ): Promise<boolean> {
-    const rows: { changed: boolean }[] = await manager.query(
-      `WITH change AS (${change}),
-            counted AS (
-              UPDATE articles SET favorites_count = favorites_count ${sign} 1
-               WHERE id = $2 AND EXISTS (SELECT 1 FROM change) RETURNING 1)
-       SELECT EXISTS (SELECT 1 FROM change) AS changed`,
-      [userId, articleId],
-    );
-    return rows[0].changed;
+    [userId, articleId]: [number, number],
+    effects: WriteEffects,
+  ): Promise<string | null> {
+    const { sql, params } = withOutboxRow(change, [userId, articleId], effects, [
+      `counted AS (
+         UPDATE articles SET favorites_count = favorites_count ${sign} 1
+          WHERE id = $2 AND EXISTS (SELECT 1 FROM change) RETURNING 1)`,
+    ]);
+    const rows: { outbox_id: string }[] = await manager.query(sql, params);
+    return rows.length ? String(rows[0].outbox_id) : null;
   }
 
   async favoritedAmong(userId: number, articleIds: number[]): Promise<Set<number>> {

@@ -39,8 +39,8 @@ describe('FavoritesService', () => {
   });
 
   describe('set', () => {
-    it('locks the reader’s favorite and the author’s counts, then moves set and likes by +1', async () => {
-      favorites.add.mockResolvedValue(true);
+    it('locks the reader’s favorite and the author’s counts, records the effects with the change, then moves set and likes by +1', async () => {
+      favorites.add.mockResolvedValue('row-1');
       await sut.set(READER, ARTICLE, true);
 
       expect(locks.run).toHaveBeenCalledWith(
@@ -50,12 +50,17 @@ describe('FavoritesService', () => {
         ],
         expect.any(Function),
       );
-      expect(favorites.add).toHaveBeenCalledWith(expect.anything(), READER, ARTICLE.id);
+      expect(favorites.add).toHaveBeenCalledWith(
+        expect.anything(),
+        READER,
+        ARTICLE.id,
+        expect.objectContaining({ recountUsers: [AUTHOR] }),
+      );
       expect(store.apply).toHaveBeenCalledWith(ARTICLE.id, READER, true);
       expect(counters.apply).toHaveBeenCalledWith(AUTHOR, { likes: 1 });
       expect(outbox.complete).toHaveBeenCalledWith(
         {
-          id: expect.any(String),
+          id: 'row-1',
           effects: {
             // The cached article carries favoritesCount; lists filtered by favoriter change.
             cacheKeys: [keys.article(ARTICLE.id)],
@@ -70,15 +75,20 @@ describe('FavoritesService', () => {
     });
 
     it('moves likes by -1 on an unfavorite', async () => {
-      favorites.remove.mockResolvedValue(true);
+      favorites.remove.mockResolvedValue('row-1');
       await sut.set(READER, ARTICLE, false);
-      expect(favorites.remove).toHaveBeenCalledWith(expect.anything(), READER, ARTICLE.id);
+      expect(favorites.remove).toHaveBeenCalledWith(
+        expect.anything(),
+        READER,
+        ARTICLE.id,
+        expect.objectContaining({ recountUsers: [AUTHOR] }),
+      );
       expect(store.apply).toHaveBeenCalledWith(ARTICLE.id, READER, false);
       expect(counters.apply).toHaveBeenCalledWith(AUTHOR, { likes: -1 });
     });
 
     it('changes and records nothing on a repeated favorite', async () => {
-      favorites.add.mockResolvedValue(false);
+      favorites.add.mockResolvedValue(null);
       await sut.set(READER, ARTICLE, true);
       expect(store.apply).not.toHaveBeenCalled();
       expect(counters.apply).not.toHaveBeenCalled();
@@ -86,7 +96,7 @@ describe('FavoritesService', () => {
     });
 
     it('leaves the outbox row to the relay when the favoriter set missed the change', async () => {
-      favorites.add.mockResolvedValue(true);
+      favorites.add.mockResolvedValue('row-1');
       store.apply.mockRejectedValue(new Error('connection lost'));
       await sut.set(READER, ARTICLE, true);
       expect(counters.apply).toHaveBeenCalledWith(AUTHOR, { likes: 1 });
@@ -94,7 +104,7 @@ describe('FavoritesService', () => {
     });
 
     it('leaves the outbox row to the relay when the likes delta did not land', async () => {
-      favorites.add.mockResolvedValue(true);
+      favorites.add.mockResolvedValue('row-1');
       counters.apply.mockResolvedValue(false);
       await sut.set(READER, ARTICLE, true);
       expect(outbox.complete).toHaveBeenCalledWith(expect.anything(), false);

@@ -4,6 +4,7 @@ import { ARTICLES_TAG, type ArticleRef } from '../articles/article.model.js';
 import { UserCountersService } from '../counters/user-counters.service.js';
 import { AdvisoryLocks } from '../database/advisory-locks.js';
 import { OutboxService } from '../outbox/outbox.service.js';
+import { effects } from '../outbox/write-effects.js';
 import { RedisKeys } from '../redis/keys.js';
 import { FavoritesRepository } from './favorites.repository.js';
 import { FavoritesStore } from './favorites.store.js';
@@ -31,25 +32,19 @@ export class FavoritesService {
         this.counters.writerLock(article.authorId),
       ],
       async (manager) => {
-        const { recorded } = await this.outbox.transaction(async (tx) => {
-          const changed = favorite
-            ? await this.favorites.add(tx, viewerId, article.id)
-            : await this.favorites.remove(tx, viewerId, article.id);
-          // A repeated favorite or unfavorite moves nothing and records nothing.
-          return {
-            result: changed,
-            effects: changed
-              ? {
-                  cacheKeys: articleCacheKeys(this.keys, article.id),
-                  tags: [ARTICLES_TAG],
-                  // The relay drops the set and recounts the author when the deltas failed.
-                  derivedKeys: [this.keys.articleFavoriters(article.id)],
-                  recountUsers: [article.authorId],
-                }
-              : null,
-          };
-        }, manager);
-        if (!recorded) return;
+        // The row change, the article's count and the outbox row commit together, in one
+        // statement; a repeated favorite or unfavorite moves nothing and records nothing.
+        const fx = effects({
+          cacheKeys: articleCacheKeys(this.keys, article.id),
+          tags: [ARTICLES_TAG],
+          // The relay drops the set and recounts the author when the deltas failed.
+          derivedKeys: [this.keys.articleFavoriters(article.id)],
+          recountUsers: [article.authorId],
+        });
+        const outboxId = favorite
+          ? await this.favorites.add(manager, viewerId, article.id, fx)
+          : await this.favorites.remove(manager, viewerId, article.id, fx);
+        if (outboxId === null) return;
         const [member, counted] = await Promise.all([
           // A failure is counted and logged by the gateway; the relay drops the set instead.
           this.store.apply(article.id, viewerId, favorite).then(
@@ -58,7 +53,7 @@ export class FavoritesService {
           ),
           this.counters.apply(article.authorId, { likes: favorite ? 1 : -1 }),
         ]);
-        await this.outbox.complete(recorded, member && counted);
+        await this.outbox.complete({ id: outboxId, effects: fx }, member && counted);
       },
     );
   }
