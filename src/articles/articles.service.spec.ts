@@ -49,6 +49,7 @@ describe('ArticlesService', () => {
     views = service.mock(ViewsCounter);
     articles.findRef.mockResolvedValue(REF);
     articles.findShared.mockResolvedValue([SHARED]);
+    cached.byId.mockResolvedValue(SHARED);
     presenter.single.mockResolvedValue(VIEW);
     counters.writerLock.mockImplementation((id) => ({ key: `counts:${id}`, mode: 'shared' }));
     counters.apply.mockResolvedValue(true);

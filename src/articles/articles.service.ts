@@ -164,9 +164,14 @@ export class ArticlesService {
     });
   }
 
-  /** The article as `viewerId` sees it right after a write (read from Postgres, not the cache). */
+  /**
+   * The article as `viewerId` sees it right after a write. Read through the article cache: the
+   * write's completion removed the cached copy (every tier), or holds the key back while that is
+   * unconfirmed (the cache then reads Postgres), so this reads Postgres and refills the cache for
+   * the readers after it, who would otherwise each pay that miss.
+   */
   async viewById(articleId: number, viewerId: number): Promise<JsonText<SingleArticleResponse>> {
-    const [shared] = await this.articles.findShared([articleId]);
+    const shared = await this.cached.byId(articleId);
     const view = shared ? await this.presenter.single(shared, viewerId) : null;
     if (!view) throw new ArticleNotFoundError();
     return view;
