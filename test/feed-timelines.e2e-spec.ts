@@ -58,6 +58,80 @@ describe('feed timelines (fan-out on write)', () => {
     }
   });
 
+  it('a follow or unfollow on one instance shows in the feed the other one serves, whose tier held the followees', async () => {
+    const [first, second, reader] = [
+      await registerUser(t),
+      await registerUser(t),
+      await registerUser(t),
+    ];
+    await follow(t, reader, first);
+    await createArticle(t, first.token, { title: 'followed from the start' });
+    const later = await createArticle(t, second.token, { title: 'followed later' });
+    await timelineJobsSettled(t);
+    // Read twice on the other instance: its followees entry is now in its in-process tier.
+    expect((await feedOf(other, reader)).count).toBe(1);
+    expect((await feedOf(other, reader)).count).toBe(1);
+    // A stale followees entry would not show as a wrong page (the counts check sends the page to
+    // Postgres) but as every page read from Postgres: so each read must come from the timeline.
+    const readOnOther = async () => {
+      const before = await timelineReads(other);
+      const feed = await feedOf(other, reader);
+      return { ...feed, fromTimeline: (await timelineReads(other)) === before + 1 };
+    };
+
+    await follow(t, reader, second);
+    await timelineJobsSettled(t);
+    const followed = await pollUntil(
+      readOnOther,
+      (read) => read.fromTimeline && read.count === 2,
+      1000,
+    );
+    expect(followed).toMatchObject({ fromTimeline: true, count: 2 });
+    expect(followed.slugs[0]).toBe(later);
+    await unfollow(t, reader, second);
+    await timelineJobsSettled(t);
+    const unfollowed = await pollUntil(
+      readOnOther,
+      (read) => read.fromTimeline && read.count === 1,
+      1000,
+    );
+    expect(unfollowed).toMatchObject({ fromTimeline: true, count: 1 });
+    expect(unfollowed.slugs).not.toContain(later);
+  });
+
+  it('shows every author as followed and the reader’s own favorites on each item', async () => {
+    const [first, second, reader] = [
+      await registerUser(t),
+      await registerUser(t),
+      await registerUser(t),
+    ];
+    await follow(t, reader, first);
+    await follow(t, reader, second);
+    const older = await createArticle(t, first.token, { title: 'not favorited' });
+    const newer = await createArticle(t, second.token, { title: 'favorited' });
+    await timelineJobsSettled(t);
+    await t
+      .http()
+      .post(`/api/articles/${newer}/favorite`)
+      .set(authHeader(reader.token))
+      .expect(200);
+    // The second author's own view of the same article: not following themself, not favorited.
+    const flags = async (app: TestApp, user: RegisteredUser) =>
+      (
+        (await app.http().get('/api/articles/feed').set(authHeader(user.token)).expect(200)).body
+          .articles as { slug: string; favorited: boolean; author: { following: boolean } }[]
+      ).map((item) => [item.slug, item.author.following, item.favorited]);
+    for (const app of [t, other]) {
+      expect(await flags(app, reader)).toEqual([
+        [newer, true, true],
+        [older, true, false],
+      ]);
+    }
+    await follow(t, second, first);
+    await timelineJobsSettled(t);
+    expect(await flags(t, second)).toEqual([[older, true, false]]);
+  });
+
   it('a follow whose follower has no timeline loaded queues no job; the first read builds it right', async () => {
     const [author, later, reader] = [
       await registerUser(t),

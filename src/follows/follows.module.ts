@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { CountersModule } from '../counters/counters.module.js';
 import { Follow } from './follow.entity.js';
+import { FolloweesCache } from './followees-cache.js';
 import { FollowGraphStore } from './follow-graph.store.js';
 import { FollowsRepository } from './follows.repository.js';
 import { FollowsService } from './follows.service.js';
@@ -12,7 +13,7 @@ import { FollowsService } from './follows.service.js';
  */
 @Module({
   imports: [TypeOrmModule.forFeature([Follow]), CountersModule],
-  providers: [FollowsService, FollowsRepository, FollowGraphStore],
+  providers: [FollowsService, FollowsRepository, FollowGraphStore, FolloweesCache],
   exports: [FollowsService],
 })
 export class FollowsModule {}

@@ -6,6 +6,7 @@ import type { Mocked } from '../test-support/automock.js';
 import { newTestService } from '../test-support/new-test-service.js';
 import { encodeCursor } from './cursor.js';
 import type { FollowEdge } from './follow-direction.js';
+import { FolloweesCache } from './followees-cache.js';
 import { FollowGraphStore } from './follow-graph.store.js';
 import { CannotFollowSelfError } from './follows.errors.js';
 import { FollowsRepository } from './follows.repository.js';
@@ -37,6 +38,7 @@ describe('FollowsService', () => {
     counters.writerLock.mockImplementation((id) => ({ key: `counts:${id}`, mode: 'shared' }));
     counters.apply.mockResolvedValue(true);
     graph.zsetKey.mockImplementation((id, direction) => `${direction}:${id}`);
+    service.mock(FolloweesCache).key.mockImplementation((id) => `followees:${id}`);
     graph.applyEdge.mockResolvedValue(undefined);
     graph.follows.mockImplementation((_viewer, ids) => Promise.resolve(ids.map(() => true)));
   });
@@ -61,7 +63,7 @@ describe('FollowsService', () => {
         expect.any(Function),
       );
       const fx = {
-        cacheKeys: [],
+        cacheKeys: ['followees:1'],
         tags: [],
         derivedKeys: ['following:1', 'followers:2'],
         recountUsers: [1, 2],

@@ -6,6 +6,7 @@ import { effects, type OutboxJob, type WriteEffects } from '../outbox/write-effe
 import type { MemberFlag, MembershipProbe } from '../redis/scripts/index.js';
 import { encodeCursor, type PageCursor } from './cursor.js';
 import type { FollowDirection, FollowEdge } from './follow-direction.js';
+import { FolloweesCache } from './followees-cache.js';
 import { FollowGraphStore } from './follow-graph.store.js';
 import { CannotFollowSelfError } from './follows.errors.js';
 import { FollowsRepository } from './follows.repository.js';
@@ -32,6 +33,7 @@ export class FollowsService implements OnModuleInit {
     private readonly counters: UserCountersService,
     private readonly locks: AdvisoryLocks,
     private readonly outbox: OutboxService,
+    private readonly followees: FolloweesCache,
   ) {}
 
   onModuleInit(): void {
@@ -96,8 +98,15 @@ export class FollowsService implements OnModuleInit {
     return userIds.map((id) => followed.has(id));
   }
 
-  /** Everyone the viewer follows: from the Redis zset (rebuilt when missing), else Postgres. */
-  async followeeIds(viewerId: number): Promise<number[]> {
+  /**
+   * Everyone the viewer follows: from the followees cache (in-process tier, then Redis), else the
+   * Redis zset (rebuilt when missing), else Postgres.
+   */
+  followeeIds(viewerId: number): Promise<number[]> {
+    return this.followees.get(viewerId, () => this.followeeIdsFromGraph(viewerId));
+  }
+
+  private async followeeIdsFromGraph(viewerId: number): Promise<number[]> {
     try {
       const cached = await this.graph.members(viewerId, 'following');
       if (cached) return cached;
@@ -176,9 +185,13 @@ export class FollowsService implements OnModuleInit {
     );
   }
 
-  /** What the relay repairs when the writer could not update Redis itself. */
+  /**
+   * What the edge makes stale: the follower's followees entry (evicted by the writer, or by the
+   * relay), and what the relay repairs when the writer could not update Redis itself.
+   */
   private staleAfterEdge(followerId: number, followeeId: number): Partial<WriteEffects> {
     return {
+      cacheKeys: [this.followees.key(followerId)],
       derivedKeys: [
         this.graph.zsetKey(followerId, 'following'),
         this.graph.zsetKey(followeeId, 'followers'),

@@ -26,6 +26,14 @@ export class RedisKeys {
     return `${this.prefix}user:{${userId}}:following`;
   }
 
+  /**
+   * Everyone the user follows, as one cache entry (JSON array of ids): the feed's copy of the
+   * `following` zset's members, kept in the in-process tier; evicted by the user's follows.
+   */
+  followees(userId: number): string {
+    return `${this.prefix}user:{${userId}}:followees`;
+  }
+
   /** Who follows the user: zset, member = follower id, score = follow time (ms). */
   followers(userId: number): string {
     return `${this.prefix}user:{${userId}}:followers`;
