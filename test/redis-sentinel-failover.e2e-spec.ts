@@ -2,7 +2,11 @@ import { ServiceUnavailableError } from '../src/common/domain-error.js';
 import { RedisKeys } from '../src/redis/keys.js';
 import { RedisLocks } from '../src/redis/redis-lock.js';
 import { ReconciliationService } from '../src/reconciliation/reconciliation.service.js';
-import { authHeader, registerUser } from './support/factories.js';
+import { TimelineStore } from '../src/feed/timeline.store.js';
+import { authHeader, createArticle, registerUser, userId } from './support/factories.js';
+import { articleId, feedOf, follow, JOB_BOUND_MS, timelineIds } from './support/feed.js';
+import { pollUntil } from './support/poll.js';
+import { timelineJobsSettled, timelineQueue } from './support/timeline-jobs.js';
 import { failOverUnderTraffic } from './support/failover-traffic.js';
 import { appOnLocalTopology, LocalTopology } from './support/local-topology.js';
 import { bootApp, type TestApp } from './support/test-app.js';
@@ -120,6 +124,81 @@ describe('Redis Sentinel: replica reads and failover under traffic', () => {
       await one.close();
       await two.close();
     }
+  }, 60_000);
+
+  it('a job the failover lost (acknowledged, then missing on the new master) is enqueued again', async () => {
+    await topology.sentinelSettled();
+    // After the killed master of the test before, the app's queue connection may still be
+    // reconnecting ("Connection is closed."): wait until the queue answers, bounded.
+    const queueAnswers = () =>
+      pollUntil(
+        () =>
+          timelineQueue(t)
+            .getJobCounts()
+            .then(
+              () => true,
+              () => false,
+            ),
+        (ok) => ok,
+        JOB_BOUND_MS,
+      );
+    expect(await queueAnswers()).toBe(true);
+    const [author, reader] = [await registerUser(t), await registerUser(t)];
+    const readerId = await userId(t, reader.username);
+    await follow(t, reader, author);
+    await createArticle(t, author.token, { title: 'before the failover' });
+    await timelineJobsSettled(t);
+    await feedOf(t, reader); // builds the reader's timeline
+    expect(
+      await pollUntil(
+        () => timelineIds(t, readerId),
+        (ids) => ids?.length === 1,
+        JOB_BOUND_MS,
+      ),
+    ).toHaveLength(1);
+    const slug = await createArticle(t, author.token, { title: 'lost by the failover' });
+    const id = await articleId(t, slug);
+    expect(
+      (
+        await pollUntil(
+          () => timelineIds(t, readerId),
+          (ids) => ids?.[0] === id,
+          JOB_BOUND_MS,
+        )
+      )?.[0],
+    ).toBe(id);
+
+    // What an asynchronous replica that is then promoted never received: the job and its ZADD.
+    // Removed on the master and replicated before the failover, so the new master lacks both.
+    const jobs = await timelineQueue(t).getJobs(['completed']);
+    const job = jobs.find((j) => j.name === 'article-created' && j.data.articleId === id);
+    expect(job).toBeDefined();
+    await job!.remove();
+    await t.app.get(TimelineStore).remove([t.app.get(RedisKeys).timeline(readerId)], [id]);
+    const master = await topology.node(await topology.liveSentinelMaster());
+    try {
+      // Every replica connected now (a test before may have killed one): any may be promoted.
+      const [, , replicas] = await master.sendCommand<[string, number, unknown[]]>(['ROLE']);
+      expect(replicas.length).toBeGreaterThan(0);
+      const acknowledged = Number(
+        await master.sendCommand(['WAIT', String(replicas.length), '2000']),
+      );
+      expect(acknowledged).toBe(replicas.length);
+    } finally {
+      master.destroy();
+    }
+    expect(await timelineIds(t, readerId)).not.toContain(id);
+
+    const sentinel = await topology.node(topology.sentinelPort);
+    await sentinel.sendCommand(['SENTINEL', 'FAILOVER', 'conduit']);
+    sentinel.destroy();
+    // The app notices the new master and hands its recent jobs over again (JobReplay).
+    const held = await pollUntil(
+      () => timelineIds(t, readerId).catch(() => null),
+      (ids) => ids?.[0] === id,
+      JOB_BOUND_MS,
+    );
+    expect(held?.[0]).toBe(id);
   }, 60_000);
 
   it.each([

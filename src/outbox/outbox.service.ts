@@ -7,11 +7,9 @@ import { UnconfirmedInvalidations } from '../cache/unconfirmed-invalidations.js'
 import { UserCountersService } from '../counters/user-counters.service.js';
 import { inBackground } from '../database/query-origin.js';
 import { MetricsService } from '../metrics/metrics.service.js';
+import { type JobDispatcher, OutboxJobs } from './outbox-jobs.service.js';
 import { OutboxRepository } from './outbox.repository.js';
-import { effects, type OutboxJob, withJobIds, type WriteEffects } from './write-effects.js';
-
-/** Enqueues jobs of one kind; true when the queue accepted all of them. Must not throw. */
-export type JobDispatcher = (jobs: OutboxJob[]) => Promise<boolean>;
+import { effects, withJobIds, type WriteEffects } from './write-effects.js';
 
 /** How long confirmed rows gather before one DELETE removes them all. */
 const CONFIRM_BATCH_MS = 10;
@@ -35,7 +33,6 @@ export class OutboxService implements BeforeApplicationShutdown {
   private readonly logger = new Logger(OutboxService.name);
   private confirmed: string[] = [];
   private deleting: Promise<void> | undefined;
-  private readonly dispatchers = new Map<string, JobDispatcher>();
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
@@ -45,6 +42,7 @@ export class OutboxService implements BeforeApplicationShutdown {
     private readonly counters: UserCountersService,
     private readonly metrics: MetricsService,
     private readonly unconfirmed: UnconfirmedInvalidations,
+    private readonly queueJobs: OutboxJobs,
   ) {}
 
   /** The name under which a pending row holds its keys in UnconfirmedInvalidations. */
@@ -54,7 +52,7 @@ export class OutboxService implements BeforeApplicationShutdown {
 
   /** The module that owns a job kind registers how to enqueue it (at module init). */
   registerJobDispatcher(kind: string, dispatch: JobDispatcher): void {
-    this.dispatchers.set(kind, dispatch);
+    this.queueJobs.register(kind, dispatch);
   }
 
   /** Records `e` on the caller's transaction (the one that changes the rows). */
@@ -97,7 +95,7 @@ export class OutboxService implements BeforeApplicationShutdown {
     const [invalidated, bumped, enqueued] = await Promise.all([
       this.cache.invalidate(...cacheKeys),
       this.tags.bump(...tags),
-      this.dispatch(withJobIds(recorded.id, jobs)),
+      this.queueJobs.dispatch(withJobIds(recorded.id, jobs)),
     ]);
     if (invalidated && bumped && enqueued && derivedApplied) {
       this.confirm(recorded.id);
@@ -124,26 +122,10 @@ export class OutboxService implements BeforeApplicationShutdown {
     const [invalidated, bumped, enqueued] = await Promise.all([
       this.cache.invalidate(...e.cacheKeys, ...e.derivedKeys),
       this.tags.bump(...e.tags),
-      this.dispatch(e.jobs),
+      this.queueJobs.dispatch(e.jobs),
     ]);
     if (!invalidated || !bumped || !enqueued) return false;
     return this.counters.recount(e.recountUsers, tx);
-  }
-
-  /** Hands jobs to their kinds' dispatchers; false unless every one was accepted. */
-  private async dispatch(jobs: OutboxJob[]): Promise<boolean> {
-    if (jobs.length === 0) return true;
-    const byKind = new Map<string, OutboxJob[]>();
-    for (const job of jobs) byKind.set(job.kind, [...(byKind.get(job.kind) ?? []), job]);
-    const results = await Promise.all(
-      [...byKind].map(([kind, ofKind]) => {
-        const dispatch = this.dispatchers.get(kind);
-        if (dispatch) return dispatch(ofKind);
-        this.logger.warn(`no dispatcher for outbox jobs of kind ${kind}: kept for a relay`);
-        return Promise.resolve(false);
-      }),
-    );
-    return results.every(Boolean);
   }
 
   async beforeApplicationShutdown(): Promise<void> {
