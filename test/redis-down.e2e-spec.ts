@@ -60,6 +60,22 @@ describe('with Redis unreachable the app still serves from Postgres', () => {
     expect(metrics.text).toMatch(/cache_requests_total\{cache="profile",outcome="bypass"\} [1-9]/);
   });
 
+  it('answers empty pages to a signed-in reader: an empty feed, a list nothing matches', async () => {
+    const reader = await registerUser(degraded);
+    const feed = await degraded
+      .http()
+      .get('/api/articles/feed')
+      .set(authHeader(reader.token))
+      .expect(200);
+    expect(feed.body).toEqual({ articles: [], articlesCount: 0 });
+    const list = await degraded
+      .http()
+      .get('/api/articles?author=nobody-wrote-this')
+      .set(authHeader(reader.token))
+      .expect(200);
+    expect(list.body).toEqual({ articles: [], articlesCount: 0 });
+  });
+
   it('still enforces logout: a revoked token is refused although no cache can say so', async () => {
     const user = await registerUser(degraded);
     await degraded.http().post('/api/users/logout').set(authHeader(user.token)).expect(204);

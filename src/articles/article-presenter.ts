@@ -15,6 +15,11 @@ import type {
 import { FavoriteFlags } from '../favorites/favorite-flags.service.js';
 import { ViewsCounter } from '../views/views-counter.service.js';
 
+/** Each author of these articles once, in first-seen order (the order their flags come in). */
+function authorIdsOf(articles: SharedArticle[]): number[] {
+  return [...new Set(articles.map((article) => article.authorId))];
+}
+
 /**
  * Turns cached, viewer-independent articles into responses for one viewer: the author's profile
  * (profile cache), the viewer's `following` and `favorited` flags (Redis sets), and for a single
@@ -50,7 +55,7 @@ export class ArticlePresenter {
 
   /** The authors of these articles (profile cache); a deleted author is missing or null. */
   authorsOf(articles: SharedArticle[]): Promise<Map<number, PublicProfile | null>> {
-    return this.profiles.getManyByIds([...new Set(articles.map((article) => article.authorId))]);
+    return this.profiles.getManyByIds(authorIdsOf(articles));
   }
 
   /** `present` with the authors given (already known, or being read). */
@@ -60,7 +65,7 @@ export class ArticlePresenter {
     viewerId: number | undefined,
     pendingViews?: Promise<number[]>,
   ): Promise<ArticleParts[]> {
-    const authorIds = [...new Set(articles.map((article) => article.authorId))];
+    const authorIds = authorIdsOf(articles);
     const articleIds = articles.map((article) => article.id);
     const [authors, { following, favorited }, pending] = await Promise.all([
       authorsRead,

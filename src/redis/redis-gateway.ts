@@ -125,17 +125,21 @@ export class RedisGateway {
 
   /**
    * Membership of many members in many sets/zsets in one command (one per slot on Cluster), as
-   * `run` (on the master: a viewer's flags must reflect the viewer's own last write).
+   * `run` (on the master: a viewer's flags must reflect the viewer's own last write). No probes
+   * (an empty page) ask Redis nothing, so they answer even while Redis is down.
    */
   memberFlags(operation: string, probes: MembershipProbe[]): Promise<MemberFlag[]> {
+    if (probes.length === 0) return Promise.resolve([]);
     return this.run(operation, (redis) => this.redis.memberFlags(redis, probes));
   }
 
   /**
    * The same fields of many hashes in one command (one per slot on Cluster), flat: key i's values
-   * at i * fields.length onwards, null where missing. As `run` (on the master).
+   * at i * fields.length onwards, null where missing. As `run` (on the master); no keys or no
+   * fields ask Redis nothing, as for `memberFlags`.
    */
   hashFields(operation: string, hashKeys: string[], fields: string[]): Promise<(string | null)[]> {
+    if (hashKeys.length === 0 || fields.length === 0) return Promise.resolve([]);
     return this.run(operation, (redis) => this.redis.hashFields(redis, hashKeys, fields));
   }
 
