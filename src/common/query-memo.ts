@@ -1,4 +1,5 @@
 import type { Type } from '@nestjs/common';
+import { LRUCache } from 'lru-cache';
 
 /**
  * A bounded memo of successfully validated query strings, per DTO class (see RealWorldValidationPipe).
@@ -101,21 +102,17 @@ function copyOf(stored: StoredDto): object {
 }
 
 export class QueryMemo {
-  // DTO classes are a fixed set from the code, so this outer map is bounded by the program.
-  private readonly byClass = new Map<Type<unknown>, Map<string, StoredDto>>();
+  // DTO classes are a fixed set from the code, so this outer map is bounded by the program. Each
+  // class keeps its least recently used queries out, so a stream of one-off queries cannot push
+  // a hot one out.
+  private readonly byClass = new Map<Type<unknown>, LRUCache<string, StoredDto>>();
 
   constructor(private readonly entriesPerClass = QUERY_MEMO_ENTRIES) {}
 
   /** A fresh copy of the DTO validated earlier from this key, or undefined. */
   get(metatype: Type<unknown>, key: string): object | undefined {
-    const entries = this.byClass.get(metatype);
-    const stored = entries?.get(key);
-    if (stored === undefined) return undefined;
-    // Least recently used goes first: re-inserting keeps a hot query clear of a stream of one-off
-    // queries, which would otherwise push it out every entriesPerClass misses.
-    entries!.delete(key);
-    entries!.set(key, stored);
-    return copyOf(stored);
+    const stored = this.byClass.get(metatype)?.get(key);
+    return stored === undefined ? undefined : copyOf(stored);
   }
 
   /** Remembers a successful validation; the caller keeps (and may hand out) `dto` itself. */
@@ -127,15 +124,10 @@ export class QueryMemo {
     if (stored === undefined) return;
     let entries = this.byClass.get(metatype);
     if (entries === undefined) {
-      entries = new Map();
+      entries = new LRUCache({ max: this.entriesPerClass });
       this.byClass.set(metatype, entries);
     }
-    entries.delete(key);
     entries.set(key, stored);
-    if (entries.size > this.entriesPerClass) {
-      // Maps iterate in insertion order: the first key is the least recently used one.
-      entries.delete(entries.keys().next().value!);
-    }
   }
 
   /** How many queries of this DTO class are remembered (for tests and diagnostics). */

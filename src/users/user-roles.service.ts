@@ -1,4 +1,5 @@
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { LRUCache } from 'lru-cache';
 import { NotFoundError } from '../common/domain-error.js';
 import { adminEmails } from '../config/env-readers.js';
 import { Env } from '../config/env.schema.js';
@@ -8,7 +9,7 @@ import { UsersRepository } from './users.repository.js';
 
 /** Postgres NOTIFY channel of role changes (migration NotifyRoleChanges: a trigger on users). */
 export const ROLE_CHANNEL = 'user_role_changed';
-/** Roles remembered per instance: admin routes see few users; beyond this the oldest go. */
+/** Roles remembered per instance: admin routes see few users; beyond this the least recently used go. */
 const MAX_CACHED_ROLES = 10_000;
 
 /**
@@ -30,7 +31,7 @@ const MAX_CACHED_ROLES = 10_000;
 export class UserRolesService implements OnApplicationBootstrap {
   private readonly logger = new Logger(UserRolesService.name);
   private readonly bootstrapEmails: Set<string>;
-  private readonly roles = new Map<number, UserRole>();
+  private readonly roles = new LRUCache<number, UserRole>({ max: MAX_CACHED_ROLES });
   /**
    * Moves on every notification and connection change. A read that started before a move does
    * not store its answer: it may predate the change the notification announced.
@@ -81,7 +82,7 @@ export class UserRolesService implements OnApplicationBootstrap {
     }
     const generation = this.generation;
     const role = await this.users.roleOf(userId);
-    if (listening && role !== null && generation === this.generation) this.remember(userId, role);
+    if (listening && role !== null && generation === this.generation) this.roles.set(userId, role);
     return role;
   }
 
@@ -95,14 +96,6 @@ export class UserRolesService implements OnApplicationBootstrap {
       listening: () => this.forget('*'),
       lost: () => this.forget('*'),
     });
-  }
-
-  private remember(userId: number, role: UserRole): void {
-    if (this.roles.size >= MAX_CACHED_ROLES) {
-      const oldest = this.roles.keys().next();
-      if (!oldest.done) this.roles.delete(oldest.value);
-    }
-    this.roles.set(userId, role);
   }
 
   /** A user id, or '*' for everyone. */
