@@ -1,10 +1,9 @@
 import { RecentWrites } from './recent-writes.js';
 import { UnconfirmedInvalidations } from './unconfirmed-invalidations.js';
+import { FailoverPasses } from '../redis/failover-passes.js';
 
 /** A failover replay re-invalidates this many keys per round trip (and releases them per chunk). */
 const REPLAY_CHUNK = 500;
-/** Pause before a replay chunk the new master did not confirm is tried again. */
-const REPLAY_RETRY_MS = 250;
 
 /**
  * After a Redis failover the promoted replica may lack invalidations the old master acknowledged
@@ -17,9 +16,9 @@ const REPLAY_RETRY_MS = 250;
  */
 export class InvalidationReplay {
   private readonly recent: RecentWrites;
-  /** Bumped by every failover: a replay still retrying for an older one stops. */
+  private readonly passes = new FailoverPasses<{ chunk: string[]; holder: string }>();
+  /** Numbers each replay's holds, so a replay releases only its own. */
   private failovers = 0;
-  private replaying: Promise<void> | undefined;
 
   constructor(
     windowMs: number,
@@ -35,44 +34,32 @@ export class InvalidationReplay {
   }
 
   replay(): void {
-    const failover = ++this.failovers;
-    const holder = `replay:${failover}:`;
+    const holder = `replay:${++this.failovers}:`;
     this.unconfirmed.releaseAll('replay:');
     const keys = this.recent.since();
-    const chunks: string[][] = [];
+    const chunks: { chunk: string[]; holder: string }[] = [];
     for (let i = 0; i < keys.length; i += REPLAY_CHUNK)
-      chunks.push(keys.slice(i, i + REPLAY_CHUNK));
-    chunks.forEach((chunk, i) => this.unconfirmed.hold(`${holder}${i}`, chunk));
-    const replay = async () => {
-      await this.replaying; // one replay at a time: the older one stops at its next chunk
-      let pending = chunks.map((chunk, i) => ({ chunk, holder: `${holder}${i}` }));
-      while (pending.length > 0 && failover === this.failovers) {
-        const failed: typeof pending = [];
-        for (const entry of pending) {
-          if (failover !== this.failovers) return;
-          // Held past REDIS_FAILOVER_REPLAY_SECONDS (Redis away that long): given up on.
-          if (!this.unconfirmed.isHolding(entry.holder)) continue;
-          if (await this.invalidate(entry.chunk)) this.unconfirmed.release(entry.holder);
-          else failed.push(entry);
-        }
-        pending = failed;
-        if (pending.length > 0)
-          await new Promise((resolve) => setTimeout(resolve, REPLAY_RETRY_MS).unref());
-      }
-    };
-    const running: Promise<void> = replay().finally(() => {
-      if (this.replaying === running) this.replaying = undefined;
+      chunks.push({ chunk: keys.slice(i, i + REPLAY_CHUNK), holder: `${holder}${i}` });
+    for (const { chunk, holder } of chunks) this.unconfirmed.hold(holder, chunk);
+    this.passes.start({
+      items: chunks,
+      send: async ({ chunk, holder }) => {
+        const confirmed = await this.invalidate(chunk);
+        if (confirmed) this.unconfirmed.release(holder);
+        return confirmed;
+      },
+      // Held past REDIS_FAILOVER_REPLAY_SECONDS (Redis away that long): given up on.
+      keepTrying: ({ holder }) => this.unconfirmed.isHolding(holder),
     });
-    this.replaying = running;
   }
 
   /** A replay still retrying stops at its next chunk. */
   stop(): void {
-    this.failovers += 1;
+    this.passes.stop();
   }
 
   /** Resolves once no replay is running (tests, shutdown). */
-  async replayed(): Promise<void> {
-    while (this.replaying) await this.replaying;
+  replayed(): Promise<void> {
+    return this.passes.settled();
   }
 }

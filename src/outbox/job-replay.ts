@@ -1,15 +1,10 @@
 import { RecentWrites } from '../cache/recent-writes.js';
+import { FailoverPasses } from '../redis/failover-passes.js';
 import type { OutboxJob } from './write-effects.js';
 
 /** Jobs handed to the queue again per dispatch call. */
 const REPLAY_CHUNK = 500;
-/** Pause before a chunk the queue did not accept is handed again. */
-const REPLAY_RETRY_MS = 250;
-/**
- * The second pass after a failover. Until Sentinel has demoted the old master, a queue connection
- * that has not moved yet can still hand it jobs, which it accepts and drops when it becomes a
- * replica (seen in the SENTINEL FAILOVER drills): the second pass hands those again too.
- */
+/** The second pass after a failover (see FailoverPasses.startTwice). */
 export const REPLAY_AGAIN_MS = 5000;
 
 /** Hands jobs to their queues; true when every one was accepted. Must not throw. */
@@ -26,10 +21,7 @@ export type Dispatch = (jobs: OutboxJob[]) => Promise<boolean>;
 export class JobReplay {
   /** The jobs handed over within the window, by job id. */
   private readonly sent: RecentWrites<OutboxJob>;
-  /** Bumped by every failover: passes still retrying for an older one stop. */
-  private failovers = 0;
-  private replaying: Promise<void> | undefined;
-  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly passes = new FailoverPasses<OutboxJob[]>();
 
   constructor(
     private readonly windowMs: number,
@@ -51,54 +43,28 @@ export class JobReplay {
     return this.sent.since(now);
   }
 
-  /** After a failover: hands every recent job over again now, and once more REPLAY_AGAIN_MS later. */
+  /**
+   * After a failover: hands every recent job over again now, and once more REPLAY_AGAIN_MS later,
+   * in chunks; a refused chunk is handed again while the window lasts.
+   */
   failedOver(): void {
-    const failover = ++this.failovers;
-    this.pass(failover);
-    const again = setTimeout(() => {
-      this.timers.delete(again);
-      if (failover === this.failovers) this.pass(failover);
+    this.passes.startTwice(() => {
+      const jobs = this.recent();
+      const chunks: OutboxJob[][] = [];
+      for (let i = 0; i < jobs.length; i += REPLAY_CHUNK)
+        chunks.push(jobs.slice(i, i + REPLAY_CHUNK));
+      const deadline = Date.now() + this.windowMs;
+      return { items: chunks, send: this.dispatch, keepTrying: () => Date.now() < deadline };
     }, REPLAY_AGAIN_MS);
-    again.unref();
-    this.timers.add(again);
   }
 
-  /** Passes still retrying stop at their next chunk; a scheduled second pass is dropped. */
+  /** A pass still retrying stops at its next chunk; a scheduled second pass is dropped. */
   stop(): void {
-    this.failovers += 1;
-    for (const timer of this.timers) clearTimeout(timer);
-    this.timers.clear();
+    this.passes.stop();
   }
 
   /** Resolves once no pass is running (tests, shutdown). */
-  async replayed(): Promise<void> {
-    while (this.replaying) await this.replaying;
-  }
-
-  /** One pass: every recent job, chunk by chunk, a refused chunk retried while in the window. */
-  private pass(failover: number): void {
-    const jobs = this.recent();
-    if (jobs.length === 0) return;
-    const run = async () => {
-      await this.replaying; // one pass at a time
-      let pending: OutboxJob[][] = [];
-      for (let i = 0; i < jobs.length; i += REPLAY_CHUNK)
-        pending.push(jobs.slice(i, i + REPLAY_CHUNK));
-      const deadline = Date.now() + this.windowMs;
-      while (pending.length > 0 && failover === this.failovers && Date.now() < deadline) {
-        const refused: OutboxJob[][] = [];
-        for (const chunk of pending) {
-          if (failover !== this.failovers) return;
-          if (!(await this.dispatch(chunk))) refused.push(chunk);
-        }
-        pending = refused;
-        if (pending.length > 0)
-          await new Promise((resolve) => setTimeout(resolve, REPLAY_RETRY_MS).unref());
-      }
-    };
-    const running: Promise<void> = run().finally(() => {
-      if (this.replaying === running) this.replaying = undefined;
-    });
-    this.replaying = running;
+  replayed(): Promise<void> {
+    return this.passes.settled();
   }
 }
