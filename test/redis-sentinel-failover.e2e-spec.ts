@@ -1,6 +1,10 @@
+import { getQueueToken } from '@nestjs/bullmq';
+import type { Queue } from 'bullmq';
 import { ServiceUnavailableError } from '../src/common/domain-error.js';
 import { RedisKeys } from '../src/redis/keys.js';
 import { RedisLocks } from '../src/redis/redis-lock.js';
+import { JobSchedulers } from '../src/queue/job-schedulers.js';
+import { VIEWS_FLUSH_JOB, VIEWS_QUEUE } from '../src/views/views-queue.js';
 import { ReconciliationService } from '../src/reconciliation/reconciliation.service.js';
 import { TimelineStore } from '../src/feed/timeline.store.js';
 import { authHeader, createArticle, registerUser, userId } from './support/factories.js';
@@ -10,6 +14,12 @@ import { timelineJobsSettled, timelineQueue } from './support/timeline-jobs.js';
 import { failOverUnderTraffic } from './support/failover-traffic.js';
 import { appOnLocalTopology, LocalTopology } from './support/local-topology.js';
 import { bootApp, type TestApp } from './support/test-app.js';
+
+/**
+ * Bound for the views flush to run again after a failover that lost the scheduler's next job: the
+ * queue's connections reconnect (backoff up to 5 s), then JobSchedulers' retrying upsert adds it.
+ */
+const SCHEDULER_BOUND_MS = 15_000;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const percentile = (sorted: number[], p: number) =>
@@ -30,6 +40,43 @@ describe('Redis Sentinel: replica reads and failover under traffic', () => {
   const app = appOnLocalTopology(topology);
   let t: TestApp;
   beforeAll(() => (t = app()));
+
+  /**
+   * After a killed master (a test before), the app's queue connections may still be reconnecting
+   * ("Connection is closed."): wait until the queue answers, bounded.
+   */
+  const queueAnswers = (queue: Queue) =>
+    pollUntil(
+      () =>
+        queue.getJobCounts().then(
+          () => true,
+          () => false,
+        ),
+      (ok) => ok,
+      JOB_BOUND_MS,
+    );
+
+  /** What the master holds now is on every replica (any may be promoted). */
+  async function replicasHaveAll(): Promise<void> {
+    const master = await topology.node(await topology.liveSentinelMaster());
+    try {
+      // Every replica connected now (a test before may have killed one).
+      const [, , replicas] = await master.sendCommand<[string, number, unknown[]]>(['ROLE']);
+      expect(replicas.length).toBeGreaterThan(0);
+      const acknowledged = Number(
+        await master.sendCommand(['WAIT', String(replicas.length), '2000']),
+      );
+      expect(acknowledged).toBe(replicas.length);
+    } finally {
+      master.destroy();
+    }
+  }
+
+  async function sentinelFailover(): Promise<void> {
+    const sentinel = await topology.node(topology.sentinelPort);
+    await sentinel.sendCommand(['SENTINEL', 'FAILOVER', 'conduit']);
+    sentinel.destroy();
+  }
 
   it('a user always reads their own write (authenticated reads stay on the master)', async () => {
     const author = await registerUser(t);
@@ -85,6 +132,63 @@ describe('Redis Sentinel: replica reads and failover under traffic', () => {
     expect(percentile(lags, 99)).toBeLessThan(250);
   });
 
+  it('a views flush whose next job the failover lost runs again within seconds (schedulers reapplied)', async () => {
+    // Before the tests that kill a master: a flush job such a kill left active on the promoted
+    // replica would run again after its lock expired (BullMQ's stalled check) and restart the chain.
+    await topology.sentinelSettled();
+    const views = t.app.get<Queue>(getQueueToken(VIEWS_QUEUE));
+    expect(await queueAnswers(views)).toBe(true);
+    await t.app.get(JobSchedulers).ensureAll();
+    // What a killed master can leave on the promoted replica: the flush job it held as active
+    // (its completion never replicated) and not the next one, which the worker adds when it takes
+    // a job. Here the chain is cut on the master by removing the next job, replicated, then the
+    // failover: nothing is left to run the flush until a scheduler upsert adds a job.
+    const cut = await pollUntil(
+      async () => {
+        // BullMQ refuses to remove a scheduler's job (Job.remove): its keys are removed instead.
+        const next = (await views.getDelayed()).filter((job) => job.name === VIEWS_FLUSH_JOB);
+        const master = await topology.node(await topology.liveSentinelMaster());
+        try {
+          for (const job of next)
+            await master.eval("redis.call('ZREM', KEYS[1], ARGV[1]); redis.call('DEL', KEYS[2])", {
+              keys: [views.keys.delayed, views.toKey(job.id!)],
+              arguments: [job.id!],
+            });
+        } finally {
+          master.destroy();
+        }
+        return views.getJobCounts('active', 'waiting', 'delayed', 'prioritized');
+      },
+      (left) => Object.values(left).every((n) => n === 0),
+      JOB_BOUND_MS,
+    );
+    expect(cut).toEqual({ active: 0, waiting: 0, delayed: 0, prioritized: 0 });
+    await replicasHaveAll();
+    const author = await registerUser(t);
+    const slug = await createArticle(t, author.token, { title: 'viewed after the cut' });
+    await sentinelFailover();
+    await pollUntil(
+      () => topology.liveSentinelMaster(),
+      (port) => port !== undefined,
+      JOB_BOUND_MS,
+    );
+    const reads = 3;
+    for (let i = 0; i < reads; i++) await t.http().get(`/api/articles/${slug}`).expect(200);
+    // Well under the ~35 s the stalled-job check of an orphaned active job would take.
+    const flushed = await pollUntil(
+      async () => {
+        const rows: { views_count: number }[] = await t.db.query(
+          `SELECT views_count FROM articles WHERE slug = $1`,
+          [slug],
+        );
+        return Number(rows[0]?.views_count ?? 0);
+      },
+      (n) => n === reads,
+      SCHEDULER_BOUND_MS,
+    );
+    expect(flushed).toBe(reads);
+  }, 60_000);
+
   it('a master killed while a run holds the lock: the other instance cannot start one', async () => {
     const env = { ...topology.env, REDIS_COMMAND_TIMEOUT_MS: '500' };
     const one = await bootApp(env);
@@ -128,21 +232,7 @@ describe('Redis Sentinel: replica reads and failover under traffic', () => {
 
   it('a job the failover lost (acknowledged, then missing on the new master) is enqueued again', async () => {
     await topology.sentinelSettled();
-    // After the killed master of the test before, the app's queue connection may still be
-    // reconnecting ("Connection is closed."): wait until the queue answers, bounded.
-    const queueAnswers = () =>
-      pollUntil(
-        () =>
-          timelineQueue(t)
-            .getJobCounts()
-            .then(
-              () => true,
-              () => false,
-            ),
-        (ok) => ok,
-        JOB_BOUND_MS,
-      );
-    expect(await queueAnswers()).toBe(true);
+    expect(await queueAnswers(timelineQueue(t))).toBe(true);
     const [author, reader] = [await registerUser(t), await registerUser(t)];
     const readerId = await userId(t, reader.username);
     await follow(t, reader, author);
@@ -175,23 +265,10 @@ describe('Redis Sentinel: replica reads and failover under traffic', () => {
     expect(job).toBeDefined();
     await job!.remove();
     await t.app.get(TimelineStore).remove([t.app.get(RedisKeys).timeline(readerId)], [id]);
-    const master = await topology.node(await topology.liveSentinelMaster());
-    try {
-      // Every replica connected now (a test before may have killed one): any may be promoted.
-      const [, , replicas] = await master.sendCommand<[string, number, unknown[]]>(['ROLE']);
-      expect(replicas.length).toBeGreaterThan(0);
-      const acknowledged = Number(
-        await master.sendCommand(['WAIT', String(replicas.length), '2000']),
-      );
-      expect(acknowledged).toBe(replicas.length);
-    } finally {
-      master.destroy();
-    }
+    await replicasHaveAll();
     expect(await timelineIds(t, readerId)).not.toContain(id);
 
-    const sentinel = await topology.node(topology.sentinelPort);
-    await sentinel.sendCommand(['SENTINEL', 'FAILOVER', 'conduit']);
-    sentinel.destroy();
+    await sentinelFailover();
     // The app notices the new master and hands its recent jobs over again (JobReplay).
     const held = await pollUntil(
       () => timelineIds(t, readerId).catch(() => null),

@@ -74,8 +74,9 @@ export class RedisDataLossMonitor implements OnApplicationBootstrap, BeforeAppli
             : 'Redis is a different server with the same data lineage (restart from disk or failover): its data may lack recent writes, rebuilding leaderboards',
         );
       }
-      // The queues' job schedulers were lost with the rest (or may be): declare them again.
-      if (found === 'flushed' || found === 'server_changed') await this.schedulers.ensureAll();
+      // The queues' job schedulers were lost with the rest: declare them again. (A restart or a
+      // failover, a new server, is JobSchedulers' own: it reapplies them on reconnect and failover.)
+      if (found === 'flushed') this.schedulers.reapply();
       // A failover replica still holds boards, marked built, that may miss recent deltas.
       if (found === 'server_changed') await this.boards.markBoardsUnbuilt();
       const unbuilt = await this.boards.unbuiltBoards();
