@@ -21,6 +21,9 @@ import { bootApp, type TestApp } from './support/test-app.js';
  */
 const SCHEDULER_BOUND_MS = 15_000;
 
+/** Removes a delayed job (KEYS: delayed zset, job hash; ARGV: job id) unless it has left that set. */
+const DELETE_IF_DELAYED = `if redis.call('ZREM', KEYS[1], ARGV[1]) == 1 then redis.call('DEL', KEYS[2]) end`;
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const percentile = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))];
@@ -150,7 +153,8 @@ describe('Redis Sentinel: replica reads and failover under traffic', () => {
         const master = await topology.node(await topology.liveSentinelMaster());
         try {
           for (const job of next)
-            await master.eval("redis.call('ZREM', KEYS[1], ARGV[1]); redis.call('DEL', KEYS[2])", {
+            // Only while still delayed: the hash of a job a worker has just taken must stay.
+            await master.eval(DELETE_IF_DELAYED, {
               keys: [views.keys.delayed, views.toKey(job.id!)],
               arguments: [job.id!],
             });
