@@ -20,12 +20,6 @@ describe('articles, comments, favorites, tags and feed (RealWorld)', () => {
   });
 
   const as = (user: RegisteredUser, request: Test): Test => request.set(authHeader(user.token));
-  const articleIdOf = async (slug: string): Promise<number> => {
-    const rows: { id: number }[] = await t.db.query(`SELECT id FROM articles WHERE slug = $1`, [
-      slug,
-    ]);
-    return rows[0].id;
-  };
   const create = (user: RegisteredUser, article: Record<string, unknown>) =>
     as(user, t.http().post('/api/articles')).send({ article });
 
@@ -266,7 +260,7 @@ describe('articles, comments, favorites, tags and feed (RealWorld)', () => {
     // Structures Redis does not hold (evicted, lost) read as "not loaded": Postgres answers.
     // One key per DEL: they live in different hash slots on Cluster.
     await t.redis.del(keys.following(await userId(t, viewer.username)));
-    await t.redis.del(keys.articleFavoriters(await articleIdOf(slug)));
+    await t.redis.del(keys.favorites(await userId(t, viewer.username)));
     expect(await listItem()).toEqual(sameAsSingle);
     // And the viewer's unfollow and unfavorite show at once, loaded or not.
     await as(viewer, t.http().delete(`/api/profiles/${author.username}/follow`)).expect(200);

@@ -57,10 +57,13 @@ describe('favorites under concurrency: counts, favoriter sets and likes agree wi
       });
       if (round === 3) {
         operations.push(async () => {
-          // One DEL per key: an article's and a user's keys are in different slots on Cluster.
-          const authorId = await userId(one, author.username);
+          // One DEL per key: two users' keys are in different slots on Cluster.
+          const [authorId, fanId] = [
+            await userId(one, author.username),
+            await userId(one, fans[0].username),
+          ];
           await Promise.all([
-            one.redis.del(keys.articleFavoriters(articleIds[0])),
+            one.redis.del(keys.favorites(fanId)),
             one.redis.del(keys.userCounts(authorId)),
           ]);
         });
@@ -85,7 +88,7 @@ describe('favorites under concurrency: counts, favoriter sets and likes agree wi
 
       const seen = await one.http().get(`/api/articles/${slug}`).expect(200);
       expect(seen.body.article.favoritesCount).toBe(favoriters.length);
-      // Each fan's flag matches Postgres (this also rebuilds a lost favoriter set).
+      // Each fan's flag matches Postgres (this also rebuilds a lost favorites set).
       for (const fan of fans) {
         const read = await one
           .http()
@@ -96,15 +99,25 @@ describe('favorites under concurrency: counts, favoriter sets and likes agree wi
           favoriters.includes(await userId(one, fan.username)),
         );
       }
-      await new Promise((resolve) => setTimeout(resolve, 50)); // background set rebuilds
-      const members = await one.redis.sMembers(keys.articleFavoriters(articleId));
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50)); // background set rebuilds
+    // Each fan's favorites set, where loaded, holds exactly their favorites in Postgres.
+    for (const fan of fans) {
+      const fanId = await userId(one, fan.username);
+      const favorited: number[] = (
+        await one.db.query(
+          `SELECT article_id FROM favorites WHERE user_id = $1 ORDER BY article_id`,
+          [fanId],
+        )
+      ).map((row: { article_id: number }) => row.article_id);
+      const members = await one.redis.sMembers(keys.favorites(fanId));
       if (members.length) {
         expect(
           members
             .filter((m) => m !== '#')
             .map(Number)
             .sort((a, b) => a - b),
-        ).toEqual(favoriters);
+        ).toEqual(favorited);
       }
     }
     // A write confirmed late (a loaded machine: a Redis timeout, or past OUTBOX_GRACE_MS) is

@@ -8,7 +8,10 @@ import { createArticle, registerUser, userId } from './support/factories.js';
 import { follow } from './support/feed.js';
 import { bootApp, resetState, type TestApp } from './support/test-app.js';
 
-/** The feed page's one-command reads (scripts timelineNewest, hashFields, loadedMembers) on a real Redis. */
+/**
+ * The feed page's one-command reads (scripts timelineNewest, hashFields, loadedMembers) and the
+ * viewer flags of every page (memberFlags) on a real Redis.
+ */
 describe('feed page reads', () => {
   let t: TestApp;
   let keys: RedisKeys;
@@ -122,5 +125,35 @@ describe('feed page reads', () => {
     expect(await graph.members(921, 'following')).toEqual([30, 31]);
     await t.redis.zRem(key, [idMember(30), idMember(31)]);
     expect(await graph.members(921, 'following')).toEqual([]);
+  });
+
+  it('memberFlags: 1 or 0 per member of a loaded set or zset, -1 for one not loaded, in probe order', async () => {
+    const following = keys.following(931);
+    const favoriters = keys.favorites(932);
+    const unloaded = keys.favorites(933);
+    await t.redis.zAdd(following, [
+      { score: 0, value: LOADED_SENTINEL },
+      { score: 1000, value: idMember(40) },
+    ]);
+    await t.redis.sAdd(favoriters, [LOADED_SENTINEL, idMember(931)]);
+    const flags = await t.app.get(RedisGateway).memberFlags('test.flags', [
+      { key: following, kind: 'zset', member: idMember(40) },
+      { key: favoriters, kind: 'set', member: idMember(931) },
+      { key: following, kind: 'zset', member: idMember(41) },
+      { key: unloaded, kind: 'set', member: idMember(931) },
+      { key: favoriters, kind: 'set', member: idMember(930) },
+      { key: following, kind: 'zset', member: idMember(40) },
+      { key: keys.following(934), kind: 'zset', member: idMember(40) },
+    ]);
+    expect(flags).toEqual([1, 1, 0, -1, 0, 1, -1]);
+    // Loaded and empty (only the sentinel) is not "not loaded".
+    await t.redis.zRem(following, idMember(40));
+    await t.redis.sRem(favoriters, idMember(931));
+    expect(
+      await t.app.get(RedisGateway).memberFlags('test.flags', [
+        { key: following, kind: 'zset', member: idMember(40) },
+        { key: favoriters, kind: 'set', member: idMember(931) },
+      ]),
+    ).toEqual([0, 0]);
   });
 });

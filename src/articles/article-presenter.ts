@@ -109,8 +109,9 @@ export class ArticlePresenter {
 
   /**
    * The viewer's `following` (per author) and `favorited` (per article) flags of a whole page in
-   * one Redis command (one per slot on Cluster): the viewer's following zset and every favoriter
-   * set. Structures not loaded yet (and a Redis failure) are answered by Postgres.
+   * one Redis command, in one slot on Cluster too: the viewer's following zset and favorites set,
+   * one call each inside the script. Structures not loaded yet (and a Redis failure) are answered
+   * by Postgres.
    */
   async viewerFlags(
     viewerId: number | undefined,

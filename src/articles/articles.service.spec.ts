@@ -14,7 +14,6 @@ import { ARTICLES_TAG, type SharedArticle } from './article.model.js';
 import { ArticlesService } from './articles.service.js';
 import type { JsonText } from '../common/json-text.js';
 import type { SingleArticleResponse } from './dto/article-responses.dto.js';
-import { FavoritesService } from '../favorites/favorites.service.js';
 
 const keys = new RedisKeys(TEST_KEY_PREFIX);
 const AUTHOR = 1;
@@ -29,7 +28,6 @@ describe('ArticlesService', () => {
   let sut: ArticlesService;
   let articles: Mocked<ArticlesRepository>;
   let counters: Mocked<UserCountersService>;
-  let favorites: Mocked<FavoritesService>;
   let locks: Mocked<AdvisoryLocks>;
   let outbox: Mocked<OutboxService>;
   let presenter: Mocked<ArticlePresenter>;
@@ -41,7 +39,6 @@ describe('ArticlesService', () => {
     sut = service.sut;
     articles = service.mock(ArticlesRepository);
     counters = service.mock(UserCountersService);
-    favorites = service.mock(FavoritesService);
     locks = service.mock(AdvisoryLocks);
     outbox = service.mock(OutboxService);
     presenter = service.mock(ArticlePresenter);
@@ -53,7 +50,6 @@ describe('ArticlesService', () => {
     presenter.single.mockResolvedValue(VIEW);
     counters.writerLock.mockImplementation((id) => ({ key: `counts:${id}`, mode: 'shared' }));
     counters.apply.mockResolvedValue(true);
-    favorites.dropFavoriters.mockResolvedValue(true);
   });
 
   describe('read', () => {
@@ -220,19 +216,18 @@ describe('ArticlesService', () => {
       expect(articles.delete).not.toHaveBeenCalled();
     });
 
-    it('takes back what the article added to its author’s counts and drops its favoriter set', async () => {
+    it('takes back what the article added to its author’s counts', async () => {
       articles.delete.mockResolvedValue({ favoritesCount: 3, viewsCount: 40 });
       await sut.delete(AUTHOR, REF.slug);
 
       expect(counters.apply).toHaveBeenCalledWith(AUTHOR, { articles: -1, likes: -3, views: -40 });
-      expect(favorites.dropFavoriters).toHaveBeenCalledWith(REF.id);
       expect(outbox.complete).toHaveBeenCalledWith(
         {
           id: expect.any(String),
           effects: {
             cacheKeys: [keys.article(REF.id), slugKey(REF.slug)],
             tags: [ARTICLES_TAG],
-            derivedKeys: [keys.articleFavoriters(REF.id)],
+            derivedKeys: [],
             recountUsers: [AUTHOR],
             jobs: [
               {
@@ -251,13 +246,12 @@ describe('ArticlesService', () => {
       articles.delete.mockResolvedValue(null);
       await sut.delete(AUTHOR, REF.slug);
       expect(counters.apply).not.toHaveBeenCalled();
-      expect(favorites.dropFavoriters).not.toHaveBeenCalled();
       expect(outbox.complete).not.toHaveBeenCalled();
     });
 
-    it('leaves the outbox row to the relay when the favoriter set could not be dropped', async () => {
+    it('leaves the outbox row to the relay when the author’s counts could not be moved', async () => {
       articles.delete.mockResolvedValue({ favoritesCount: 0, viewsCount: 0 });
-      favorites.dropFavoriters.mockResolvedValue(false);
+      counters.apply.mockResolvedValue(false);
       await sut.delete(AUTHOR, REF.slug);
       expect(outbox.complete).toHaveBeenCalledWith(expect.anything(), false);
     });

@@ -2,7 +2,6 @@ import { Injectable } from '@nestjs/common';
 import { hasControlCharacters } from '../common/text.js';
 import { UserCountersService } from '../counters/user-counters.service.js';
 import { AdvisoryLocks } from '../database/advisory-locks.js';
-import { FavoritesService } from '../favorites/favorites.service.js';
 import { timelineJob } from '../feed/timeline-jobs.js';
 import { OutboxService } from '../outbox/outbox.service.js';
 import type { WriteEffects } from '../outbox/write-effects.js';
@@ -43,7 +42,6 @@ export class ArticlesService {
     private readonly views: ViewsCounter,
     private readonly lists: ArticleLists,
     private readonly pages: ArticlePages,
-    private readonly favorites: FavoritesService,
     private readonly counters: UserCountersService,
     private readonly locks: AdvisoryLocks,
     private readonly outbox: OutboxService,
@@ -140,9 +138,8 @@ export class ArticlesService {
           effects: deleted
             ? {
                 ...this.staleAfterWrite(ref.id, ref.slug),
-                // The favoriter set goes with the article (the relay drops it if we could not);
-                // the author's counts lose what it added (the relay recounts them).
-                derivedKeys: [this.keys.articleFavoriters(ref.id)],
+                // The author's counts lose what it added (the relay recounts them). Its id stays
+                // in its favoriters' `favorites` sets: no page shows a deleted article.
                 recountUsers: [ref.authorId],
                 jobs: [
                   timelineJob('article-deleted', { articleId: ref.id, authorId: ref.authorId }),
@@ -152,15 +149,12 @@ export class ArticlesService {
         };
       }, manager);
       if (!removed) return;
-      const [counted, dropped] = await Promise.all([
-        this.counters.apply(ref.authorId, {
-          articles: -1,
-          likes: -removed.favoritesCount,
-          views: -removed.viewsCount,
-        }),
-        this.favorites.dropFavoriters(ref.id),
-      ]);
-      await this.outbox.complete(recorded, counted && dropped);
+      const counted = await this.counters.apply(ref.authorId, {
+        articles: -1,
+        likes: -removed.favoritesCount,
+        views: -removed.viewsCount,
+      });
+      await this.outbox.complete(recorded, counted);
     });
   }
 

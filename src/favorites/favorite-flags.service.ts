@@ -5,8 +5,8 @@ import { FavoritesStore } from './favorites.store.js';
 
 /**
  * The viewer's `favorited` flag per article, for the article presenter: asked as membership
- * probes batched with the page's other flags (one Redis command), answered from the favoriter
- * sets, or from Postgres for sets not loaded (rebuilt meanwhile) and when Redis failed.
+ * probes batched with the page's other flags (one Redis command), answered from the viewer's
+ * favorites set, or from Postgres when it is not loaded (rebuilt meanwhile) or Redis failed.
  */
 @Injectable()
 export class FavoriteFlags {
@@ -30,14 +30,14 @@ export class FavoriteFlags {
     // No article (an empty page) or every answer known: nothing to ask Postgres.
     if (unknown.length === 0) return articleIds.map((_, i) => answers?.[i] === 1);
     const fromDb = await this.favorites.favoritedAmong(viewerId, unknown);
-    if (answers) for (const id of unknown) this.rebuildInBackground(id);
+    if (answers) this.rebuildInBackground(viewerId);
     return articleIds.map((id, i) =>
       answers === undefined || answers[i] === -1 ? fromDb.has(id) : answers[i] === 1,
     );
   }
 
-  private rebuildInBackground(articleId: number): void {
+  private rebuildInBackground(viewerId: number): void {
     // A failure is counted and logged by the gateway; the next read tries again.
-    this.store.rebuild(articleId, this.favorites.favoriterIds(articleId)).catch(() => undefined);
+    this.store.rebuild(viewerId, this.favorites.favoritedIds(viewerId)).catch(() => undefined);
   }
 }

@@ -82,13 +82,13 @@ export class FavoritesRepository {
     return new Set(rows.map((row) => row.id));
   }
 
-  /** Everyone who favorited the article, in id order and chunks (for rebuilding its Redis set). */
-  async *favoriterIds(articleId: number, chunk = 5000): AsyncGenerator<number[]> {
+  /** Every article the user favorited, in id order and chunks (for rebuilding their Redis set). */
+  async *favoritedIds(userId: number, chunk = 5000): AsyncGenerator<number[]> {
     let lastId = 0;
     for (;;) {
       const rows: { id: number }[] = await this.db.query(
-        `SELECT user_id AS id FROM favorites WHERE article_id = $1 AND user_id > $2 ORDER BY user_id LIMIT $3`,
-        [articleId, lastId, chunk],
+        `SELECT article_id AS id FROM favorites WHERE user_id = $1 AND article_id > $2 ORDER BY article_id LIMIT $3`,
+        [userId, lastId, chunk],
       );
       if (rows.length === 0) return;
       yield rows.map((row) => row.id);

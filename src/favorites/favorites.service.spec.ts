@@ -35,7 +35,6 @@ describe('FavoritesService', () => {
     counters.writerLock.mockImplementation((id) => ({ key: `counts:${id}`, mode: 'shared' }));
     counters.apply.mockResolvedValue(true);
     store.apply.mockResolvedValue(undefined);
-    store.drop.mockResolvedValue(undefined);
   });
 
   describe('set', () => {
@@ -65,7 +64,7 @@ describe('FavoritesService', () => {
             // The cached article carries favoritesCount; lists filtered by favoriter change.
             cacheKeys: [keys.article(ARTICLE.id)],
             tags: [ARTICLES_TAG],
-            derivedKeys: [keys.articleFavoriters(ARTICLE.id)],
+            derivedKeys: [keys.favorites(READER)],
             recountUsers: [AUTHOR],
             jobs: [],
           },
@@ -115,15 +114,6 @@ describe('FavoritesService', () => {
       await expect(sut.set(READER, ARTICLE, true)).rejects.toBeInstanceOf(ArticleNotFoundError);
       expect(store.apply).not.toHaveBeenCalled();
       expect(outbox.complete).not.toHaveBeenCalled();
-    });
-  });
-
-  describe('dropFavoriters', () => {
-    it('says whether Redis dropped the deleted article’s set', async () => {
-      expect(await sut.dropFavoriters(ARTICLE.id)).toBe(true);
-      expect(store.drop).toHaveBeenCalledWith(ARTICLE.id);
-      store.drop.mockRejectedValue(new Error('connection lost'));
-      expect(await sut.dropFavoriters(ARTICLE.id)).toBe(false);
     });
   });
 });

@@ -11,7 +11,7 @@ import { FavoritesStore } from './favorites.store.js';
 
 /**
  * Favorite and unfavorite, under the same lock scheme as follows (the viewer-article pair
- * exclusive, the author's counts shared), so `favoritesCount`, the favoriter set and the author's
+ * exclusive, the author's counts shared), so `favoritesCount`, the viewer's favorites set and the author's
  * `likes` move together and only when a row really changed.
  */
 @Injectable()
@@ -38,7 +38,7 @@ export class FavoritesService {
           cacheKeys: articleCacheKeys(this.keys, article.id),
           tags: [ARTICLES_TAG],
           // The relay drops the set and recounts the author when the deltas failed.
-          derivedKeys: [this.keys.articleFavoriters(article.id)],
+          derivedKeys: [this.keys.favorites(viewerId)],
           recountUsers: [article.authorId],
         });
         const outboxId = favorite
@@ -55,14 +55,6 @@ export class FavoritesService {
         ]);
         await this.outbox.complete({ id: outboxId, effects: fx }, member && counted);
       },
-    );
-  }
-
-  /** A deleted article's favoriter set; false when Redis did not confirm (the relay drops it). */
-  dropFavoriters(articleId: number): Promise<boolean> {
-    return this.store.drop(articleId).then(
-      () => true,
-      () => false,
     );
   }
 }

@@ -10,12 +10,12 @@ import {
   type ScratchWriter,
 } from '../redis/lazy-structure.js';
 
-/** Sets hold zero-padded user ids plus LOADED_SENTINEL: a missing key means "not built yet". */
-
 /**
- * `article:{id}:favoriters` sets, for the per-viewer `favorited` flag. Writes apply only to loaded
- * sets (and kill a rebuild's lease); missing sets are rebuilt from Postgres under a lease. Methods
- * throw on Redis errors; the service falls back to Postgres.
+ * `user:{id}:favorites` sets (zero-padded article ids plus LOADED_SENTINEL: a missing key means
+ * "not built yet"), for the viewer's `favorited` flags: a page asks one set, whatever the number
+ * of its articles. Writes apply only to loaded sets (and kill a rebuild's lease); missing sets are
+ * rebuilt from Postgres under a lease. Methods throw on Redis errors; the service falls back to
+ * Postgres.
  */
 @Injectable()
 export class FavoritesStore {
@@ -26,11 +26,11 @@ export class FavoritesStore {
   ) {}
 
   async apply(articleId: number, userId: number, favorited: boolean): Promise<void> {
-    const key = this.keys.articleFavoriters(articleId);
+    const key = this.keys.favorites(userId);
     await this.redis.run('favorites.apply', (redis) =>
       redis.applyIfLoaded(key, RedisKeys.leaseOf(key), [
         favorited ? 'SADD' : 'SREM',
-        idMember(userId),
+        idMember(articleId),
       ]),
     );
   }
@@ -40,30 +40,24 @@ export class FavoritesStore {
    * the other flags of a page (RedisGateway.memberFlags). -1 answers: the set is not loaded.
    */
   probes(userId: number, articleIds: number[]): MembershipProbe[] {
-    const member = idMember(userId);
-    return articleIds.map((id) => ({ key: this.keys.articleFavoriters(id), kind: 'set', member }));
+    const key = this.keys.favorites(userId);
+    return articleIds.map((id) => ({ key, kind: 'set', member: idMember(id) }));
   }
 
-  async rebuild(articleId: number, userIds: AsyncIterable<number[]>): Promise<boolean> {
+  async rebuild(userId: number, articleIds: AsyncIterable<number[]>): Promise<boolean> {
     return rebuildUnderLease(
       this.redis,
       'favorites.rebuild',
-      this.keys.articleFavoriters(articleId),
+      this.keys.favorites(userId),
       this.env.CACHE_LEASE_MS * 5,
-      setChunks(userIds),
-    );
-  }
-
-  async drop(articleId: number): Promise<void> {
-    await this.redis.run('favorites.drop', (redis) =>
-      redis.unlink(this.keys.articleFavoriters(articleId)),
+      setChunks(articleIds),
     );
   }
 }
 
-async function* setChunks(userIds: AsyncIterable<number[]>): AsyncIterable<ScratchWriter> {
+async function* setChunks(ids: AsyncIterable<number[]>): AsyncIterable<ScratchWriter> {
   yield (redis, scratch) => redis.sAdd(scratch, LOADED_SENTINEL);
-  for await (const chunk of userIds) {
+  for await (const chunk of ids) {
     const members = chunk.map(idMember);
     if (members.length) yield (redis, scratch) => redis.sAdd(scratch, members);
   }

@@ -3,7 +3,7 @@
  * - `cacheKeys`: cache entries to delete (each with its fill lease): the writer and the relay both
  *   delete them;
  * - `tags`: cache tags to bump (writer and relay);
- * - `derivedKeys`: derived structures (follow zsets, favoriter sets) the writer updates in place;
+ * - `derivedKeys`: derived structures (follow zsets, favorites sets) the writer updates in place;
  *   the relay drops them instead (they are rebuilt lazily from Postgres);
  * - `recountUsers`: users whose counts the writer moves by deltas; the relay recounts them from
  *   Postgres instead (absolute values, so a delta applied twice or never is repaired either way);

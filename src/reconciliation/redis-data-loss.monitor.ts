@@ -18,7 +18,7 @@ import { JobSchedulers } from '../queue/job-schedulers.js';
  * (re)connect and every REDIS_LOSS_CHECK_INTERVAL_MS, and rebuilds the leaderboards at once: a
  * board that is not marked built starts a reconciliation run (one instance runs it; the others
  * find the lock taken and check again next time). Until the run swaps the board in, deltas skip
- * it and readers get 503. Count hashes, follow zsets and favoriter sets need nothing here: a
+ * it and readers get 503. Count hashes, follow zsets and favorites sets need nothing here: a
  * missing one is rebuilt from Postgres on its next read.
  */
 @Injectable()

@@ -34,6 +34,15 @@ export class RedisKeys {
     return `${this.prefix}user:{${userId}}:followees`;
   }
 
+  /**
+   * What the user favorited: set of zero-padded article ids plus a "loaded" sentinel. Beside
+   * `following` in the user's slot: a page's `following` and `favorited` flags are two calls in
+   * one script, on Cluster too.
+   */
+  favorites(userId: number): string {
+    return `${this.prefix}user:{${userId}}:favorites`;
+  }
+
   /** Who follows the user: zset, member = follower id, score = follow time (ms). */
   followers(userId: number): string {
     return `${this.prefix}user:{${userId}}:followers`;
@@ -98,11 +107,6 @@ export class RedisKeys {
   /** Slug -> article id mapping, or the negative marker for a slug no article has. */
   articleIdBySlug(slug: string): string {
     return `${this.prefix}article:slug:${encodeURIComponent(slug)}`;
-  }
-
-  /** Who favorited the article: set of zero-padded user ids plus a "loaded" sentinel. */
-  articleFavoriters(articleId: number): string {
-    return `${this.prefix}article:{${articleId}}:favoriters`;
   }
 
   /** Article views counted since the last flush to Postgres: hash, field = article id. */

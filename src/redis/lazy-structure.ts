@@ -3,7 +3,7 @@ import type { RedisClient } from './redis.client.js';
 import type { RedisGateway } from './redis-gateway.js';
 
 /**
- * Shared by the lazily built membership structures (follow zsets, favoriter sets). Every loaded
+ * Shared by the lazily built membership structures (follow zsets, favorites sets). Every loaded
  * structure holds this member, so a missing key means "not built yet", never "empty".
  */
 export const LOADED_SENTINEL = '#';

@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import calculateSlot from 'cluster-key-slot';
 import { ClusterFailoverWatch } from './cluster-failover-watch.js';
+import { askPerStructure } from './member-questions.js';
 import { perSlot } from './per-slot.js';
 import {
   type AnyClient,
@@ -157,16 +158,19 @@ export class RedisTopologyClient extends EventEmitter {
   }
 
   /**
-   * The `memberFlags` script valid on every topology: one call on a standalone or Sentinel master;
+   * The `memberFlags` script valid on every topology, each structure asked once (however many of
+   * the probes are about it): one call on a standalone or Sentinel master;
    * on Cluster one call per hash slot (a script's keys must share a slot), sent in parallel (so
    * still one round trip per node), with the answers put back in the order of `probes`.
    */
   async memberFlags(client: RedisClient, probes: MembershipProbe[]): Promise<MemberFlag[]> {
     if (probes.length === 0) return [];
-    if (this.topology.kind !== 'cluster') return client.memberFlags(probes);
+    const ask = (asked: MembershipProbe[]) =>
+      askPerStructure(asked, (questions) => client.memberFlags(questions));
+    if (this.topology.kind !== 'cluster') return ask(probes);
     return perSlot(
       probes.map((probe) => probe.key),
-      (indexes) => client.memberFlags(indexes.map((index) => probes[index])),
+      (indexes) => ask(indexes.map((index) => probes[index])),
     );
   }
 

@@ -6,7 +6,12 @@ import { lockScripts } from './locks.js';
 import { timelineScripts } from './timelines.js';
 import { viewScripts } from './views.js';
 
-export type { MemberFlag, MembershipChange, MembershipProbe } from './lazy-structures.js';
+export type {
+  MemberFlag,
+  MembershipChange,
+  MembershipProbe,
+  MembershipQuestion,
+} from './lazy-structures.js';
 
 /**
  * Every Lua script of the app (this folder, one file per family), loaded once per connection and

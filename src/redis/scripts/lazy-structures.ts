@@ -14,47 +14,60 @@ export interface MembershipProbe {
   member: string;
 }
 
+/** Probes of one structure, asked together: `memberFlags` sends one call per structure. */
+export interface MembershipQuestion {
+  key: string;
+  kind: 'set' | 'zset';
+  members: string[];
+}
+
 /** `memberFlags`' answer per probe: 1 member, 0 not a member, -1 the structure is not loaded. */
 export type MemberFlag = 1 | 0 | -1;
 
-/** Lazily built structures (follow zsets, favoriter sets, count hashes): a missing key means "not built yet", never "empty". */
+/** Lazily built structures (follow zsets, favorites sets, count hashes): a missing key means "not built yet", never "empty". */
 export const lazyStructureScripts = {
   /**
-   * The viewer's flags for a whole page in one command: for each probe, whether its member is in
-   * its set (SISMEMBER) or zset (ZSCORE). A missing key means "not built yet" (lazy structures
-   * always hold a sentinel member), answered -1 so the caller can fall back to Postgres.
-   * KEYS: one structure per probe (repeats allowed). ARGV: per probe, kind ('s' | 'z') and member.
+   * The viewer's flags for a whole page in one command: for each structure, whether each asked
+   * member is in it, with one SMISMEMBER or ZMSCORE that also asks the sentinel member '#' (every
+   * loaded lazy structure holds it; a missing key means "not built yet"). Answers, flat in the
+   * order asked: 1 member, 0 not, -1 the structure is not loaded. A page's flags are two calls
+   * (the viewer's following zset and favorites set): Redis spends more per call from Lua than on
+   * the lookup itself, so one call per structure, not per member.
+   * KEYS: structures. ARGV: per structure, kind ('s' | 'z'), member count, members.
    */
   memberFlags: defineScript({
     SCRIPT: `
-      local loaded = {}
       local out = {}
-      for i, key in ipairs(KEYS) do
-        local exists = loaded[key]
-        if exists == nil then
-          exists = redis.call('EXISTS', key)
-          loaded[key] = exists
+      local at = 1
+      for _, key in ipairs(KEYS) do
+        local n = tonumber(ARGV[at + 1])
+        local command = ARGV[at] == 'z' and 'ZMSCORE' or 'SMISMEMBER'
+        local found = redis.call(command, key, '#', unpack(ARGV, at + 2, at + 1 + n))
+        -- ZMSCORE answers a score or false, SMISMEMBER 1 or 0.
+        local loaded = found[1] ~= false and found[1] ~= 0
+        for j = 2, n + 1 do
+          if not loaded then
+            out[#out + 1] = -1
+          elseif found[j] == false or found[j] == 0 then
+            out[#out + 1] = 0
+          else
+            out[#out + 1] = 1
+          end
         end
-        local member = ARGV[2 * i]
-        if exists == 0 then
-          out[i] = -1
-        elseif ARGV[2 * i - 1] == 'z' then
-          out[i] = redis.call('ZSCORE', key, member) and 1 or 0
-        else
-          out[i] = redis.call('SISMEMBER', key, member)
-        end
+        at = at + 2 + n
       end
       return out`,
-    parseCommand(parser, probes: MembershipProbe[]) {
-      parser.push(String(probes.length));
-      parser.pushKeys(probes.map((probe) => probe.key));
-      for (const probe of probes) parser.push(probe.kind === 'zset' ? 'z' : 's', probe.member);
+    parseCommand(parser, structures: MembershipQuestion[]) {
+      parser.push(String(structures.length));
+      parser.pushKeys(structures.map((structure) => structure.key));
+      for (const { kind, members } of structures)
+        parser.push(kind === 'zset' ? 'z' : 's', String(members.length), ...members);
     },
     transformReply: (reply: unknown) => reply as MemberFlag[],
   }),
 
   /**
-   * Applies a membership change to a follow zset or favoriter set only if that structure is loaded
+   * Applies a membership change to a follow zset or favorites set only if that structure is loaded
    * (a missing key means "not built yet", never "empty": a write must not create a partial one),
    * and kills any rebuild lease, so a rebuild that read Postgres before this write cannot swap in a
    * stale copy. KEYS: structure, lease. ARGV: ZADD score member | ZREM member | SADD/SREM member.
