@@ -26,10 +26,10 @@ describe('FavoriteFlags', () => {
     expect(store.rebuild).not.toHaveBeenCalled();
   });
 
-  it('asks Postgres for sets not loaded, and rebuilds them in the background', async () => {
-    expect(await sut.from(VIEWER, [10, 11, 12], [1, -1, -1])).toEqual([true, true, false]);
-    expect(favorites.favoritedAmong).toHaveBeenCalledWith(VIEWER, [11, 12]);
-    expect(store.rebuild.mock.calls.map(([id]) => id)).toEqual([11, 12]);
+  it('asks Postgres when the viewer’s set is not loaded, and rebuilds it once in the background', async () => {
+    expect(await sut.from(VIEWER, [10, 11, 12], [-1, -1, -1])).toEqual([false, true, false]);
+    expect(favorites.favoritedAmong).toHaveBeenCalledWith(VIEWER, [10, 11, 12]);
+    expect(store.rebuild.mock.calls.map(([id]) => id)).toEqual([VIEWER]);
   });
 
   it('asks Postgres for every flag when Redis failed, rebuilding nothing', async () => {
