@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { inBackground } from '../database/query-origin.js';
 import type { MemberFlag, MembershipProbe } from '../redis/scripts/index.js';
 import { FavoritesRepository } from './favorites.repository.js';
 import { FavoritesStore } from './favorites.store.js';
@@ -37,7 +38,10 @@ export class FavoriteFlags {
   }
 
   private rebuildInBackground(viewerId: number): void {
-    // A failure is counted and logged by the gateway; the next read tries again.
-    this.store.rebuild(viewerId, this.favorites.favoritedIds(viewerId)).catch(() => undefined);
+    // A failure is counted and logged by the gateway; the next read tries again. Not the
+    // request's work: its SQL counts as background (the request already answered from Postgres).
+    inBackground(() => this.store.rebuild(viewerId, this.favorites.favoritedIds(viewerId))).catch(
+      () => undefined,
+    );
   }
 }

@@ -1,6 +1,7 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { UserCountersService } from '../counters/user-counters.service.js';
 import { AdvisoryLocks } from '../database/advisory-locks.js';
+import { inBackground } from '../database/query-origin.js';
 import { OutboxService } from '../outbox/outbox.service.js';
 import { effects, type OutboxJob, type WriteEffects } from '../outbox/write-effects.js';
 import type { MemberFlag, MembershipProbe } from '../redis/scripts/index.js';
@@ -251,7 +252,8 @@ export class FollowsService implements OnModuleInit {
   }
 
   private rebuildInBackground(userId: number, direction: FollowDirection): void {
-    // A failure is counted and logged by the gateway; the next read tries again.
-    this.rebuild(userId, direction).catch(() => undefined);
+    // A failure is counted and logged by the gateway; the next read tries again. Not the
+    // request's work: its SQL counts as background (the request already answered from Postgres).
+    inBackground(() => this.rebuild(userId, direction)).catch(() => undefined);
   }
 }
