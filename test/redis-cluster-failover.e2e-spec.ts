@@ -1,12 +1,9 @@
 import calculateSlot from 'cluster-key-slot';
-import { TimelineStore } from '../src/feed/timeline.store.js';
-import { RedisKeys } from '../src/redis/keys.js';
 import { RedisGateway } from '../src/redis/redis-gateway.js';
-import { createArticle, registerUser, userId } from './support/factories.js';
-import { articleId, feedOf, follow, JOB_BOUND_MS, timelineIds } from './support/feed.js';
+import { JOB_BOUND_MS, timelineIds } from './support/feed.js';
 import { failOverUnderTraffic } from './support/failover-traffic.js';
+import { articleWithLostJob } from './support/lost-job.js';
 import { pollUntil } from './support/poll.js';
-import { timelineJobsSettled, timelineQueue } from './support/timeline-jobs.js';
 import { appOnLocalTopology, LocalTopology } from './support/local-topology.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -37,36 +34,14 @@ describe('Redis Cluster: failover under traffic', () => {
     const master = (await topology.clusterMasterOf(queueSlot, -1))!;
     const replica = (await topology.replicaOf(master))!;
     expect(replica).not.toBeNull();
-    const [author, reader] = [await registerUser(t), await registerUser(t)];
-    const readerId = await userId(t, reader.username);
-    await follow(t, reader, author);
-    await createArticle(t, author.token, { title: 'before the failover' });
-    await timelineJobsSettled(t);
-    await feedOf(t, reader); // builds the reader's timeline
-    const slug = await createArticle(t, author.token, { title: 'lost by the failover' });
-    const id = await articleId(t, slug);
-    const added = await pollUntil(
-      () => timelineIds(t, readerId),
-      (ids) => ids?.[0] === id,
-      JOB_BOUND_MS,
-    );
-    expect(added?.[0]).toBe(id);
-
-    // What a replica promoted before it received them lacks: the job (queues' shard) and its
-    // ZADD (the timeline's shard, which does not fail over: removed there for good). Removed on
-    // the master and replicated before the failover, so the promoted replica lacks the job.
-    const jobs = await timelineQueue(t).getJobs(['completed']);
-    const job = jobs.find((j) => j.name === 'article-created' && j.data.articleId === id);
-    expect(job).toBeDefined();
-    await job!.remove();
-    await t.app.get(TimelineStore).remove([t.app.get(RedisKeys).timeline(readerId)], [id]);
+    // The queues' shard fails over; the timeline's shard keeps the removal for good.
+    const { readerId, id } = await articleWithLostJob(t);
     const node = await topology.node(master);
     try {
       expect(Number(await node.sendCommand(['WAIT', '1', '2000']))).toBe(1);
     } finally {
       node.destroy();
     }
-    expect(await timelineIds(t, readerId)).not.toContain(id);
 
     const promoted = await topology.node(replica);
     try {

@@ -6,12 +6,12 @@ import { RedisLocks } from '../src/redis/redis-lock.js';
 import { JobSchedulers } from '../src/queue/job-schedulers.js';
 import { VIEWS_FLUSH_JOB, VIEWS_QUEUE } from '../src/views/views-queue.js';
 import { ReconciliationService } from '../src/reconciliation/reconciliation.service.js';
-import { TimelineStore } from '../src/feed/timeline.store.js';
-import { authHeader, createArticle, registerUser, userId } from './support/factories.js';
-import { articleId, feedOf, follow, JOB_BOUND_MS, timelineIds } from './support/feed.js';
+import { authHeader, createArticle, registerUser } from './support/factories.js';
+import { JOB_BOUND_MS, timelineIds } from './support/feed.js';
 import { pollUntil } from './support/poll.js';
-import { timelineJobsSettled, timelineQueue } from './support/timeline-jobs.js';
+import { timelineQueue } from './support/timeline-jobs.js';
 import { failOverUnderTraffic } from './support/failover-traffic.js';
+import { articleWithLostJob } from './support/lost-job.js';
 import { appOnLocalTopology, LocalTopology } from './support/local-topology.js';
 import { bootApp, type TestApp } from './support/test-app.js';
 
@@ -237,40 +237,8 @@ describe('Redis Sentinel: replica reads and failover under traffic', () => {
   it('a job the failover lost (acknowledged, then missing on the new master) is enqueued again', async () => {
     await topology.sentinelSettled();
     expect(await queueAnswers(timelineQueue(t))).toBe(true);
-    const [author, reader] = [await registerUser(t), await registerUser(t)];
-    const readerId = await userId(t, reader.username);
-    await follow(t, reader, author);
-    await createArticle(t, author.token, { title: 'before the failover' });
-    await timelineJobsSettled(t);
-    await feedOf(t, reader); // builds the reader's timeline
-    expect(
-      await pollUntil(
-        () => timelineIds(t, readerId),
-        (ids) => ids?.length === 1,
-        JOB_BOUND_MS,
-      ),
-    ).toHaveLength(1);
-    const slug = await createArticle(t, author.token, { title: 'lost by the failover' });
-    const id = await articleId(t, slug);
-    expect(
-      (
-        await pollUntil(
-          () => timelineIds(t, readerId),
-          (ids) => ids?.[0] === id,
-          JOB_BOUND_MS,
-        )
-      )?.[0],
-    ).toBe(id);
-
-    // What an asynchronous replica that is then promoted never received: the job and its ZADD.
-    // Removed on the master and replicated before the failover, so the new master lacks both.
-    const jobs = await timelineQueue(t).getJobs(['completed']);
-    const job = jobs.find((j) => j.name === 'article-created' && j.data.articleId === id);
-    expect(job).toBeDefined();
-    await job!.remove();
-    await t.app.get(TimelineStore).remove([t.app.get(RedisKeys).timeline(readerId)], [id]);
+    const { readerId, id } = await articleWithLostJob(t);
     await replicasHaveAll();
-    expect(await timelineIds(t, readerId)).not.toContain(id);
 
     await sentinelFailover();
     // The app notices the new master and hands its recent jobs over again (JobReplay).
