@@ -8,9 +8,9 @@ import { FavoritesStore } from './favorites.store.js';
 import { Favorite } from '../articles/article.entity.js';
 
 /**
- * Favorites as data and rules: the table, the users' favorites sets, the favorite write and the viewer's
- * flags. Below ArticlesModule (its presenter asks for the flags, its delete drops the set); the
- * HTTP routes, which answer with the presented article, sit above both (FavoriteRoutesModule).
+ * Favorites as data and rules: the table, the users' favorites sets, the favorite write and the
+ * viewer's flags. Below ArticlesModule (its presenter asks for the flags); the HTTP routes, which
+ * answer with the presented article, sit above both (FavoriteRoutesModule).
  */
 @Module({
   imports: [TypeOrmModule.forFeature([Favorite]), CountersModule],

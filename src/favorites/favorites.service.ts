@@ -11,8 +11,8 @@ import { FavoritesStore } from './favorites.store.js';
 
 /**
  * Favorite and unfavorite, under the same lock scheme as follows (the viewer-article pair
- * exclusive, the author's counts shared), so `favoritesCount`, the viewer's favorites set and the author's
- * `likes` move together and only when a row really changed.
+ * exclusive, the author's counts shared), so `favoritesCount`, the viewer's favorites set and the
+ * author's `likes` move together and only when a row really changed.
  */
 @Injectable()
 export class FavoritesService {

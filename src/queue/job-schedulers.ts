@@ -37,8 +37,8 @@ export const REAPPLY_AGAIN_MS = 5000;
  * are upserted again, retried until applied, when Redis comes back (it may have come back empty)
  * and after a failover: the promoted replica may hold a scheduler's job as active (its completion
  * never replicated) without the next one, which the stalled-job check would repair only after the
- * job's lock expired (30 s); an upsert adds the next job at once. `ensureAll()` applies them once
- * (the data-loss monitor, tests that empty Redis).
+ * job's lock expired (30 s); an upsert adds the next job at once. The data-loss monitor reapplies
+ * them when it finds Redis emptied; `ensureAll()` applies them once (tests that empty Redis).
  */
 @Injectable()
 export class JobSchedulers implements OnApplicationBootstrap, OnApplicationShutdown {
