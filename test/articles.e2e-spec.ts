@@ -348,6 +348,63 @@ describe('articles, comments, favorites, tags and feed (RealWorld)', () => {
     expect(profile.body.profile).toMatchObject({ articlesCount: 0, favoritesReceivedCount: 0 });
   });
 
+  it('a favorite through a cached copy of an article deleted meanwhile answers 404; an unfavorite answers as a read does; neither changes anything', async () => {
+    await create(jake, { title: 'Gone quietly', description: 'd', body: 'b' }).expect(201);
+    await t.http().get('/api/articles/gone-quietly').expect(200); // cached: slug and article
+    await as(anna, t.http().post('/api/articles/gone-quietly/favorite')).expect(200);
+    // Deleted behind the cache's back: the cached copy still says it exists, as it may on another
+    // instance for the invalidation delay after a real delete.
+    await t.db.query(`DELETE FROM articles WHERE slug = 'gone-quietly'`);
+    const theirFavorites = async () =>
+      (
+        await t.db.query(
+          `SELECT count(*)::int AS n FROM favorites f JOIN users u ON u.id = f.user_id
+            WHERE u.username = ANY($1)`,
+          [[jake.username, anna.username]],
+        )
+      )[0].n as number;
+    const before = await theirFavorites();
+    // The favorite's own statement finds the article gone (its foreign key).
+    await as(jake, t.http().post('/api/articles/gone-quietly/favorite')).expect(404);
+    // An unfavorite deletes nothing (the rows went with the article) and answers with what a read
+    // of this instance shows now: the cached copy, until its invalidation arrives.
+    const read = await t.http().get('/api/articles/gone-quietly');
+    const unfavorite = await as(anna, t.http().delete('/api/articles/gone-quietly/favorite'));
+    expect(unfavorite.status).toBe(read.status);
+    expect(await theirFavorites()).toBe(before);
+  });
+
+  it('a comment through a cached copy of an article deleted meanwhile answers 404; its list and a delete find no comment; nothing changes', async () => {
+    await create(jake, { title: 'Gone for comments', description: 'd', body: 'b' }).expect(201);
+    await t.http().get('/api/articles/gone-for-comments').expect(200); // cached: slug and article
+    const added = await as(anna, t.http().post('/api/articles/gone-for-comments/comments'))
+      .send({ comment: { body: 'before the delete' } })
+      .expect(200);
+    // Warm, a list costs its one comments query: the article and the authors come from the caches.
+    await t.http().get('/api/articles/gone-for-comments/comments').expect(200);
+    const listSql = await t.sqlDuring(() =>
+      t.http().get('/api/articles/gone-for-comments/comments').expect(200),
+    );
+    expect(listSql).toBe(1);
+    // Deleted behind the cache's back, as another instance may see it for the invalidation delay.
+    await t.db.query(`DELETE FROM articles WHERE slug = 'gone-for-comments'`);
+    const comments = async () =>
+      (await t.db.query(`SELECT count(*)::int AS n FROM comments`))[0].n as number;
+    const before = await comments();
+    // The comment's insert finds the article gone (its foreign key).
+    await as(anna, t.http().post('/api/articles/gone-for-comments/comments'))
+      .send({ comment: { body: 'after the delete' } })
+      .expect(404);
+    // The list answers as this instance's read of the article does (the cached copy): no comment.
+    const read = await t.http().get('/api/articles/gone-for-comments');
+    expect(read.status).toBe(200);
+    const list = await t.http().get('/api/articles/gone-for-comments/comments').expect(200);
+    expect(list.body).toEqual({ comments: [] });
+    const id = added.body.comment.id as number;
+    await as(anna, t.http().delete(`/api/articles/gone-for-comments/comments/${id}`)).expect(404);
+    expect(await comments()).toBe(before);
+  });
+
   it('comments: add (200), list, delete by the author only (403 for strangers, 204)', async () => {
     await create(jake, { title: 'Discuss', description: 'd', body: 'b' }).expect(201);
     const added = await as(anna, t.http().post('/api/articles/discuss/comments'))

@@ -1,6 +1,8 @@
 import { UserCountersService } from '../src/counters/user-counters.service.js';
 import { TimelineStore } from '../src/feed/timeline.store.js';
+import { FavoritesStore } from '../src/favorites/favorites.store.js';
 import { FollowGraphStore } from '../src/follows/follow-graph.store.js';
+import { FollowsService } from '../src/follows/follows.service.js';
 import { RedisKeys } from '../src/redis/keys.js';
 import { RedisGateway } from '../src/redis/redis-gateway.js';
 import { idMember, LOADED_SENTINEL } from '../src/redis/lazy-structure.js';
@@ -9,8 +11,8 @@ import { follow } from './support/feed.js';
 import { bootApp, resetState, type TestApp } from './support/test-app.js';
 
 /**
- * The feed page's one-command reads (scripts timelineNewest, hashFields, loadedMembers) and the
- * viewer flags of every page (memberFlags) on a real Redis.
+ * The feed page's one-round-trip reads (TimelineStore.newest's MULTI, the scripts hashFields and
+ * loadedMembers) and the viewer flags of every page on a real Redis.
  */
 describe('feed page reads', () => {
   let t: TestApp;
@@ -48,30 +50,30 @@ describe('feed page reads', () => {
 
     const read = await store.newest([viewer, trimmed, missing], 3, keys.timelinePending(901));
     expect(read.pending).toBe(false);
+    // Several keys (to be merged): with their times.
     expect(read.slices).toEqual([
-      {
-        entries: [
-          { id: 7, createdAtMs: 2000 },
-          { id: 6, createdAtMs: 2000 },
-          { id: 5, createdAtMs: 1000 },
-        ],
-        complete: true,
-        size: 4,
-      },
-      { entries: [{ id: 3, createdAtMs: 100 }], complete: false, size: 1 },
+      { ids: [7, 6, 5], timesMs: [2000, 2000, 1000], complete: true, size: 4 },
+      { ids: [3], timesMs: [100], complete: false, size: 1 },
       null,
     ]);
 
     await t.redis.set(keys.timelinePending(901), 'job-1');
     const marked = await store.newest([viewer], 10, keys.timelinePending(901));
     expect(marked.pending).toBe(true);
-    // Asked for more than it holds: every entry, the sentinel never among them.
-    expect(marked.slices[0]?.entries.map((e) => e.id)).toEqual([7, 6, 5, 9]);
+    // One key: ids only. Asked for more than it holds: every entry, the sentinel never among them.
+    expect(marked.slices).toEqual([
+      { ids: [7, 6, 5, 9], timesMs: undefined, complete: true, size: 4 },
+    ]);
+    const alone = await store.newest([trimmed], 1, keys.timelinePending(902));
+    expect(alone).toEqual({
+      slices: [{ ids: [3], timesMs: undefined, complete: false, size: 1 }],
+      pending: false,
+    });
 
     // An empty built timeline is built (not null) and complete.
     await writeTimeline(missing, 0, []);
     const empty = await store.newest([missing], 20, keys.timelinePending(903));
-    expect(empty.slices).toEqual([{ entries: [], complete: true, size: 0 }]);
+    expect(empty.slices).toEqual([{ ids: [], timesMs: undefined, complete: true, size: 0 }]);
   });
 
   it('RedisGateway.hashFields: the asked fields of each hash, flat, null where missing', async () => {
@@ -127,33 +129,34 @@ describe('feed page reads', () => {
     expect(await graph.members(921, 'following')).toEqual([]);
   });
 
-  it('memberFlags: 1 or 0 per member of a loaded set or zset, -1 for one not loaded, in probe order', async () => {
-    const following = keys.following(931);
-    const favoriters = keys.favorites(932);
-    const unloaded = keys.favorites(933);
-    await t.redis.zAdd(following, [
-      { score: 0, value: LOADED_SENTINEL },
-      { score: 1000, value: idMember(40) },
-    ]);
-    await t.redis.sAdd(favoriters, [LOADED_SENTINEL, idMember(931)]);
-    const flags = await t.app.get(RedisGateway).memberFlags('test.flags', [
-      { key: following, kind: 'zset', member: idMember(40) },
-      { key: favoriters, kind: 'set', member: idMember(931) },
-      { key: following, kind: 'zset', member: idMember(41) },
-      { key: unloaded, kind: 'set', member: idMember(931) },
-      { key: favoriters, kind: 'set', member: idMember(930) },
-      { key: following, kind: 'zset', member: idMember(40) },
-      { key: keys.following(934), kind: 'zset', member: idMember(40) },
-    ]);
-    expect(flags).toEqual([1, 1, 0, -1, 0, 1, -1]);
+  it('viewer flags: favorites from one SMISMEMBER (null when not loaded), following from the held followees', async () => {
+    const favorites = t.app.get(FavoritesStore);
+    const loaded = keys.favorites(932);
+    await t.redis.sAdd(loaded, [LOADED_SENTINEL, idMember(931)]);
+    expect(await favorites.flags(932, [931, 930, 931])).toEqual([true, false, true]);
+    expect(await favorites.flags(933, [931])).toBeNull();
     // Loaded and empty (only the sentinel) is not "not loaded".
-    await t.redis.zRem(following, idMember(40));
-    await t.redis.sRem(favoriters, idMember(931));
-    expect(
-      await t.app.get(RedisGateway).memberFlags('test.flags', [
-        { key: following, kind: 'zset', member: idMember(40) },
-        { key: favoriters, kind: 'set', member: idMember(931) },
-      ]),
-    ).toEqual([0, 0]);
+    await t.redis.sRem(loaded, idMember(931));
+    expect(await favorites.flags(932, [931])).toEqual([false]);
+
+    // A feed reader's followees are in the in-process tier: their following flags ask no one,
+    // and a follow (evicting them on every instance) shows on the next read.
+    const reader = await registerUser(t);
+    const [a, b] = [await registerUser(t), await registerUser(t)];
+    await follow(t, reader, a);
+    const [readerId, aId, bId] = await Promise.all(
+      [reader, a, b].map((user) => userId(t, user.username)),
+    );
+    const follows = t.app.get(FollowsService);
+    await follows.followeeIds(readerId);
+    // Without its following zset, an answer not from the tier would need Postgres.
+    await t.redis.del(keys.following(readerId));
+    let flags: boolean[] = [];
+    const queries = await t.sqlDuring(async () => {
+      flags = await follows.followingFlags(readerId, [aId, bId]);
+    });
+    expect({ flags, queries }).toEqual({ flags: [true, false], queries: 0 });
+    await follow(t, reader, b);
+    expect(await follows.followingFlags(readerId, [aId, bId])).toEqual([true, true]);
   });
 });

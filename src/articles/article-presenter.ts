@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
 import { FollowsService } from '../follows/follows.service.js';
-import { RedisGateway } from '../redis/redis-gateway.js';
 import type { PublicProfile } from '../users/public-profile.js';
 import { UserDirectory } from '../users/user-directory.service.js';
 import { CacheAsideService } from '../cache/cache-aside.service.js';
@@ -33,7 +32,6 @@ export class ArticlePresenter {
     private readonly follows: FollowsService,
     private readonly favorites: FavoriteFlags,
     private readonly views: ViewsCounter,
-    private readonly redis: RedisGateway,
   ) {}
 
   /**
@@ -109,9 +107,10 @@ export class ArticlePresenter {
 
   /**
    * The viewer's `following` (per author) and `favorited` (per article) flags of a whole page in
-   * one Redis command, in one slot on Cluster too: the viewer's following zset and favorites set,
-   * one call each inside the script. Structures not loaded yet (and a Redis failure) are answered
-   * by Postgres.
+   * one Redis round trip at most: `following` from the viewer's followees in the in-process tier
+   * when held (else the following zset), `favorited` from one SMISMEMBER on the viewer's
+   * favorites set, sent together. Plain commands, no script: a Lua call costs Redis several times
+   * the lookups it makes. Structures not loaded yet (and a Redis failure) are answered by Postgres.
    */
   async viewerFlags(
     viewerId: number | undefined,
@@ -121,15 +120,9 @@ export class ArticlePresenter {
     if (viewerId === undefined) {
       return { following: authorIds.map(() => false), favorited: articleIds.map(() => false) };
     }
-    const probes = [
-      ...this.follows.followingProbes(viewerId, authorIds),
-      ...this.favorites.probes(viewerId, articleIds),
-    ];
-    // Counted and logged by the gateway on failure: every flag then comes from Postgres.
-    const answers = await this.redis.memberFlags('viewer.flags', probes).catch(() => undefined);
     const [following, favorited] = await Promise.all([
-      this.follows.followingFrom(viewerId, authorIds, answers?.slice(0, authorIds.length)),
-      this.favorites.from(viewerId, articleIds, answers?.slice(authorIds.length)),
+      this.follows.followingFlags(viewerId, authorIds),
+      this.favorites.of(viewerId, articleIds),
     ]);
     return { following, favorited };
   }

@@ -9,7 +9,7 @@ import { RedisKeys } from '../redis/keys.js';
 import { ViewsCounter } from '../views/views-counter.service.js';
 import { ArticleCache } from './article-cache.js';
 import { articleCacheKeys } from './article-cache-keys.js';
-import { ARTICLES_TAG, type ArticleRef } from './article.model.js';
+import { ARTICLES_TAG, type ArticleRef, type SharedArticle } from './article.model.js';
 import { ArticleLists } from './article-lists.js';
 import { ArticlePages, ArticlePresenter } from './article-presenter.js';
 import { ArticlesRepository, SlugTakenError } from './articles.repository.js';
@@ -53,8 +53,7 @@ export class ArticlesService {
    * warm; an unknown slug is remembered as such); the view is counted, the viewer's flags added.
    */
   async read(slug: string, viewerId: number | undefined): Promise<JsonText<SingleArticleResponse>> {
-    const id = plausibleSlug(slug) ? await this.cached.idBySlug(slug) : null;
-    const article = id === null ? null : await this.cached.byId(id);
+    const article = await this.cachedBySlug(slug);
     if (!article) throw new ArticleNotFoundError();
     const view = await this.presenter.single(article, viewerId, this.views.count(article.id));
     if (!view) throw new ArticleNotFoundError(); // its author was deleted meanwhile
@@ -171,11 +170,30 @@ export class ArticlesService {
     return view;
   }
 
+  /**
+   * The article behind a slug through the article cache (as a read sees it: no SQL when warm), or
+   * 404: for a write whose own statement finds out that the article is gone (a favorite's or a
+   * comment's foreign key, an unfavorite that deletes nothing) and for the comments' reads, since
+   * a cached copy may lag a delete on another instance by the invalidation delay. Its id and
+   * author never change.
+   */
+  async requireCachedRef(slug: string): Promise<ArticleRef> {
+    const article = await this.cachedBySlug(slug);
+    if (!article) throw new ArticleNotFoundError();
+    return { id: article.id, slug: article.slug, authorId: article.authorId };
+  }
+
   /** The article behind a slug, from Postgres (what writes lock and check), or 404. */
   async requireRef(slug: string): Promise<ArticleRef> {
     const ref = plausibleSlug(slug) ? await this.articles.findRef(slug) : null;
     if (!ref) throw new ArticleNotFoundError();
     return ref;
+  }
+
+  /** slug -> id -> article, both through the article cache; null for an unknown slug. */
+  private async cachedBySlug(slug: string): Promise<SharedArticle | null> {
+    const id = plausibleSlug(slug) ? await this.cached.idBySlug(slug) : null;
+    return id === null ? null : this.cached.byId(id);
   }
 
   private async requireOwn(viewerId: number, slug: string): Promise<ArticleRef> {

@@ -88,6 +88,19 @@ export class CacheAsideService implements OnApplicationShutdown {
   }
 
   /**
+   * What the in-process tier holds for `key` right now (undefined: nothing it can vouch for),
+   * asking Redis nothing and loading nothing: for a caller with a cheaper way to answer when the
+   * value is not at hand (a whole cached list read only to answer for a few of its members).
+   */
+  peek<T>(key: string): T | null | undefined {
+    if (!this.env.CACHE_ENABLED || !this.redis.usable || this.unconfirmed.covers(key)) {
+      return undefined;
+    }
+    const local = this.local.getDecoded<T>(key);
+    return local.found ? local.value : undefined;
+  }
+
+  /**
    * Batch form of `get` for hydrating lists: one MGET, one batched load for every miss, then
    * lease-guarded fills.
    */

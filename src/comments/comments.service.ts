@@ -7,7 +7,12 @@ import { CommentNotFoundError } from './comments.errors.js';
 import { CommentsRepository, type CommentRow } from './comments.repository.js';
 import type { CommentView } from './comment.dto.js';
 
-/** Comments are read straight from Postgres (one indexed query); authors come from the profile cache. */
+/**
+ * Comments are read straight from Postgres (one indexed query); the article behind the slug and
+ * the authors come from the caches. A cached article may lag a delete on another instance by the
+ * invalidation delay: the comment's insert then fails on its foreign key (404), and a list or a
+ * delete finds no comment (the delete cascaded), as a read of the article would still show it.
+ */
 @Injectable()
 export class CommentsService {
   constructor(
@@ -18,19 +23,19 @@ export class CommentsService {
   ) {}
 
   async add(viewerId: number, slug: string, body: string): Promise<CommentView> {
-    const article = await this.articles.requireRef(slug);
+    const article = await this.articles.requireCachedRef(slug);
     const comment = await this.comments.insert(article.id, viewerId, body);
     const [view] = await this.present([comment], viewerId);
     return view;
   }
 
   async list(slug: string, viewerId: number | undefined): Promise<CommentView[]> {
-    const article = await this.articles.requireRef(slug);
+    const article = await this.articles.requireCachedRef(slug);
     return this.present(await this.comments.listForArticle(article.id), viewerId);
   }
 
   async delete(viewerId: number, slug: string, commentId: number): Promise<void> {
-    const article = await this.articles.requireRef(slug);
+    const article = await this.articles.requireCachedRef(slug);
     const comment = await this.comments.find(article.id, commentId);
     if (!comment) throw new CommentNotFoundError();
     if (comment.authorId !== viewerId) throw new NotTheAuthorError('comment');

@@ -20,33 +20,38 @@ describe('FavoriteFlags', () => {
     store.rebuild.mockResolvedValue(true);
   });
 
-  it('answers from the loaded sets without Postgres', async () => {
-    expect(await sut.from(VIEWER, [10, 11], [1, 0])).toEqual([true, false]);
+  it('answers from the loaded set without Postgres', async () => {
+    store.flags.mockResolvedValue([true, false]);
+    expect(await sut.of(VIEWER, [10, 11])).toEqual([true, false]);
+    expect(store.flags).toHaveBeenCalledWith(VIEWER, [10, 11]);
     expect(favorites.favoritedAmong).not.toHaveBeenCalled();
     expect(store.rebuild).not.toHaveBeenCalled();
   });
 
-  it('asks Postgres when the viewer’s set is not loaded, and rebuilds it once in the background', async () => {
-    expect(await sut.from(VIEWER, [10, 11, 12], [-1, -1, -1])).toEqual([false, true, false]);
+  it('asks Postgres when the viewer’s set is not loaded, and rebuilds it in the background', async () => {
+    store.flags.mockResolvedValue(null);
+    expect(await sut.of(VIEWER, [10, 11, 12])).toEqual([false, true, false]);
     expect(favorites.favoritedAmong).toHaveBeenCalledWith(VIEWER, [10, 11, 12]);
     expect(store.rebuild.mock.calls.map(([id]) => id)).toEqual([VIEWER]);
   });
 
   it('asks Postgres for every flag when Redis failed, rebuilding nothing', async () => {
-    expect(await sut.from(VIEWER, [10, 11], undefined)).toEqual([false, true]);
+    store.flags.mockRejectedValue(new Error('connection lost'));
+    expect(await sut.of(VIEWER, [10, 11])).toEqual([false, true]);
     expect(favorites.favoritedAmong).toHaveBeenCalledWith(VIEWER, [10, 11]);
     expect(store.rebuild).not.toHaveBeenCalled();
   });
 
-  it('answers an empty page with no flags, Redis failed or not, asking nobody', async () => {
-    expect(await sut.from(VIEWER, [], undefined)).toEqual([]);
-    expect(await sut.from(VIEWER, [], [])).toEqual([]);
+  it('answers an empty page with no flags, asking nobody', async () => {
+    expect(await sut.of(VIEWER, [])).toEqual([]);
+    expect(store.flags).not.toHaveBeenCalled();
     expect(favorites.favoritedAmong).not.toHaveBeenCalled();
   });
 
   it('never fails the read when a rebuild fails', async () => {
+    store.flags.mockResolvedValue(null);
     store.rebuild.mockRejectedValue(new Error('connection lost'));
-    expect(await sut.from(VIEWER, [11], [-1])).toEqual([true]);
+    expect(await sut.of(VIEWER, [11])).toEqual([true]);
     await Promise.resolve(); // the rejection is swallowed, not left unhandled
   });
 });

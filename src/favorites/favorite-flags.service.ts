@@ -1,13 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { inBackground } from '../database/query-origin.js';
-import type { MemberFlag, MembershipProbe } from '../redis/scripts/index.js';
 import { FavoritesRepository } from './favorites.repository.js';
 import { FavoritesStore } from './favorites.store.js';
 
 /**
- * The viewer's `favorited` flag per article, for the article presenter: asked as membership
- * probes batched with the page's other flags (one Redis command), answered from the viewer's
- * favorites set, or from Postgres when it is not loaded (rebuilt meanwhile) or Redis failed.
+ * The viewer's `favorited` flag per article, for the article presenter: from the viewer's
+ * favorites set (one SMISMEMBER), or from Postgres when it is not loaded (rebuilt meanwhile) or
+ * Redis failed.
  */
 @Injectable()
 export class FavoriteFlags {
@@ -16,25 +15,21 @@ export class FavoriteFlags {
     private readonly store: FavoritesStore,
   ) {}
 
-  /** "Did the viewer favorite each article?" as probes for RedisGateway.memberFlags. */
-  probes(viewerId: number, articleIds: number[]): MembershipProbe[] {
-    return this.store.probes(viewerId, articleIds);
-  }
-
-  /** The flags from the probes' answers (undefined: Redis failed, Postgres answers all). */
-  async from(
-    viewerId: number,
-    articleIds: number[],
-    answers: MemberFlag[] | undefined,
-  ): Promise<boolean[]> {
-    const unknown = articleIds.filter((_, i) => answers === undefined || answers[i] === -1);
-    // No article (an empty page) or every answer known: nothing to ask Postgres.
-    if (unknown.length === 0) return articleIds.map((_, i) => answers?.[i] === 1);
-    const fromDb = await this.favorites.favoritedAmong(viewerId, unknown);
-    if (answers) this.rebuildInBackground(viewerId);
-    return articleIds.map((id, i) =>
-      answers === undefined || answers[i] === -1 ? fromDb.has(id) : answers[i] === 1,
-    );
+  /** Whether the viewer favorited each article. */
+  async of(viewerId: number, articleIds: number[]): Promise<boolean[]> {
+    // No article (an empty page): nothing to ask, even while Redis is down.
+    if (articleIds.length === 0) return [];
+    let answeredNotLoaded = false;
+    try {
+      const flags = await this.store.flags(viewerId, articleIds);
+      if (flags) return flags;
+      answeredNotLoaded = true;
+    } catch {
+      // Counted and logged by the gateway: Postgres answers, and nothing is rebuilt now.
+    }
+    const fromDb = await this.favorites.favoritedAmong(viewerId, articleIds);
+    if (answeredNotLoaded) this.rebuildInBackground(viewerId);
+    return articleIds.map((id) => fromDb.has(id));
   }
 
   private rebuildInBackground(viewerId: number): void {

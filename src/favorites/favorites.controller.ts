@@ -46,7 +46,8 @@ export class FavoritesController {
     viewerId: number,
     favorite: boolean,
   ): Promise<JsonText<SingleArticleResponse>> {
-    const article = await this.articles.requireRef(slug);
+    // Through the cache: the favorite's statement itself refuses an article deleted meanwhile.
+    const article = await this.articles.requireCachedRef(slug);
     await this.favorites.set(viewerId, article, favorite);
     return this.articles.viewById(article.id, viewerId);
   }

@@ -2,7 +2,6 @@ import { Injectable } from '@nestjs/common';
 import { Env } from '../config/env.schema.js';
 import { RedisKeys } from '../redis/keys.js';
 import { RedisGateway } from '../redis/redis-gateway.js';
-import type { MembershipProbe } from '../redis/scripts/index.js';
 import {
   idMember,
   LOADED_SENTINEL,
@@ -36,12 +35,15 @@ export class FavoritesStore {
   }
 
   /**
-   * "Did the user favorite each article?" as membership probes, for one `memberFlags` call with
-   * the other flags of a page (RedisGateway.memberFlags). -1 answers: the set is not loaded.
+   * Whether the user favorited each article; null when the set is not loaded. One SMISMEMBER,
+   * the sentinel asked first: a missing set answers 0 for every member, a loaded one 1 for it.
+   * On the master: the flags must show the viewer's own last write.
    */
-  probes(userId: number, articleIds: number[]): MembershipProbe[] {
-    const key = this.keys.favorites(userId);
-    return articleIds.map((id) => ({ key, kind: 'set', member: idMember(id) }));
+  async flags(userId: number, articleIds: number[]): Promise<boolean[] | null> {
+    const [loaded, ...flags] = await this.redis.run('favorites.flags', (redis) =>
+      redis.smIsMember(this.keys.favorites(userId), [LOADED_SENTINEL, ...articleIds.map(idMember)]),
+    );
+    return loaded ? flags.map(Boolean) : null;
   }
 
   async rebuild(userId: number, articleIds: AsyncIterable<number[]>): Promise<boolean> {

@@ -1,11 +1,39 @@
-import { coversPage, mergeNewest } from './feed.service.js';
+import { coversPage, mergeNewest, newestIds, type TimedSource } from './feed.service.js';
 import type { TimelineSlice } from './timeline.store.js';
 
 const e = (id: number, createdAtMs: number) => ({ id, createdAtMs });
-const slice = (complete: boolean, ...entries: ReturnType<typeof e>[]): TimelineSlice => ({
+const slice = (complete: boolean, ...entries: ReturnType<typeof e>[]): TimedSource => ({
   entries,
   complete,
-  size: entries.length,
+});
+/** A slice as TimelineStore.newest reads it: times only when asked for. */
+const read = (complete: boolean, ids: number[], timesMs?: number[]): TimelineSlice => ({
+  ids,
+  timesMs,
+  complete,
+  size: ids.length,
+});
+
+describe('newestIds', () => {
+  it('takes one source as it is, without times', () => {
+    expect(newestIds([read(true, [9, 7, 3])], 2)).toEqual([9, 7]);
+    expect(newestIds([read(true, [9])], 20)).toEqual([9]);
+  });
+
+  it('refuses one trimmed source that ran out before the page did', () => {
+    expect(newestIds([read(false, [9, 7])], 3)).toBeNull();
+    expect(newestIds([read(false, [9, 7])], 2)).toEqual([9, 7]);
+  });
+
+  it('merges several sources by their times', () => {
+    expect(newestIds([read(true, [5, 3], [300, 100]), read(true, [9, 1], [200, 50])], 3)).toEqual([
+      5, 9, 3,
+    ]);
+  });
+
+  it('will not merge a source read without times (it would order the page wrongly)', () => {
+    expect(() => newestIds([read(true, [5, 3]), read(true, [9], [200])], 3)).toThrow(/times/);
+  });
 });
 
 describe('mergeNewest', () => {
@@ -18,9 +46,8 @@ describe('mergeNewest', () => {
   });
 
   it('keeps only the newest `count`', () => {
-    expect(mergeNewest([slice(true, e(3, 3), e(2, 2), e(1, 1))], 2).map((x) => x.id)).toEqual([
-      3, 2,
-    ]);
+    const merged = mergeNewest([slice(true, e(3, 3), e(2, 2)), slice(true, e(1, 1))], 2);
+    expect(merged.map((x) => x.id)).toEqual([3, 2]);
   });
 });
 

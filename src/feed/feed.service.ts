@@ -112,9 +112,9 @@ export class FeedService {
         await this.timelines.drop([this.keys.timeline(viewerId)]).catch(() => undefined);
       return null;
     }
-    const merged = mergeNewest(sources, wanted);
-    if (!coversPage(sources, merged, wanted)) return null;
-    return { ids: merged.slice(offset).map((entry) => entry.id), articlesCount };
+    const ids = newestIds(sources, wanted);
+    if (!ids) return null;
+    return { ids: ids.slice(offset), articlesCount };
   }
 
   /** The viewer's timeline and these authors' lists (see TimelineStore.newest), by key. */
@@ -154,7 +154,11 @@ export class FeedService {
     const unread = pulledAuthors.filter((id) => !early.slices.has(this.keys.authorArticles(id)));
     const late = unread.length ? await this.readSources(viewerId, unread, count) : undefined;
     if (late?.pending) return null;
-    const slices = keys.map((key) => early.slices.get(key) ?? late?.slices.get(key) ?? null);
+    // The late read holds the viewer's timeline again, with the times a merge needs (the early
+    // one has none when no pulled author was hinted): it is preferred.
+    const slices = keys.map((key) =>
+      late?.slices.has(key) ? (late.slices.get(key) ?? null) : (early.slices.get(key) ?? null),
+    );
     const ready = presentAll(slices);
     if (ready) return ready;
     const built = await Promise.all(
@@ -202,10 +206,43 @@ function presentAll(slices: (TimelineSlice | null)[]): TimelineSlice[] | null {
   return present.length === slices.length ? present : null;
 }
 
+/**
+ * The feed's newest `wanted` ids from its sources (the viewer's timeline first), or null when
+ * they cannot tell them exactly.
+ */
+export function newestIds(sources: TimelineSlice[], wanted: number): number[] | null {
+  if (sources.length === 1) {
+    // One source is already in feed order, each id once: no times needed. A trimmed one that
+    // ran out before the page did may be missing older entries.
+    const [only] = sources;
+    if (!only.complete && only.ids.length < wanted) return null;
+    return only.ids.slice(0, wanted);
+  }
+  const timed = sources.map(timedSource);
+  const merged = mergeNewest(timed, wanted);
+  return coversPage(timed, merged, wanted) ? merged.map((entry) => entry.id) : null;
+}
+
+/** A source with its entries' times, for a merge. */
+export interface TimedSource {
+  /** Newest first (the feed order). */
+  entries: TimelineEntry[];
+  /** False when entries older than the last one may be missing (trimmed). */
+  complete: boolean;
+}
+
+function timedSource(slice: TimelineSlice): TimedSource {
+  const times = slice.timesMs;
+  // TimelineStore.newest reads times whenever it reads more than one key.
+  if (!times) throw new Error('a merged timeline source was read without its times');
+  return {
+    entries: slice.ids.map((id, i) => ({ id, createdAtMs: times[i] })),
+    complete: slice.complete,
+  };
+}
+
 /** The newest `count` entries of the union of the sources, each article once. */
-export function mergeNewest(sources: TimelineSlice[], count: number): TimelineEntry[] {
-  // One source (no pulled author followed, the usual case) is already in order, each id once.
-  if (sources.length === 1) return sources[0].entries.slice(0, count);
+export function mergeNewest(sources: TimedSource[], count: number): TimelineEntry[] {
   const seen = new Set<number>();
   const all: TimelineEntry[] = [];
   for (const source of sources) {
@@ -226,7 +263,7 @@ export function mergeNewest(sources: TimelineSlice[], count: number): TimelineEn
  * exact only down to its oldest entry, so the page must end at or above it (and must be full).
  */
 export function coversPage(
-  sources: TimelineSlice[],
+  sources: TimedSource[],
   merged: TimelineEntry[],
   wanted: number,
 ): boolean {

@@ -2,7 +2,6 @@ import { Injectable } from '@nestjs/common';
 import { Env } from '../config/env.schema.js';
 import { RedisKeys } from '../redis/keys.js';
 import { RedisGateway } from '../redis/redis-gateway.js';
-import type { MembershipProbe } from '../redis/scripts/index.js';
 import type { PageCursor } from './cursor.js';
 import type { FollowDirection, FollowEdge } from './follow-direction.js';
 import {
@@ -92,23 +91,17 @@ export class FollowGraphStore {
     return members === null ? null : members.map(Number);
   }
 
-  /** For each id, whether the viewer follows it; null when the viewer's zset is not loaded. */
+  /**
+   * For each id, whether the viewer follows it; null when the viewer's zset is not loaded. One
+   * ZMSCORE, the sentinel asked first: a missing zset answers null for every member (one command,
+   * so a rebuild swapped in meanwhile cannot split "loaded?" from the answers).
+   */
   async follows(viewerId: number, userIds: number[]): Promise<boolean[] | null> {
-    const key = this.keys.following(viewerId);
-    const [exists, scores] = await this.redis.run('follows.flags', (redis) =>
-      Promise.all([
-        redis.exists(key),
-        userIds.length ? redis.zmScore(key, userIds.map(idMember)) : Promise.resolve([]),
-      ]),
+    const [loaded, ...scores] = await this.redis.run('follows.flags', (redis) =>
+      redis.zmScore(this.keys.following(viewerId), [LOADED_SENTINEL, ...userIds.map(idMember)]),
     );
-    if (!exists) return null;
+    if (loaded === null) return null;
     return scores.map((score) => score !== null);
-  }
-
-  /** "Does the viewer follow each user?" as membership probes of the viewer's following zset. */
-  probes(viewerId: number, userIds: number[]): MembershipProbe[] {
-    const key = this.keys.following(viewerId);
-    return userIds.map((id) => ({ key, kind: 'zset', member: idMember(id) }));
   }
 
   /**

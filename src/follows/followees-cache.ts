@@ -13,6 +13,8 @@ import { RedisKeys } from '../redis/keys.js';
 @Injectable()
 export class FolloweesCache {
   private readonly policy: CachePolicy;
+  /** Sets of the followee arrays the tier handed out (dropped with them). */
+  private readonly sets = new WeakMap<readonly number[], ReadonlySet<number>>();
 
   constructor(
     private readonly cache: CacheAsideService,
@@ -28,5 +30,20 @@ export class FolloweesCache {
   /** The user's followee ids: cached, or `load`ed (the zset, else Postgres) and cached. */
   async get(userId: number, load: () => Promise<number[]>): Promise<number[]> {
     return (await this.cache.get(this.key(userId), load, this.policy)) ?? [];
+  }
+
+  /**
+   * The user's followees as a set when the in-process tier holds them (undefined otherwise). The
+   * tier hands out one shared array per entry, so the set is built once per entry, not per call.
+   */
+  heldSet(userId: number): ReadonlySet<number> | undefined {
+    const ids = this.cache.peek<number[]>(this.key(userId));
+    if (!ids) return undefined;
+    let set = this.sets.get(ids);
+    if (!set) {
+      set = new Set(ids);
+      this.sets.set(ids, set);
+    }
+    return set;
   }
 }

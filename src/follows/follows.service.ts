@@ -4,7 +4,6 @@ import { AdvisoryLocks } from '../database/advisory-locks.js';
 import { inBackground } from '../database/query-origin.js';
 import { OutboxService } from '../outbox/outbox.service.js';
 import { effects, type OutboxJob, type WriteEffects } from '../outbox/write-effects.js';
-import type { MemberFlag, MembershipProbe } from '../redis/scripts/index.js';
 import { encodeCursor, type PageCursor } from './cursor.js';
 import type { FollowDirection, FollowEdge } from './follow-direction.js';
 import { FolloweesCache } from './followees-cache.js';
@@ -62,9 +61,15 @@ export class FollowsService implements OnModuleInit {
     return this.setFollowing(followerId, followeeId, false);
   }
 
-  /** For each user id, whether the viewer follows it (all false for anonymous viewers). */
+  /**
+   * For each user id, whether the viewer follows it (all false for anonymous viewers): from the
+   * viewer's followees when the in-process tier holds them (no Redis at all; a feed reader's are
+   * there), else the viewer's following zset, else Postgres.
+   */
   async followingFlags(viewerId: number | undefined, userIds: number[]): Promise<boolean[]> {
     if (viewerId === undefined || userIds.length === 0) return userIds.map(() => false);
+    const held = this.followees.heldSet(viewerId);
+    if (held) return userIds.map((id) => held.has(id));
     try {
       const flags = await this.graph.follows(viewerId, userIds);
       if (flags) return flags;
@@ -72,29 +77,6 @@ export class FollowsService implements OnModuleInit {
     } catch {
       // Counted and logged by the gateway: Postgres answers.
     }
-    const followed = await this.follows.followedAmong(viewerId, userIds);
-    return userIds.map((id) => followed.has(id));
-  }
-
-  /**
-   * The probes answering "does the viewer follow each of `userIds`", for a caller that asks them
-   * in one Redis command with its own (RedisGateway.memberFlags); it then calls `followingFrom`.
-   */
-  followingProbes(viewerId: number, userIds: number[]): MembershipProbe[] {
-    return this.graph.probes(viewerId, userIds);
-  }
-
-  /**
-   * Flags from the answers to `followingProbes` (undefined: Redis failed, already counted): the
-   * viewer's zset when it is loaded, else Postgres (and the zset is rebuilt in the background).
-   */
-  async followingFrom(
-    viewerId: number,
-    userIds: number[],
-    answers: readonly MemberFlag[] | undefined,
-  ): Promise<boolean[]> {
-    if (answers?.every((answer) => answer !== -1)) return answers.map((answer) => answer === 1);
-    if (answers) this.rebuildInBackground(viewerId, 'following');
     const followed = await this.follows.followedAmong(viewerId, userIds);
     return userIds.map((id) => followed.has(id));
   }

@@ -13,6 +13,14 @@ describe('RedisKeys', () => {
     expect(keys.reconciliationLast()).toBe('app:stats:reconciliation:last');
   });
 
+  it('builds the per-page keys once per id, and the same keys past the memo bound', () => {
+    expect(keys.article(7)).toBe('app:article:{7}:full');
+    expect(keys.article(7)).toBe(keys.article(7));
+    for (let id = 0; id < 60_000; id++) keys.article(id);
+    expect(keys.article(7)).toBe('app:article:{7}:full');
+    expect(new RedisKeys('other:').article(7)).toBe('other:article:{7}:full');
+  });
+
   it('keeps a leaderboard and its staging copy in one Cluster slot (same hash tag)', () => {
     expect(keys.leaderboardNext('followers')).toBe('app:count:{user:followers}:next');
   });

@@ -5,7 +5,6 @@ import { CircuitBreaker } from './circuit-breaker.js';
 import { readsPinnedToMaster } from './read-routing.js';
 import { RedisOutageLog } from './redis-outage-log.js';
 import type { RedisClient, RedisTopologyClient } from './redis.client.js';
-import type { MemberFlag, MembershipProbe } from './scripts/index.js';
 import { RedisTimeoutError, withTimeout } from './with-timeout.js';
 
 /** Thrown without contacting Redis: the client is disconnected or the circuit is open. */
@@ -124,19 +123,9 @@ export class RedisGateway {
   }
 
   /**
-   * Membership of many members in many sets/zsets in one command (one per slot on Cluster), as
-   * `run` (on the master: a viewer's flags must reflect the viewer's own last write). No probes
-   * (an empty page) ask Redis nothing, so they answer even while Redis is down.
-   */
-  memberFlags(operation: string, probes: MembershipProbe[]): Promise<MemberFlag[]> {
-    if (probes.length === 0) return Promise.resolve([]);
-    return this.run(operation, (redis) => this.redis.memberFlags(redis, probes));
-  }
-
-  /**
    * The same fields of many hashes in one command (one per slot on Cluster), flat: key i's values
    * at i * fields.length onwards, null where missing. As `run` (on the master); no keys or no
-   * fields ask Redis nothing, as for `memberFlags`.
+   * fields ask Redis nothing, so they answer even while Redis is down.
    */
   hashFields(operation: string, hashKeys: string[], fields: string[]): Promise<(string | null)[]> {
     if (hashKeys.length === 0 || fields.length === 0) return Promise.resolve([]);

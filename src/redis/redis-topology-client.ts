@@ -1,7 +1,6 @@
 import { EventEmitter } from 'node:events';
 import calculateSlot from 'cluster-key-slot';
 import { ClusterFailoverWatch } from './cluster-failover-watch.js';
-import { askPerStructure } from './member-questions.js';
 import { perSlot } from './per-slot.js';
 import {
   type AnyClient,
@@ -15,7 +14,6 @@ import {
   type SentinelClient,
 } from './redis-node-clients.js';
 import type { RedisTopology } from './redis-topology.js';
-import type { MemberFlag, MembershipProbe } from './scripts/index.js';
 import { ReplicaAcknowledgement } from './replica-acknowledgement.js';
 
 /**
@@ -158,25 +156,9 @@ export class RedisTopologyClient extends EventEmitter {
   }
 
   /**
-   * The `memberFlags` script valid on every topology, each structure asked once (however many of
-   * the probes are about it): one call on a standalone or Sentinel master;
+   * The `hashFields` script valid on every topology: one call on a standalone or Sentinel master;
    * on Cluster one call per hash slot (a script's keys must share a slot), sent in parallel (so
-   * still one round trip per node), with the answers put back in the order of `probes`.
-   */
-  async memberFlags(client: RedisClient, probes: MembershipProbe[]): Promise<MemberFlag[]> {
-    if (probes.length === 0) return [];
-    const ask = (asked: MembershipProbe[]) =>
-      askPerStructure(asked, (questions) => client.memberFlags(questions));
-    if (this.topology.kind !== 'cluster') return ask(probes);
-    return perSlot(
-      probes.map((probe) => probe.key),
-      (indexes) => ask(indexes.map((index) => probes[index])),
-    );
-  }
-
-  /**
-   * The `hashFields` script valid on every topology, as `memberFlags`: one call on a standalone or
-   * Sentinel master, one per hash slot on Cluster; the flat answer in the order of `hashKeys`.
+   * still one round trip per node), the flat answer in the order of `hashKeys`.
    */
   async hashFields(
     client: RedisClient,

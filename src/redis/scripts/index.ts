@@ -6,18 +6,13 @@ import { lockScripts } from './locks.js';
 import { timelineScripts } from './timelines.js';
 import { viewScripts } from './views.js';
 
-export type {
-  MemberFlag,
-  MembershipChange,
-  MembershipProbe,
-  MembershipQuestion,
-} from './lazy-structures.js';
+export type { MembershipChange } from './lazy-structures.js';
 
 /**
  * Every Lua script of the app (this folder, one file per family), loaded once per connection and
  * called by SHA (EVALSHA). Every script touches keys of one hash slot only on Redis Cluster:
- * `memberFlags` and `hashFields`, the scripts that take keys of many slots, are split per slot
- * by RedisTopologyClient there.
+ * `hashFields`, the script that takes keys of many slots, is split per slot by
+ * RedisTopologyClient there.
  */
 export const redisScripts = {
   ...cacheEntryScripts,

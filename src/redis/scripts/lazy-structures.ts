@@ -7,65 +7,8 @@ export type MembershipChange =
   | ['SADD', member: string]
   | ['SREM', member: string];
 
-/** One membership question: is `member` in the set or zset `key`? */
-export interface MembershipProbe {
-  key: string;
-  kind: 'set' | 'zset';
-  member: string;
-}
-
-/** Probes of one structure, asked together: `memberFlags` sends one call per structure. */
-export interface MembershipQuestion {
-  key: string;
-  kind: 'set' | 'zset';
-  members: string[];
-}
-
-/** `memberFlags`' answer per probe: 1 member, 0 not a member, -1 the structure is not loaded. */
-export type MemberFlag = 1 | 0 | -1;
-
 /** Lazily built structures (follow zsets, favorites sets, count hashes): a missing key means "not built yet", never "empty". */
 export const lazyStructureScripts = {
-  /**
-   * The viewer's flags for a whole page in one command: for each structure, whether each asked
-   * member is in it, with one SMISMEMBER or ZMSCORE that also asks the sentinel member '#' (every
-   * loaded lazy structure holds it; a missing key means "not built yet"). Answers, flat in the
-   * order asked: 1 member, 0 not, -1 the structure is not loaded. A page's flags are two calls
-   * (the viewer's following zset and favorites set): Redis spends more per call from Lua than on
-   * the lookup itself, so one call per structure, not per member.
-   * KEYS: structures. ARGV: per structure, kind ('s' | 'z'), member count, members.
-   */
-  memberFlags: defineScript({
-    SCRIPT: `
-      local out = {}
-      local at = 1
-      for _, key in ipairs(KEYS) do
-        local n = tonumber(ARGV[at + 1])
-        local command = ARGV[at] == 'z' and 'ZMSCORE' or 'SMISMEMBER'
-        local found = redis.call(command, key, '#', unpack(ARGV, at + 2, at + 1 + n))
-        -- ZMSCORE answers a score or false, SMISMEMBER 1 or 0.
-        local loaded = found[1] ~= false and found[1] ~= 0
-        for j = 2, n + 1 do
-          if not loaded then
-            out[#out + 1] = -1
-          elseif found[j] == false or found[j] == 0 then
-            out[#out + 1] = 0
-          else
-            out[#out + 1] = 1
-          end
-        end
-        at = at + 2 + n
-      end
-      return out`,
-    parseCommand(parser, structures: MembershipQuestion[]) {
-      parser.push(String(structures.length));
-      parser.pushKeys(structures.map((structure) => structure.key));
-      for (const { kind, members } of structures)
-        parser.push(kind === 'zset' ? 'z' : 's', String(members.length), ...members);
-    },
-    transformReply: (reply: unknown) => reply as MemberFlag[],
-  }),
-
   /**
    * Applies a membership change to a follow zset or favorites set only if that structure is loaded
    * (a missing key means "not built yet", never "empty": a write must not create a partial one),

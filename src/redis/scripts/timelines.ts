@@ -85,42 +85,6 @@ export const timelineScripts = {
   }),
 
   /**
-   * The newest `count` entries of a timeline (a feed timeline or an author's article list) in one
-   * command: [flag, sentinel score, size, member, score, member, score...] newest first, the
-   * sentinel left out, size = members without it; only [flag] when the timeline is not built.
-   * flag: whether the optional second key (the viewer's pending mark, on the timeline's slot)
-   * exists, else 0. KEYS: timeline[, flag key]. ARGV: count.
-   */
-  timelineNewest: defineScript({
-    SCRIPT: `
-      local flag = 0
-      if #KEYS > 1 then flag = redis.call('EXISTS', KEYS[2]) end
-      local sentinel = redis.call('ZSCORE', KEYS[1], '#')
-      if not sentinel then return { flag } end
-      local count = tonumber(ARGV[1])
-      local out = { flag, sentinel, redis.call('ZCARD', KEYS[1]) - 1 }
-      -- One more than asked: the sentinel may be among them when the zset is short.
-      local range = redis.call('ZRANGE', KEYS[1], 0, count, 'REV', 'WITHSCORES')
-      local taken = 0
-      for i = 1, #range, 2 do
-        if taken == count then break end
-        if range[i] ~= '#' then
-          out[#out + 1] = range[i]
-          out[#out + 1] = range[i + 1]
-          taken = taken + 1
-        end
-      end
-      return out`,
-    parseCommand(parser, timelineKey: string, count: number, flagKey?: string) {
-      const keys = flagKey === undefined ? [timelineKey] : [timelineKey, flagKey];
-      parser.push(String(keys.length));
-      parser.pushKeys(keys);
-      parser.push(String(count));
-    },
-    transformReply: (reply: unknown) => reply as (number | string)[],
-  }),
-
-  /**
    * One page of a loaded follow zset, newest first, strictly after the cursor (score, member).
    * Members are zero-padded ids, so Redis orders equal scores by id (descending under REV), the
    * same order as SQL's "created_at DESC, id DESC"; ties at the cursor's score are filtered here,
