@@ -2,6 +2,7 @@ import { QueueCatalog } from '../src/queue/queue-catalog.js';
 import { createArticle, registerUser, userId } from './support/factories.js';
 import {
   articleId,
+  expectNewestInTimeline,
   feedOf,
   follow,
   JOB_BOUND_MS,
@@ -60,12 +61,7 @@ describe('Redis down during a write', () => {
     // The job could not be enqueued; the outbox row could: the healthy instance's relay
     // dispatches it, and the fan-out lands in the timeline built before the outage.
     const id = await articleId(steady, slug);
-    const held = await pollUntil(
-      () => timelineIds(steady, readerId),
-      (ids) => ids?.[0] === id,
-      JOB_BOUND_MS,
-    );
-    expect(held?.[0]).toBe(id);
+    await expectNewestInTimeline(id, () => timelineIds(steady, readerId));
     // The healthy instance's feed converges on Postgres (count recounted, entry fanned out).
     const expected = await postgresFeed(steady, readerId, 20, 0);
     expect(

@@ -62,6 +62,51 @@ export class FeedRepository {
     return rows.map(toEntry);
   }
 
+  /**
+   * A follow job's read in one statement: whether the follow exists now, and the followee's
+   * newest `limit` entries (newest first) either way.
+   */
+  async followeeEntries(
+    followerId: number,
+    followeeId: number,
+    limit: number,
+  ): Promise<{ following: boolean; entries: TimelineEntry[] }> {
+    const rows: (Partial<EntryRow> & { following: boolean })[] = await this.db.query(
+      `SELECT f.following, a.id, a.created_ms
+       FROM (SELECT EXISTS (SELECT 1 FROM follows WHERE follower_id = $1 AND followee_id = $2)
+               AS following) f
+       LEFT JOIN LATERAL (
+         SELECT a.id, a.created_at, ${CREATED_MS} FROM articles a
+         WHERE a.author_id = $2 ORDER BY a.created_at DESC, a.id DESC LIMIT $3) a ON true
+       ORDER BY a.created_at DESC, a.id DESC`,
+      [followerId, followeeId, limit],
+    );
+    return {
+      following: rows[0]?.following ?? false,
+      entries: rows.flatMap((row) =>
+        row.id === undefined || row.id === null ? [] : [toEntry(row as EntryRow)],
+      ),
+    };
+  }
+
+  /**
+   * A follow job's check after its write, in one statement: whether the follow still exists, and
+   * which of these articles still exist.
+   */
+  async followStillThere(
+    followerId: number,
+    followeeId: number,
+    articleIds: number[],
+  ): Promise<{ following: boolean; existing: Set<number> }> {
+    const [row]: { following: boolean; existing: number[] }[] = await this.db.query(
+      `SELECT EXISTS (SELECT 1 FROM follows WHERE follower_id = $1 AND followee_id = $2)
+                AS following,
+              ARRAY(SELECT id FROM articles WHERE id = ANY($3::int[])) AS existing`,
+      [followerId, followeeId, articleIds],
+    );
+    return { following: row.following, existing: new Set(row.existing) };
+  }
+
   /** The article's author and creation time, or null when it does not exist (any more). */
   async entryOf(articleId: number): Promise<(TimelineEntry & { authorId: number }) | null> {
     const rows: (EntryRow & { author_id: number })[] = await this.db.query(

@@ -108,28 +108,40 @@ export class TimelineFanout {
       await this.removeFrom(followers, [articleId]);
   }
 
-  /** Backfills the followee's newest articles into the follower's timeline (if loaded). */
+  /**
+   * Backfills the followee's newest articles into the follower's timeline (if loaded). Two SQL
+   * statements: the follow and the entries read together, then the follow and the entries
+   * checked together after the write.
+   */
   async followed(followerId: number, followeeId: number): Promise<void> {
-    if (!(await this.follows.isFollowing(followerId, followeeId))) return;
     if (await this.isPulled(followeeId)) return; // Merged at read time.
-    const entries = await this.articles.authorEntries(followeeId, this.env.TIMELINE_MAX);
+    const { following, entries } = await this.articles.followeeEntries(
+      followerId,
+      followeeId,
+      this.env.TIMELINE_MAX,
+    );
+    if (!following) return;
     await this.timelines.add([this.keys.timeline(followerId)], entries);
     // Verify: an unfollow or a delete may have committed meanwhile.
-    if (!(await this.follows.isFollowing(followerId, followeeId))) {
+    const after = await this.articles.followStillThere(followerId, followeeId, ids(entries));
+    if (!after.following) {
       await this.removeFrom([followerId], ids(entries));
       return;
     }
-    const existing = await this.articles.existingIds(ids(entries));
-    const gone = entries.filter((e) => !existing.has(e.id));
+    const gone = entries.filter((e) => !after.existing.has(e.id));
     await this.removeFrom([followerId], ids(gone));
   }
 
   /** Removes the followee's articles from the follower's timeline (if loaded). */
   async unfollowed(followerId: number, followeeId: number): Promise<void> {
-    if (await this.follows.isFollowing(followerId, followeeId)) return; // Followed again.
     // A trimmed timeline holds only the feed's newest TIMELINE_MAX, so no older article of the
     // followee can be in it.
-    const entries = await this.articles.authorEntries(followeeId, this.env.TIMELINE_MAX);
+    const { following, entries } = await this.articles.followeeEntries(
+      followerId,
+      followeeId,
+      this.env.TIMELINE_MAX,
+    );
+    if (following) return; // Followed again.
     await this.removeFrom([followerId], ids(entries));
     // Verify: followed again meanwhile, and its backfill may have run before our removal.
     if (await this.follows.isFollowing(followerId, followeeId))

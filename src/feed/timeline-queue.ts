@@ -44,14 +44,20 @@ export class TimelineQueue implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    this.outbox.registerJobDispatcher(TIMELINE_JOB_KIND, (jobs) => this.enqueue(jobs));
+    this.outbox.registerJobDispatcher(TIMELINE_JOB_KIND, (jobs, again) =>
+      this.enqueue(jobs, again),
+    );
     this.follows.registerEdgeJobs((followerId, followeeId, follow) => [
       timelineJob(follow ? 'followed' : 'unfollowed', { followerId, followeeId }),
     ]);
   }
 
-  /** True when the queue accepted every job. Never throws. */
-  async enqueue(jobs: OutboxJob[]): Promise<boolean> {
+  /**
+   * True when the queue accepted every job. Never throws. `again`: the jobs may have run already
+   * (a replay, a relay), so a follow job's mark may need lifting (liftMarkIfAlreadyRun); the
+   * writer's own first dispatch skips that round trip.
+   */
+  async enqueue(jobs: OutboxJob[], again = false): Promise<boolean> {
     const accepted = await Promise.all(
       jobs.map(async (job) => {
         const jobId = `timeline-${job.id ?? 'x'}`;
@@ -61,9 +67,10 @@ export class TimelineQueue implements OnModuleInit {
           // Counted and logged by the gateway; the relay dispatches the job again (and marks).
           return false;
         }
-        return (
-          (await this.enqueuer.tryAdd(this.queue, job.name, job.data, { jobId })) !== undefined
-        );
+        const added = await this.enqueuer.tryAdd(this.queue, job.name, job.data, { jobId });
+        if (added === undefined) return false;
+        if (again && isEdgeJob(job)) await this.liftMarkIfAlreadyRun(job, jobId);
+        return true;
       }),
     );
     return accepted.every(Boolean);
@@ -75,13 +82,40 @@ export class TimelineQueue implements OnModuleInit {
    * the job exists, so the job always finds its mark. False: the follower's timeline is not
    * loaded, so the job is not needed at all (the next read builds it from Postgres, after this
    * commit). Most followers are in that case (timelines exist for recent readers only), and a
-   * job costs a BullMQ add, a worker's fetch and completion, and five SQL queries.
+   * job costs a BullMQ add, a worker's fetch and completion, and two SQL queries.
    */
   private async markFollower(job: OutboxJob, jobId: string): Promise<boolean> {
-    if (job.name !== 'followed' && job.name !== 'unfollowed') return true;
-    const { followerId } = job.data as unknown as TimelineJobData['followed'];
-    return this.fanout.markPendingIfLoaded(followerId, jobId, PENDING_TTL_MS);
+    if (!isEdgeJob(job)) return true;
+    return this.fanout.markPendingIfLoaded(followerOf(job), jobId, PENDING_TTL_MS);
   }
+
+  /**
+   * A job handed over again (JobReplay after a failover, the relay after a lost confirmation)
+   * may already have run: BullMQ keeps its completed copy under the same id and the add is a
+   * no-op, so nothing would lift the mark just set, and the follower's feed would stay on
+   * Postgres (and out of the reconciliation's timeline audit) until the mark expires. A job that
+   * finished before this read is done: lift its mark (lifting twice is harmless: only a mark
+   * holding this job's id is removed). A failure only leaves the mark to its TTL.
+   */
+  private async liftMarkIfAlreadyRun(job: OutboxJob, jobId: string): Promise<void> {
+    try {
+      const state = await this.queue.getJobState(jobId);
+      if (state === 'completed' || state === 'failed') {
+        await this.fanout.clearPending(followerOf(job), jobId);
+      }
+    } catch {
+      // The mark expires (PENDING_TTL_MS); the feed is served from Postgres meanwhile.
+    }
+  }
+}
+
+function isEdgeJob(job: OutboxJob): boolean {
+  return job.name === 'followed' || job.name === 'unfollowed';
+}
+
+/** The follower of a follow or unfollow job. */
+function followerOf(job: OutboxJob): number {
+  return (job.data as unknown as TimelineJobData['followed']).followerId;
 }
 
 /** Worker side: runs each timeline job; a follow's job then lifts its follower's mark. */

@@ -4,8 +4,11 @@ import { RedisGateway } from '../redis/redis-gateway.js';
 import { JobReplay } from './job-replay.js';
 import type { OutboxJob } from './write-effects.js';
 
-/** Enqueues jobs of one kind; true when the queue accepted all of them. Must not throw. */
-export type JobDispatcher = (jobs: OutboxJob[]) => Promise<boolean>;
+/**
+ * Enqueues jobs of one kind; true when the queue accepted all of them. Must not throw.
+ * `again`: the jobs may have been enqueued (and run) before: a failover's replay or a relay.
+ */
+export type JobDispatcher = (jobs: OutboxJob[], again: boolean) => Promise<boolean>;
 
 /**
  * The queue jobs of outbox rows: the dispatcher of each job kind (registered by the module that
@@ -21,7 +24,7 @@ export class OutboxJobs implements OnApplicationShutdown {
 
   constructor(env: Env, redis: RedisGateway) {
     this.replay = new JobReplay(env.REDIS_FAILOVER_REPLAY_SECONDS * 1000, (jobs) =>
-      this.handOver(jobs),
+      this.handOver(jobs, true),
     );
     redis.onFailover(() => {
       const jobs = this.replay.recent().length;
@@ -35,9 +38,12 @@ export class OutboxJobs implements OnApplicationShutdown {
     this.dispatchers.set(kind, dispatch);
   }
 
-  /** Hands jobs to their kinds' dispatchers; false unless every one was accepted. Never throws. */
-  async dispatch(jobs: OutboxJob[]): Promise<boolean> {
-    const accepted = await this.handOver(jobs);
+  /**
+   * Hands jobs to their kinds' dispatchers; false unless every one was accepted. Never throws.
+   * `again`: see JobDispatcher (the writer's own dispatch is the first; a relay's may not be).
+   */
+  async dispatch(jobs: OutboxJob[], again = false): Promise<boolean> {
+    const accepted = await this.handOver(jobs, again);
     // Refused jobs stay in their outbox row (the relay enqueues them again): only accepted ones
     // can be lost by a failover after their row is gone.
     if (accepted) this.replay.record(jobs);
@@ -53,14 +59,14 @@ export class OutboxJobs implements OnApplicationShutdown {
     this.replay.stop();
   }
 
-  private async handOver(jobs: OutboxJob[]): Promise<boolean> {
+  private async handOver(jobs: OutboxJob[], again: boolean): Promise<boolean> {
     if (jobs.length === 0) return true;
     const byKind = new Map<string, OutboxJob[]>();
     for (const job of jobs) byKind.set(job.kind, [...(byKind.get(job.kind) ?? []), job]);
     const results = await Promise.all(
       [...byKind].map(([kind, ofKind]) => {
         const dispatch = this.dispatchers.get(kind);
-        if (dispatch) return dispatch(ofKind).catch(() => false);
+        if (dispatch) return dispatch(ofKind, again).catch(() => false);
         this.logger.warn(`no dispatcher for outbox jobs of kind ${kind}: kept for a relay`);
         return Promise.resolve(false);
       }),

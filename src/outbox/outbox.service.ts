@@ -122,7 +122,7 @@ export class OutboxService implements BeforeApplicationShutdown {
     const [invalidated, bumped, enqueued] = await Promise.all([
       this.cache.invalidate(...e.cacheKeys, ...e.derivedKeys),
       this.tags.bump(...e.tags),
-      this.queueJobs.dispatch(e.jobs),
+      this.queueJobs.dispatch(e.jobs, true),
     ]);
     if (!invalidated || !bumped || !enqueued) return false;
     return this.counters.recount(e.recountUsers, tx);

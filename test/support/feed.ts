@@ -1,5 +1,7 @@
+import { expect } from '@jest/globals';
 import { RedisKeys } from '../../src/redis/keys.js';
 import { authHeader, type RegisteredUser } from './factories.js';
+import { pollUntil } from './poll.js';
 import type { TestApp } from './test-app.js';
 
 /** Helpers of the feed timeline specs. */
@@ -52,6 +54,19 @@ export async function timelineIds(t: TestApp, userIdValue: number): Promise<numb
   if (!(await t.redis.exists(key))) return null;
   const members = await t.redis.zRange(key, 0, -1, { REV: true });
   return members.filter((m) => m !== '#').map(Number);
+}
+
+/**
+ * Waits (up to JOB_BOUND_MS) until article `id` is the newest entry of a timeline as `read` gives
+ * it (`timelineIds` of the reader, or a variant that rides out a failover), and fails if it never
+ * becomes so.
+ */
+export async function expectNewestInTimeline(
+  id: number,
+  read: () => Promise<number[] | null>,
+): Promise<void> {
+  const held = await pollUntil(read, (ids) => ids?.[0] === id, JOB_BOUND_MS);
+  expect(held?.[0]).toBe(id);
 }
 
 export async function timelineReads(t: TestApp): Promise<number> {

@@ -2,7 +2,14 @@ import { expect } from '@jest/globals';
 import { TimelineStore } from '../../src/feed/timeline.store.js';
 import { RedisKeys } from '../../src/redis/keys.js';
 import { createArticle, registerUser, userId } from './factories.js';
-import { articleId, feedOf, follow, JOB_BOUND_MS, timelineIds } from './feed.js';
+import {
+  articleId,
+  expectNewestInTimeline,
+  feedOf,
+  follow,
+  JOB_BOUND_MS,
+  timelineIds,
+} from './feed.js';
 import { pollUntil } from './poll.js';
 import type { TestApp } from './test-app.js';
 import { timelineJobsSettled, timelineQueue } from './timeline-jobs.js';
@@ -22,15 +29,17 @@ export async function articleWithLostJob(t: TestApp): Promise<{ readerId: number
   await feedOf(t, reader); // builds the reader's timeline
   const slug = await createArticle(t, author.token, { title: 'lost by the failover' });
   const id = await articleId(t, slug);
-  const added = await pollUntil(
-    () => timelineIds(t, readerId),
-    (ids) => ids?.[0] === id,
+  // The entry lands before the job is marked completed: wait for the completion itself.
+  const job = await pollUntil(
+    async () =>
+      (await timelineQueue(t).getJobs(['completed'])).find(
+        (j) => j.name === 'article-created' && j.data.articleId === id,
+      ),
+    (found) => found !== undefined,
     JOB_BOUND_MS,
   );
-  expect(added?.[0]).toBe(id);
-  const jobs = await timelineQueue(t).getJobs(['completed']);
-  const job = jobs.find((j) => j.name === 'article-created' && j.data.articleId === id);
   expect(job).toBeDefined();
+  await expectNewestInTimeline(id, () => timelineIds(t, readerId));
   await job!.remove();
   await t.app.get(TimelineStore).remove([t.app.get(RedisKeys).timeline(readerId)], [id]);
   expect(await timelineIds(t, readerId)).not.toContain(id);
