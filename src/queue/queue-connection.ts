@@ -99,7 +99,8 @@ function asConnectionError<T extends Redis | Cluster>(client: T): T {
   return client;
 }
 
-function createQueueClient(opts: BullRedisOptions) {
+/** BullMQ's client factory (exported for the tests that check how its clients reconnect). */
+export function createQueueClient(opts: BullRedisOptions) {
   if (!isQueueConnectionOptions(opts)) {
     throw new Error('BullMQ connection without a topology: use QueueModule, not raw options');
   }
@@ -141,6 +142,15 @@ function createQueueClient(opts: BullRedisOptions) {
               redisOptions: { ...common, ...auth },
               enableOfflineQueue: common.enableOfflineQueue,
               clusterRetryStrategy: common.retryStrategy,
+              // No CLUSTER INFO check before "ready". When it finds cluster_state:fail (a master
+              // just died, its replica not promoted yet), ioredis reconnects on its own and
+              // never settles the promise of the connect() that ran the check. BullMQ awaits
+              // that promise when it resets a blocking connection (its watchdog, at most a few
+              // seconds into any failover): the worker then waits for jobs forever and its
+              // close never ends (a views flush that stopped for good in the Cluster drill).
+              // Without the check, a command to a slot still failing over gets CLUSTERDOWN and
+              // ioredis retries it (retryDelayOnClusterDown), as it does once ready anyway.
+              enableReadyCheck: false,
             },
           ),
         ),

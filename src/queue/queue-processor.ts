@@ -47,6 +47,31 @@ export function workerOptions(
   };
 }
 
+/** What shutdown reads of an ioredis client (standalone or Cluster) behind BullMQ's proxy. */
+interface ClientStatus {
+  status: string;
+  /** A Cluster client's node list (its presence is what tells a Cluster client apart). */
+  nodes?: unknown;
+}
+
+/**
+ * Whether BullMQ's graceful close can end on this blocking connection: it disconnects it and
+ * waits for `end`. An ioredis Cluster emits `end` only when its last node connection ends after
+ * leaving its pool, which it does not in several states a failover leaves behind (no node; only
+ * lazy nodes that never connected; and at least one more the drills hit but did not pin down).
+ * So a Cluster worker is closed at once (force), as when Redis does not answer: its running job,
+ * if any, is taken again once its lock expires (jobs are idempotent).
+ */
+export function blockingConnectionClosable(client: ClientStatus | undefined): boolean {
+  if (!client) return true;
+  return client.status === 'ready' && typeof client.nodes !== 'function';
+}
+
+async function settledOrUndefined<T>(pending: Promise<T> | undefined): Promise<T | undefined> {
+  if (!pending) return undefined;
+  return withTimeout(pending, READY_PROBE_MS).catch(() => undefined);
+}
+
 /**
  * Base of the app's processors: `handle(job)` does the work; this measures each attempt
  * (queue_job_duration_seconds) and counts the ones that throw (queue_job_failures_total).
@@ -92,10 +117,10 @@ export abstract class QueueProcessor<Data = unknown, Result = unknown>
 
   /**
    * Closes the worker before @nestjs/bullmq does: gracefully (the running job finishes) when Redis
-   * answers; at once when it does not, since BullMQ's graceful close would wait for a connection
-   * forever (and keep the process, or Jest, from exiting). A job that had started is taken again
-   * by the next worker once its lock expires. Should Redis vanish during a graceful close, the
-   * connections are cut after SHUTDOWN_GRACE_MS.
+   * answers and the blocking connection can be closed; at once otherwise, since BullMQ's graceful
+   * close would wait for a connection forever (and keep the process, or Jest, from exiting). A
+   * job that had started is taken again by the next worker once its lock expires. Should Redis
+   * vanish during a graceful close, the connections are cut after SHUTDOWN_GRACE_MS.
    */
   async beforeApplicationShutdown(): Promise<void> {
     const worker = this.worker;
@@ -107,13 +132,16 @@ export abstract class QueueProcessor<Data = unknown, Result = unknown>
       () => true,
       () => false,
     );
-    if (!answers) return worker.close(true);
+    if (!answers || !blockingConnectionClosable(await settledOrUndefined(backend.blockingClient))) {
+      return worker.close(true);
+    }
     const closing = worker.close();
     try {
       await withTimeout(closing, SHUTDOWN_GRACE_MS);
     } catch {
       this.logger.warn(`worker ${worker.name}: Redis lost during shutdown, connections cut`);
-      await backend.disconnect().catch(() => undefined);
+      // Bounded too: a Cluster connection whose node pool is already empty never reports `end`.
+      await withTimeout(backend.disconnect(), READY_PROBE_MS).catch(() => undefined);
       await withTimeout(closing, READY_PROBE_MS).catch(() => undefined);
     }
   }

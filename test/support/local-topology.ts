@@ -8,6 +8,7 @@ import { createClient } from 'redis';
 import { RedisConnection } from '../../src/redis/redis-connection.js';
 import { DRILL_VIEWS_FLUSH_MS } from './failover-jobs.js';
 import { bootApp, resetState, type TestApp } from './test-app.js';
+import { closeWithin } from './worker-state.js';
 
 const run = promisify(execFile);
 const SCRIPT = path.resolve('scripts/redis-topology.sh');
@@ -67,6 +68,17 @@ export class LocalTopology {
   freeze(port: number, frozen = true): void {
     const pid = Number(readFileSync(path.join(this.dir, String(port), 'redis.pid'), 'utf8').trim());
     process.kill(pid, frozen ? 'SIGSTOP' : 'SIGCONT');
+  }
+
+  /** Whether the node on `port` runs (a killed node's pid file is gone). */
+  alive(port: number): boolean {
+    try {
+      const pid = Number(readFileSync(path.join(this.dir, String(port), 'redis.pid'), 'utf8'));
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   /** The port of a replica of the master on `port` (ROLE), or null when it has none. */
@@ -206,8 +218,11 @@ export function appOnLocalTopology(topology: LocalTopology): () => TestApp {
     await resetState(t);
   }, 60_000);
   afterAll(async () => {
-    await t?.close();
-    await topology.down();
-  });
+    try {
+      if (t) await closeWithin(t.app, 25_000);
+    } finally {
+      await topology.down();
+    }
+  }, 40_000);
   return () => t!;
 }
