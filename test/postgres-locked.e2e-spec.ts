@@ -7,6 +7,7 @@ import {
   userId,
   type RegisteredUser,
 } from './support/factories.js';
+import { pollUntil } from './support/poll.js';
 import { RouteTimer } from './support/route-timer.js';
 import { bootApp, resetState, type TestApp } from './support/test-app.js';
 import { RedisKeys } from '../src/redis/keys.js';
@@ -71,6 +72,19 @@ describe('a locked articles table', () => {
     const reader$ = authHeader(reader.token);
     await app.http().get(`/api/profiles/${author.username}`).set(reader$).expect(200);
     await app.http().get(`/api/articles/${slug}`).set(reader$).expect(200);
+    // Those reads answered the viewer's flags from Postgres and rebuild the viewer's following
+    // and favorites sets in the background: wait for both, as any later request would find them.
+    const keys = app.app.get(RedisKeys);
+    const readerId = await userId(app, reader.username);
+    const built = await pollUntil(
+      async () => [
+        await app.redis.exists(keys.following(readerId)),
+        await app.redis.exists(keys.favorites(readerId)),
+      ],
+      (found) => found.every((one) => one === 1),
+      5000,
+    );
+    expect(built).toEqual([1, 1]);
     const sql = await app.sqlDuring(async () => {
       // The auth guard's session check, the profile, its counts and the viewer's flags.
       await app.http().get(`/api/profiles/${author.username}`).set(reader$).expect(200);
