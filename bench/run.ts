@@ -18,7 +18,9 @@ import { flag, numberOption, optionText } from './options.js';
  * separate process. Every figure is a ratio measured in one run (the machine is shared and noisy).
  * Reconciliation runs first (it builds the leaderboards), then every scenario checks its data once
  * (status, shape, page size, viewer flags) and stops the bench on wrong data rather than print a
- * number; the bytes of that checked response are printed with it.
+ * number; the bytes of that checked response are printed with it. Each scenario's ratios are to
+ * the constant route (`/health/live`) measured right before it (--baseline-seconds N, default 4),
+ * so a drift of the machine's speed during the bench moves both sides alike.
  * Options: --seconds N (per run, default 8), --connections N (default 50), --skip-reconcile (skips
  * the medium seed and its growth ratio; the large reconciliation always runs),
  * --url URL [--uncached-url URL] to drive servers you started instead of starting them,
@@ -28,6 +30,8 @@ import { flag, numberOption, optionText } from './options.js';
  * half-load run whose generator issued its requests later than that at p99 is not the app's figure).
  */
 const SECONDS = numberOption('--seconds', 8);
+/** The constant route's run right before each scenario (its ratios are to that run). */
+const BASELINE_BEFORE_SECONDS = numberOption('--baseline-seconds', 4);
 const MAX_GENERATOR_LAG_MS = numberOption('--max-generator-lag', 5);
 const CONNECTIONS = numberOption('--connections', 50);
 const SEED_PASSWORD = 'seed-password';
@@ -48,6 +52,11 @@ interface Row {
   scenario: string;
   max: LoadResult;
   half?: PacedResult;
+  /**
+   * The constant route measured right before this row (a shorter run): the row's ratios are to
+   * it, so a machine whose speed drifts during the bench (other tenants) moves both alike.
+   */
+  baselineBefore?: { requestsPerSecond: number; cpuUsPerRequest?: number };
   ratioToBaseline?: number;
   /** The baseline's CPU per request over this row's: the ratio that other load moves least. */
   cpuRatioToBaseline?: number;
@@ -93,13 +102,25 @@ async function measure(
   if (!selected(name)) return undefined;
   process.stderr.write(`bench: ${name} ...\n`);
   const pid = appPids.get(url);
-  const cpuBefore = pid === undefined ? undefined : cpuMs(pid);
-  const max = await drive(url, next, { seconds: SECONDS, connections: CONNECTIONS });
-  const cpuAfter = pid === undefined ? undefined : cpuMs(pid);
-  const cpuUsPerRequest =
-    cpuBefore !== undefined && cpuAfter !== undefined && max.total > 0
-      ? Math.round(((cpuAfter - cpuBefore) * 1000) / max.total)
-      : undefined;
+  const saturate = async (request: () => LoadRequest, seconds: number) => {
+    const cpuBefore = pid === undefined ? undefined : cpuMs(pid);
+    const result = await drive(url, request, { seconds, connections: CONNECTIONS });
+    const cpuAfter = pid === undefined ? undefined : cpuMs(pid);
+    const cpuUsPerRequest =
+      cpuBefore !== undefined && cpuAfter !== undefined && result.total > 0
+        ? Math.round(((cpuAfter - cpuBefore) * 1000) / result.total)
+        : undefined;
+    return { result, cpuUsPerRequest };
+  };
+  const baselineBefore = name.startsWith('baseline')
+    ? undefined
+    : await saturate(() => ({ path: '/health/live' }), BASELINE_BEFORE_SECONDS).then(
+        ({ result, cpuUsPerRequest }) => ({
+          requestsPerSecond: result.requestsPerSecond,
+          cpuUsPerRequest,
+        }),
+      );
+  const { result: max, cpuUsPerRequest } = await saturate(next, SECONDS);
   await new Promise((resolve) => setTimeout(resolve, 1000)); // let the saturated run drain
   // Latency at half the maximum rate, paced open-loop (see paced.ts for why not autocannon's rate).
   const half = await paced(url, next, {
@@ -124,7 +145,7 @@ async function measure(
   const note = notes.length ? notes.join('; ') : undefined;
   if (note) failures.push(`${name}: ${note}`);
   await sampleTier(url);
-  return { scenario: name, max, half, bytes, note, cpuUsPerRequest };
+  return { scenario: name, max, half, baselineBefore, bytes, note, cpuUsPerRequest };
 }
 
 /** The app's /metrics text, undefined when it cannot be read. */
@@ -506,13 +527,16 @@ async function main(): Promise<void> {
     await uncached?.stop();
   }
   const rowsMeasured = measured.filter((row): row is Row => row !== undefined);
-  const baselineCpu = rowsMeasured[0].cpuUsPerRequest;
   for (const row of rowsMeasured) {
+    const baseline = row.baselineBefore ?? {
+      requestsPerSecond: rowsMeasured[0].max.requestsPerSecond,
+      cpuUsPerRequest: rowsMeasured[0].cpuUsPerRequest,
+    };
     row.ratioToBaseline = Number(
-      (row.max.requestsPerSecond / rowsMeasured[0].max.requestsPerSecond).toFixed(2),
+      (row.max.requestsPerSecond / baseline.requestsPerSecond).toFixed(2),
     );
-    if (baselineCpu && row.cpuUsPerRequest)
-      row.cpuRatioToBaseline = Number((baselineCpu / row.cpuUsPerRequest).toFixed(2));
+    if (baseline.cpuUsPerRequest && row.cpuUsPerRequest)
+      row.cpuRatioToBaseline = Number((baseline.cpuUsPerRequest / row.cpuUsPerRequest).toFixed(2));
   }
 
   let reconciliation: Record<string, unknown> | undefined = { large };
@@ -580,6 +604,7 @@ function printTable(rows: Row[], reconciliation: Record<string, unknown> | undef
     'p50 ms',
     'p99 ms',
     'errors',
+    'baseline req/s before',
     'x baseline',
     'p99 ms @50%',
     'errors @50%',
@@ -595,6 +620,7 @@ function printTable(rows: Row[], reconciliation: Record<string, unknown> | undef
     String(row.max.p50),
     String(row.max.p99),
     String(row.max.errors),
+    String(row.baselineBefore?.requestsPerSecond ?? '-'),
     String(row.ratioToBaseline),
     String(row.half?.p99 ?? '-'),
     String(row.half?.errors ?? '-'),
