@@ -99,6 +99,19 @@ function asConnectionError<T extends Redis | Cluster>(client: T): T {
   return client;
 }
 
+/**
+ * ioredis closes the failover detector's sentinel subscriptions on disconnect() but not on
+ * quit(), which BullMQ's graceful close uses (ioredis issue #1362, fixed upstream after 5.11.1):
+ * they would stay open, and reconnect, after the queue closed. A disconnect() after the quit
+ * closes them. (Not on every 'end': BullMQ also disconnects to reconnect, and a disconnect() of
+ * ours then would leave the client thinking its next unexpected close was wanted.)
+ */
+function withFailoverDetectorCleanup(client: Redis): Redis {
+  const quit = client.quit.bind(client);
+  client.quit = () => quit().finally(() => client.disconnect());
+  return client;
+}
+
 /** BullMQ's client factory (exported for the tests that check how its clients reconnect). */
 export function createQueueClient(opts: BullRedisOptions) {
   if (!isQueueConnectionOptions(opts)) {
@@ -118,12 +131,20 @@ export function createQueueClient(opts: BullRedisOptions) {
     case 'sentinel':
       return createIORedisClient(
         asConnectionError(
-          new Redis({
-            ...common,
-            sentinels: topology.sentinels,
-            name: topology.masterName,
-            sentinelPassword: topology.sentinelPassword,
-          }),
+          withFailoverDetectorCleanup(
+            new Redis({
+              ...common,
+              sentinels: topology.sentinels,
+              name: topology.masterName,
+              sentinelPassword: topology.sentinelPassword,
+              // Leave the old master when a sentinel announces +switch-master. Without it the
+              // connection stays on a demoted master that is still up (SENTINEL FAILOVER, a
+              // partition) until the sentinels reconfigure it, ~10 s later: jobs added there
+              // meanwhile (the failover's own job replay and scheduler reapply included) are lost
+              // when it resyncs, and the worker runs that copy's jobs.
+              failoverDetector: true,
+            }),
+          ),
         ),
       );
     case 'cluster': {
