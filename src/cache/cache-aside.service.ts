@@ -62,11 +62,10 @@ export class CacheAsideService implements OnApplicationShutdown {
 
   /** Returns the cached value of `key`, or loads it (once per process) and caches it. */
   async get<T>(key: string, load: () => Promise<T | null>, policy: CachePolicy): Promise<T | null> {
-    if (!this.env.CACHE_ENABLED || !this.redis.usable) {
+    if (!this.tiersUsable()) {
       this.metrics.countCache(policy.name, 'bypass');
       return load();
     }
-    this.redis.noticeFailover();
     if (this.unconfirmed.covers(key)) {
       // Its invalidation may have died with a failed master: neither tier may answer for it.
       this.metrics.countCache(policy.name, 'unconfirmed_bypass');
@@ -93,11 +92,20 @@ export class CacheAsideService implements OnApplicationShutdown {
    * value is not at hand (a whole cached list read only to answer for a few of its members).
    */
   peek<T>(key: string): T | null | undefined {
-    if (!this.env.CACHE_ENABLED || !this.redis.usable || this.unconfirmed.covers(key)) {
-      return undefined;
-    }
+    if (!this.tiersUsable() || this.unconfirmed.covers(key)) return undefined;
     const local = this.local.getDecoded<T>(key);
     return local.found ? local.value : undefined;
+  }
+
+  /**
+   * Whether the tiers may answer at all now: caching on and Redis usable. A failover the client
+   * has seen is noticed first (its listeners hold back the keys whose invalidations it may have
+   * lost), so that what a caller trusts next is decided on the current state.
+   */
+  private tiersUsable(): boolean {
+    if (!this.env.CACHE_ENABLED || !this.redis.usable) return false;
+    this.redis.noticeFailover();
+    return true;
   }
 
   /**
@@ -117,12 +125,11 @@ export class CacheAsideService implements OnApplicationShutdown {
       for (const id of wanted) result.set(id, loaded.get(id) ?? null);
       return loaded;
     };
-    if (!this.env.CACHE_ENABLED || !this.redis.usable) {
+    if (!this.tiersUsable()) {
       this.metrics.countCache(policy.name, 'bypass');
       await loadAll(ids);
       return result;
     }
-    this.redis.noticeFailover();
     const remote: K[] = [];
     // Keys of `remote`, built once per id (a key is a string concatenation; a page asks for it up
     // to three times otherwise).
@@ -213,7 +220,7 @@ export class CacheAsideService implements OnApplicationShutdown {
    * from cached values: valid exactly as long as their ingredients.
    */
   stillCurrent(values: readonly object[]): boolean {
-    if (!this.env.CACHE_ENABLED || !this.redis.usable || this.unconfirmed.size > 0) return false;
+    if (!this.tiersUsable() || this.unconfirmed.size > 0) return false;
     for (const value of values) if (!this.local.holds(value)) return false;
     return true;
   }
