@@ -335,32 +335,9 @@ export class FailoverJobs {
     );
   }
 
-  /** What the views flush is doing: its scheduler, its lock, its latest jobs, its worker. */
-  private async viewsQueueState() {
-    const queue = this.queue(VIEWS_QUEUE);
-    const lock = this.app.app.get(RedisKeys).lock('views-flush');
-    const jobs = await queueRead(() =>
-      queue.getJobs(['active', 'waiting', 'delayed', 'completed', 'failed'], 0, 6),
-    );
-    return {
-      now: Date.now(),
-      failoverEnd: this.failoverEnd,
-      counts: await queueRead(() => queue.getJobCounts()),
-      schedulers: (await queueRead(() => queue.getJobSchedulers())).map((s) => [s.key, s.next]),
-      lockTtlMs: await this.app.redis.pTTL(lock),
-      worker: await workerState(this.app.app.get(ViewsFlushProcessor).worker),
-      jobs: await Promise.all(
-        jobs.map(async (job) => ({
-          id: job.id,
-          state: await job.getState(),
-          processedOn: job.processedOn,
-          finishedOn: job.finishedOn,
-          returned: job.returnvalue as unknown,
-          failed: job.failedReason,
-          stalled: job.stalledCounter,
-        })),
-      ),
-    };
+  /** What the views flush is doing (for a failure message). */
+  private viewsQueueState() {
+    return viewsFlushState(this.app, { failoverEnd: this.failoverEnd });
   }
 
   /** "follower <- article" pairs not in the follower's timeline (a feed read rebuilds a missing one). */
@@ -434,4 +411,39 @@ export class FailoverJobs {
   private queue(name: string): Queue {
     return this.app.app.get<Queue>(getQueueToken(name));
   }
+}
+
+/**
+ * What the views flush is doing, for a failure message: its scheduler, its latest jobs, its
+ * lock, the views waiting in Redis, its worker; `context` adds the caller's timestamps.
+ */
+export async function viewsFlushState(app: TestApp, context: Record<string, number>) {
+  const queue = app.app.get<Queue>(getQueueToken(VIEWS_QUEUE));
+  const keys = app.app.get(RedisKeys);
+  const jobs = await queueRead(() =>
+    queue.getJobs(['active', 'waiting', 'delayed', 'completed', 'failed'], 0, 20),
+  );
+  return {
+    now: Date.now(),
+    ...context,
+    counts: await queueRead(() => queue.getJobCounts()),
+    schedulers: (await queueRead(() => queue.getJobSchedulers())).map((s) => [s.key, s.next]),
+    lockTtlMs: await app.redis.pTTL(keys.lock('views-flush')),
+    pending: await app.redis.hGetAll(keys.pendingViews()),
+    flushing: await app.redis.hGetAll(keys.flushingViews()),
+    worker: await workerState(app.app.get(ViewsFlushProcessor).worker),
+    jobs: await Promise.all(
+      jobs.map(async (job) => ({
+        id: job.id,
+        state: await job.getState(),
+        createdAt: job.timestamp,
+        delay: job.delay,
+        processedOn: job.processedOn,
+        finishedOn: job.finishedOn,
+        returned: job.returnvalue as unknown,
+        failed: job.failedReason,
+        stalled: job.stalledCounter,
+      })),
+    ),
+  };
 }
