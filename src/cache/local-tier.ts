@@ -158,6 +158,11 @@ export class LocalTier implements InvalidationListener {
     this.isSynced = true;
   }
 
+  /** Forgets every entry and refuses fills begun before: the data under it was wiped (tests). */
+  forgetAll(): void {
+    this.clear();
+  }
+
   private clear(): void {
     this.entries?.clear();
     this.recent.clear();

@@ -2,6 +2,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { createApp } from '../../src/app.factory.js';
+import { LocalTier } from '../../src/cache/local-tier.js';
 import { ensureDatabaseExists, runMigrations } from '../../src/database/ensure-database.js';
 import { USER_METRICS } from '../../src/counters/metric-registry.js';
 import { RedisKeys } from '../../src/redis/keys.js';
@@ -75,6 +76,8 @@ export async function resetState(testApp: TestApp): Promise<void> {
     }
   }
   await deleteRedisKeys(testApp.topology, `${process.env.REDIS_KEY_PREFIX ?? 'test:'}*`);
+  // Ids restart at 1: what this instance keeps in memory (profiles, counts) describes old rows.
+  testApp.app.get(LocalTier).forgetAll();
   await markBoardsBuilt(testApp);
   // The queues' keys went with the rest: put the repeatable jobs' schedulers back.
   await testApp.app.get(JobSchedulers).ensureAll();
