@@ -64,7 +64,39 @@ interface Row {
   bytes?: number;
   /** The app's CPU time per request during the max-throughput run, in microseconds. */
   cpuUsPerRequest?: number;
+  /** The app's own stalls during the half-load run (see appStalls). */
+  halfStalls?: AppStalls;
   note?: string;
+}
+
+/**
+ * What stalled the app's event loop during a run, from its /metrics (prom-client's defaults): the
+ * longest event-loop delay (its histogram is reset by each scrape, so a scrape right before the
+ * run starts the window) and the major (mark-compact) GCs, count and total pause. A p99 at half
+ * load well above p50 with a long loop delay and major GCs in the same window is the app's own
+ * pause; without them, it is the machine's or the generator's.
+ */
+interface AppStalls {
+  loopDelayMaxMs?: number;
+  majorGcs?: number;
+  majorGcMs?: number;
+}
+
+const MAJOR_GC_COUNT = 'nodejs_gc_duration_seconds_count{kind="major"}';
+const MAJOR_GC_SUM = 'nodejs_gc_duration_seconds_sum{kind="major"}';
+
+function appStalls(before: string | undefined, after: string | undefined): AppStalls {
+  const delta = (series: string) => {
+    const [from, to] = [seriesValue(before, series), seriesValue(after, series)];
+    return to === undefined ? undefined : to - (from ?? 0);
+  };
+  const loopMax = seriesValue(after, 'nodejs_eventloop_lag_max_seconds');
+  const gcSeconds = delta(MAJOR_GC_SUM);
+  return {
+    loopDelayMaxMs: loopMax === undefined ? undefined : Number((loopMax * 1000).toFixed(1)),
+    majorGcs: delta(MAJOR_GC_COUNT),
+    majorGcMs: gcSeconds === undefined ? undefined : Number((gcSeconds * 1000).toFixed(1)),
+  };
 }
 
 const random = <T>(items: T[]): T => items[Math.floor(Math.random() * items.length)];
@@ -123,10 +155,12 @@ async function measure(
   const { result: max, cpuUsPerRequest } = await saturate(next, SECONDS);
   await new Promise((resolve) => setTimeout(resolve, 1000)); // let the saturated run drain
   // Latency at half the maximum rate, paced open-loop (see paced.ts for why not autocannon's rate).
+  const metricsBefore = await metricsText(url);
   const half = await paced(url, next, {
     seconds: SECONDS,
     rate: Math.max(1, Math.round(max.requestsPerSecond / 2)),
   });
+  const halfStalls = appStalls(metricsBefore, await metricsText(url));
   // Errors under load make the row meaningless: it is printed (with what the errors were) and the
   // bench fails at the end, so the other rows of this run are not lost. So does a generator that
   // could not keep pace: its lateness is in every latency it measured (from the due time), so the
@@ -145,7 +179,7 @@ async function measure(
   const note = notes.length ? notes.join('; ') : undefined;
   if (note) failures.push(`${name}: ${note}`);
   await sampleTier(url);
-  return { scenario: name, max, half, baselineBefore, bytes, note, cpuUsPerRequest };
+  return { scenario: name, max, half, baselineBefore, bytes, note, cpuUsPerRequest, halfStalls };
 }
 
 /** The app's /metrics text, undefined when it cannot be read. */
@@ -610,6 +644,8 @@ function printTable(rows: Row[], reconciliation: Record<string, unknown> | undef
     'errors @50%',
     'gen lag p99 ms @50%',
     'CPU pressure % @50%',
+    'app loop delay max ms @50%',
+    'major GCs @50% (ms)',
     'bytes',
     'app CPU µs/req',
     'x baseline by CPU',
@@ -626,6 +662,10 @@ function printTable(rows: Row[], reconciliation: Record<string, unknown> | undef
     String(row.half?.errors ?? '-'),
     String(row.half?.generator.sendLagP99 ?? '-'),
     String(row.half?.generator.machineCpuPressurePercent ?? '-'),
+    String(row.halfStalls?.loopDelayMaxMs ?? '-'),
+    row.halfStalls?.majorGcs === undefined
+      ? '-'
+      : `${row.halfStalls.majorGcs} (${row.halfStalls.majorGcMs ?? '-'})`,
     String(row.bytes ?? '-') + (row.note ? ` (${row.note})` : ''),
     String(row.cpuUsPerRequest ?? '-'),
     String(row.cpuRatioToBaseline ?? '-'),
