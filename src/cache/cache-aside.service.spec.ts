@@ -48,24 +48,27 @@ describe('CacheAsideService', () => {
   const policy = () => service.policy('test');
 
   /** The service over `redis`, with these settings. */
-  const newService = (
-    env = new Env(),
-    local = new LocalTier({ maxBytes: 0, ttlMs: 1000 }),
-  ): CacheAsideService => {
+  const newService = (env = new Env()): CacheAsideService => {
     const metrics = new MetricsService();
     const gateway = new RedisGateway(
       redis as unknown as RedisTopologyClient,
       { commandTimeoutMs: 200 },
       metrics,
     );
-    // The in-process tier is off unless given (local-tier.spec.ts covers it): these tests are
-    // about Redis.
+    // The in-process tier is off here (local-tier.spec.ts covers it): these tests are about Redis.
     const channel = {
       publish: () => Promise.resolve(),
       listen: () => undefined,
     } as unknown as InvalidationChannel;
     unconfirmed = new UnconfirmedInvalidations(60_000);
-    return new CacheAsideService(gateway, env, metrics, local, channel, unconfirmed);
+    return new CacheAsideService(
+      gateway,
+      env,
+      metrics,
+      new LocalTier({ maxBytes: 0, ttlMs: 1000 }),
+      channel,
+      unconfirmed,
+    );
   };
 
   beforeEach(() => {
@@ -156,73 +159,5 @@ describe('CacheAsideService', () => {
     expect(unconfirmed.size).toBe(0);
     expect(redis.store.has('k')).toBe(false);
     expect(await service.get('k', () => Promise.resolve('v2'), policy())).toBe('v2');
-  });
-
-  describe('readThrough (structures other than entries, e.g. count hashes)', () => {
-    /** A Redis structure per key, read by `read` and counted. */
-    let structures: Map<string, { n: number } | null>;
-    let reads: string[][];
-    const read = (keys: string[]) => {
-      reads.push(keys);
-      return Promise.resolve(keys.map((key) => structures.get(key) ?? null));
-    };
-
-    beforeEach(() => {
-      const local = new LocalTier({ maxBytes: 1_000_000, ttlMs: 60_000 });
-      local.synced(); // the invalidation channel is up
-      service = newService(new Env(), local);
-      structures = new Map([
-        ['a', { n: 1 }],
-        ['b', { n: 2 }],
-      ]);
-      reads = [];
-    });
-
-    it('reads what the tier lacks in one call, then answers from the tier; nothing kept for null', async () => {
-      expect(await service.readThrough(['a', 'b', 'c'], 'test', read)).toEqual([
-        { n: 1 },
-        { n: 2 },
-        null,
-      ]);
-      expect(await service.readThrough(['a', 'b', 'c'], 'test', read)).toEqual([
-        { n: 1 },
-        { n: 2 },
-        null,
-      ]);
-      expect(reads).toEqual([['a', 'b', 'c'], ['c']]);
-    });
-
-    it('reads a structure again once its writer announced a change (changedInPlace)', async () => {
-      await service.readThrough(['a', 'b'], 'test', read);
-      structures.set('a', { n: 10 });
-      await service.changedInPlace('a');
-      expect(await service.readThrough(['a', 'b'], 'test', read)).toEqual([{ n: 10 }, { n: 2 }]);
-      expect(reads).toEqual([['a', 'b'], ['a']]);
-    });
-
-    it('does not keep a value read before a change announced while the read was in flight', async () => {
-      let answer!: () => void;
-      const slowRead = (keys: string[]) =>
-        new Promise<({ n: number } | null)[]>((resolve) => {
-          const before = keys.map((key) => structures.get(key) ?? null);
-          answer = () => resolve(before);
-        });
-      const racing = service.readThrough(['a'], 'test', slowRead);
-      structures.set('a', { n: 10 });
-      await service.changedInPlace('a');
-      answer();
-      expect(await racing).toEqual([{ n: 1 }]); // what Redis answered, used once
-      expect(await service.readThrough(['a'], 'test', read)).toEqual([{ n: 10 }]);
-    });
-
-    it('reads every time with caching off, and lets Redis errors through', async () => {
-      const off = newService(Object.assign(new Env(), { CACHE_ENABLED: false }));
-      await off.readThrough(['a'], 'test', read);
-      await off.readThrough(['a'], 'test', read);
-      expect(reads).toEqual([['a'], ['a']]);
-      await expect(
-        service.readThrough(['a'], 'test', () => Promise.reject(new Error('connection lost'))),
-      ).rejects.toThrow('connection lost');
-    });
   });
 });

@@ -4,7 +4,7 @@ import { MetricsService } from '../metrics/metrics.service.js';
 import { RedisKeys } from '../redis/keys.js';
 import { InvalidationChannel } from '../redis/invalidation-channel.js';
 import { RedisGateway } from '../redis/redis-gateway.js';
-import { CachePolicy, decodeEntry, encodeEntry } from './cache-policy.js';
+import { CachePolicy, decodeEntry } from './cache-policy.js';
 import { CacheInvalidation } from './cache-invalidation.js';
 import { LeaseFill } from './lease-fill.js';
 import { LocalTier } from './local-tier.js';
@@ -95,47 +95,6 @@ export class CacheAsideService implements OnApplicationShutdown {
     if (!this.tiersUsable() || this.unconfirmed.covers(key)) return undefined;
     const local = this.local.getDecoded<T>(key);
     return local.found ? local.value : undefined;
-  }
-
-  /**
-   * Redis structures that are not cache entries (count hashes), through the in-process tier: the
-   * tier's copy of each key while it can vouch for it; the others read from the master by `read`
-   * in one call (null: nothing there to keep) and kept unless invalidated meanwhile. Coherent like
-   * a cache entry on one condition: every writer of such a structure calls `changedInPlace` (or
-   * `invalidate`) once Redis has applied its write. Errors of `read` propagate.
-   */
-  async readThrough<T extends object>(
-    keys: string[],
-    name: string,
-    read: (keys: string[]) => Promise<(T | null)[]>,
-  ): Promise<(T | null)[]> {
-    if (!this.tiersUsable()) return read(keys);
-    const values = new Array<T | null>(keys.length).fill(null);
-    const remote: number[] = [];
-    keys.forEach((key, index) => {
-      // A key held back by an unconfirmed invalidation is read from Redis, as before the tier.
-      const entry = this.unconfirmed.covers(key) ? undefined : this.local.getDecoded<T>(key);
-      if (entry?.found && entry.value !== null) values[index] = entry.value;
-      else remote.push(index);
-    });
-    this.metrics.countCache(name, 'local_hit', keys.length - remote.length);
-    if (remote.length === 0) return values;
-    const began = this.local.begin();
-    const remoteKeys = remote.map((index) => keys[index]);
-    const found = await read(remoteKeys);
-    // As for entries: an answer that raced a failover's hold is used, not kept.
-    const keep = !remoteKeys.some((key) => this.heldSinceRead(key));
-    let hits = 0;
-    remote.forEach((index, i) => {
-      const value = found[i];
-      values[index] = value;
-      if (value === null) return;
-      hits += 1;
-      if (keep) this.local.set(keys[index], encodeEntry(value), began);
-    });
-    this.metrics.countCache(name, 'hit', hits);
-    this.metrics.countCache(name, 'miss', remote.length - hits);
-    return values;
   }
 
   /**

@@ -46,6 +46,11 @@ export class MetricRegistry {
     else this.batchLoaders.delete(metric);
   }
 
+  /** Whether some module counts this metric (otherwise it is always 0). */
+  isRegistered(metric: UserMetric): boolean {
+    return this.loaders.has(metric);
+  }
+
   /** Metrics some module counts; the others are always 0 (their module is not installed). */
   registeredMetrics(): UserMetric[] {
     return USER_METRICS.filter((metric) => this.loaders.has(metric));

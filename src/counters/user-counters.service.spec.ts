@@ -36,13 +36,11 @@ describe('UserCountersService', () => {
     likes = jest.fn<MetricLoader>().mockResolvedValue(5);
     sut.register('followers', followers);
     sut.register('likes', likes);
-    // The in-process tier is CacheAsideService's (its spec): here every read goes to Redis.
-    cache.readThrough.mockImplementation(async (hashKeys, _name, read) => read(hashKeys));
   });
 
   describe('get', () => {
     it('answers from a loaded hash without asking Postgres; unregistered metrics count 0', async () => {
-      redis.hashFields.mockResolvedValue(['10', '2']);
+      redis.hGetAll.mockResolvedValue({ followers: '10', likes: '2' });
       expect(await sut.get(USER)).toEqual({
         articles: 0,
         followers: 10,
@@ -50,15 +48,12 @@ describe('UserCountersService', () => {
         likes: 2,
         views: 0,
       });
-      // Through the in-process tier, reading only the registered metrics.
-      expect(cache.readThrough).toHaveBeenCalledWith([HASH], 'user_counts', expect.any(Function));
-      expect(redis.hashFields).toHaveBeenCalledWith([HASH], ['followers', 'likes']);
+      expect(redis.hGetAll).toHaveBeenCalledWith(HASH);
       expect(locks.run).not.toHaveBeenCalled();
       expect(followers).not.toHaveBeenCalled();
     });
 
     it('fills a missing hash from Postgres under the exclusive count lock, on its connection', async () => {
-      redis.hashFields.mockResolvedValue([null, null]);
       redis.hGetAll.mockResolvedValue({});
       const fill = fakeMulti();
       redis.multi.mockReturnValue(fill.chain);
@@ -77,7 +72,6 @@ describe('UserCountersService', () => {
     });
 
     it('treats a hash lacking a registered metric as not loaded', async () => {
-      redis.hashFields.mockResolvedValue(['10', null]);
       redis.hGetAll.mockResolvedValue({ followers: '10' });
       redis.multi.mockReturnValue(fakeMulti().chain);
       expect(await sut.get(USER)).toMatchObject({ followers: 3, likes: 5 });
@@ -85,7 +79,6 @@ describe('UserCountersService', () => {
     });
 
     it('fills once for concurrent misses of one user (single-flight)', async () => {
-      redis.hashFields.mockResolvedValue([null, null]);
       redis.hGetAll.mockResolvedValue({});
       redis.multi.mockReturnValue(fakeMulti().chain);
       const results = await Promise.all([sut.get(USER), sut.get(USER), sut.get(USER)]);
@@ -95,22 +88,20 @@ describe('UserCountersService', () => {
     });
 
     it('uses the hash another instance filled while this one waited for the lock', async () => {
-      redis.hashFields.mockResolvedValue([null, null]);
-      redis.hGetAll.mockResolvedValue({ followers: '1', likes: '1' });
+      redis.hGetAll.mockResolvedValueOnce({}).mockResolvedValueOnce({ followers: '1', likes: '1' });
       expect(await sut.get(USER)).toMatchObject({ followers: 1, likes: 1 });
       expect(followers).not.toHaveBeenCalled();
       expect(redis.multi).not.toHaveBeenCalled();
     });
 
     it('answers from Postgres, without filling, when Redis fails', async () => {
-      redis.hashFields.mockRejectedValue(new Error('connection lost'));
+      redis.hGetAll.mockRejectedValue(new Error('connection lost'));
       expect(await sut.get(USER)).toMatchObject({ followers: 3, likes: 5 });
       expect(locks.run).toHaveBeenCalledWith([], expect.any(Function));
       expect(redis.multi).not.toHaveBeenCalled();
     });
 
     it('still answers when writing the filled hash fails', async () => {
-      redis.hashFields.mockResolvedValue([null, null]);
       redis.hGetAll.mockResolvedValue({});
       redis.multi.mockReturnValue(fakeMulti(new Error('connection lost')).chain);
       expect(await sut.get(USER)).toMatchObject({ followers: 3, likes: 5 });
@@ -120,24 +111,22 @@ describe('UserCountersService', () => {
   describe('columns', () => {
     const OTHER = 8;
 
-    it('reads every hash in one command; unregistered metrics count 0', async () => {
-      redis.hashFields.mockResolvedValue(['10', '7', '1', '2']);
+    it('reads only the asked fields of every hash in one command; unregistered metrics count 0', async () => {
+      redis.hashFields.mockResolvedValue(['10', null, '4', '1']);
       expect(await sut.columns([USER, OTHER], ['followers', 'articles'])).toEqual([
-        [10, 1],
-        [0, 0],
+        [10, 4],
+        [0, 1],
       ]);
       expect(redis.hashFields).toHaveBeenCalledTimes(1);
       expect(redis.hashFields).toHaveBeenCalledWith(
         [HASH, keys.userCounts(OTHER)],
-        ['followers', 'likes'],
+        ['followers', 'articles'],
       );
       expect(locks.run).not.toHaveBeenCalled();
     });
 
-    it('fills a user whose hash lacks a registered metric, and only that user', async () => {
-      redis.hashFields
-        .mockResolvedValueOnce(['10', '2', '4', null])
-        .mockResolvedValueOnce([null, null]);
+    it('fills a user whose hash lacks an asked registered metric, and only that user', async () => {
+      redis.hashFields.mockResolvedValue(['10', '2', null, null]);
       redis.hGetAll.mockResolvedValue({});
       redis.multi.mockReturnValue(fakeMulti().chain);
       expect(await sut.columns([USER, OTHER], ['followers', 'likes'])).toEqual([
@@ -150,6 +139,7 @@ describe('UserCountersService', () => {
 
     it('counts every user from Postgres when Redis fails', async () => {
       redis.hashFields.mockRejectedValue(new Error('connection lost'));
+      redis.hGetAll.mockRejectedValue(new Error('connection lost'));
       expect(await sut.columns([USER, OTHER], ['likes'])).toEqual([[5, 5]]);
       expect(locks.run).toHaveBeenCalledWith([], expect.any(Function));
       expect(redis.multi).not.toHaveBeenCalled();
@@ -182,16 +172,6 @@ describe('UserCountersService', () => {
         ],
       ]);
       expect(cache.invalidate).not.toHaveBeenCalled();
-      // Every instance drops its in-process copy, once Redis has applied the deltas.
-      expect(cache.changedInPlace).toHaveBeenCalledWith(HASH);
-      expect(cache.changedInPlace.mock.invocationCallOrder[0]).toBeGreaterThan(
-        Math.max(...redis.hincrIfLoaded.mock.invocationCallOrder),
-      );
-    });
-
-    it('announces nothing when every delta is 0', async () => {
-      expect(await sut.apply(USER, { likes: 0 })).toBe(true);
-      expect(cache.changedInPlace).not.toHaveBeenCalled();
     });
 
     it('on a Redis failure drops the hash and returns false instead of throwing', async () => {
@@ -223,7 +203,6 @@ describe('UserCountersService', () => {
       ];
       expect(redis.leaderboardSet).toHaveBeenCalledWith(...board, 4, '1');
       expect(redis.leaderboardSet).toHaveBeenCalledWith(...board, 0, '2');
-      expect(cache.changedInPlace).toHaveBeenCalledWith(hash1, keys.userCounts(2));
     });
 
     it('counts a batch with the metric’s batch loader when it has one; users it leaves out count 0', async () => {

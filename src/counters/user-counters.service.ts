@@ -48,20 +48,18 @@ export class UserCountersService {
     return { key: `user-counts:${userId}`, mode: 'shared' };
   }
 
-  /**
-   * All counts of a user: from the in-process tier or Redis when loaded, otherwise computed and
-   * loaded. The tier keeps a loaded hash like a cache entry: every change of a hash (deltas,
-   * recounts, reconciliation) is announced with `changedInPlace` once Redis applied it.
-   */
+  /** All counts of a user: from Redis when loaded, otherwise computed and loaded. */
   async get(userId: number): Promise<UserCounts> {
-    let counts: UserCounts | null;
     try {
-      [counts] = await this.loaded([userId]);
+      const cached = await this.redis.run('counts.get', (redis) =>
+        redis.hGetAll(this.keys.userCounts(userId)),
+      );
+      const counts = this.registry.parseHash(cached);
+      if (counts) return counts;
     } catch {
       // Counted and logged by the gateway: Postgres answers.
       return this.compute(userId);
     }
-    if (counts) return counts;
     const running = this.inflight.get(userId);
     if (running) return running;
     const filling = this.fill(userId).finally(() => this.inflight.delete(userId));
@@ -71,47 +69,40 @@ export class UserCountersService {
 
   /**
    * Some counts of many users: per metric asked, the users' values in the order of `userIds`.
-   * The loaded hashes from the in-process tier, the rest in one command, then `get` (a fill) for
-   * each user whose hash is not loaded.
+   * One command for all the loaded hashes (only the asked fields travel), then `get` (a fill) for
+   * each user whose hash is not loaded. A hash is taken as loaded when it holds every asked metric
+   * that is registered (unregistered ones count 0): fills write every metric at once and deltas
+   * move only loaded hashes, so a field present is exact.
    */
   async columns(userIds: number[], metrics: UserMetric[]): Promise<number[][]> {
-    let counts: (UserCounts | null)[];
+    const registered = metrics.map((metric) => this.registry.isRegistered(metric));
+    const n = metrics.length;
+    let values: (string | null)[] = [];
     try {
-      counts = await this.loaded(userIds);
+      values = await this.redis.hashFields(
+        'counts.get',
+        userIds.map((id) => this.keys.userCounts(id)),
+        metrics,
+      );
     } catch {
       // Counted and logged by the gateway: each user is computed below.
-      counts = userIds.map(() => null);
     }
-    const complete = await Promise.all(
-      counts.map((known, u) => (known ? Promise.resolve(known) : this.get(userIds[u]))),
-    );
-    return metrics.map((metric) => complete.map((userCounts) => userCounts[metric]));
-  }
-
-  /**
-   * The users' loaded hashes (null: not loaded), through the in-process tier: the rest in one
-   * command that reads only the registered metrics. A hash is taken as loaded when it holds every
-   * registered metric (unregistered ones count 0): fills write every metric at once and deltas
-   * move only loaded hashes, so a field present is exact. Redis errors propagate.
-   */
-  private loaded(userIds: number[]): Promise<(UserCounts | null)[]> {
-    return this.cache.readThrough(
-      userIds.map((id) => this.keys.userCounts(id)),
-      'user_counts',
-      async (hashKeys) => {
-        const metrics = this.registry.registeredMetrics();
-        const values = await this.redis.hashFields('counts.get', hashKeys, metrics);
-        return hashKeys.map((_, u) => {
-          const hash: Record<string, string> = {};
-          for (let m = 0; m < metrics.length; m++) {
-            const value = values[u * metrics.length + m];
-            if (value === null || value === undefined) return null;
-            hash[metrics[m]] = value;
-          }
-          return this.registry.parseHash(hash);
-        });
-      },
-    );
+    const columns = metrics.map(() => new Array<number>(userIds.length).fill(0));
+    const missing: number[] = [];
+    for (let u = 0; u < userIds.length; u++) {
+      for (let m = 0; m < n; m++) {
+        const value = values[u * n + m];
+        if (value === null || value === undefined) {
+          if (!registered[m]) continue;
+          missing.push(u);
+          break;
+        }
+        columns[m][u] = Number(value);
+      }
+    }
+    const filled = await Promise.all(missing.map((u) => this.get(userIds[u])));
+    missing.forEach((u, i) => metrics.forEach((metric, m) => (columns[m][u] = filled[i][metric])));
+    return columns;
   }
 
   /**
@@ -142,8 +133,6 @@ export class UserCountersService {
           ]),
         ),
       );
-      // Only now: an instance that reads the hash after this notice reads the moved value.
-      if (entries.length > 0) await this.cache.changedInPlace(hashKey);
       return true;
     } catch {
       // Counted and logged by the gateway. The writer's outbox row stays unconfirmed, so a relay
@@ -187,7 +176,6 @@ export class UserCountersService {
               ),
             ]),
           );
-          await this.rewritten(userIds);
         },
         on,
       );
@@ -195,14 +183,6 @@ export class UserCountersService {
     } catch {
       return false; // counted and logged by the gateway (or a Postgres error: retried by the relay)
     }
-  }
-
-  /**
-   * These users' hashes were rewritten in Redis (deleted or set to recounted values): every
-   * instance's in-process copy is dropped. Call it once Redis applied the writes. Never throws.
-   */
-  rewritten(userIds: number[]): Promise<void> {
-    return this.cache.changedInPlace(...userIds.map((id) => this.keys.userCounts(id)));
   }
 
   private async fill(userId: number): Promise<UserCounts> {

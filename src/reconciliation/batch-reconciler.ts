@@ -58,7 +58,6 @@ export class BatchReconciler {
           return state !== 'ok';
         });
         await this.staging.writeBatch(ids, truth, staleHashes);
-        await this.counters.rewritten(staleHashes);
         for (const metric of metrics) {
           diffBatch(into.metrics.get(metric)!, ids, truth.get(metric)!, live.scores.get(metric)!);
         }

@@ -76,7 +76,7 @@ export async function resetState(testApp: TestApp): Promise<void> {
     }
   }
   await deleteRedisKeys(testApp.topology, `${process.env.REDIS_KEY_PREFIX ?? 'test:'}*`);
-  // Ids restart at 1: what this instance keeps in memory (profiles, counts) describes old rows.
+  // Ids restart at 1: what this instance keeps in memory (profiles, articles) describes old rows.
   testApp.app.get(LocalTier).forgetAll();
   await markBoardsBuilt(testApp);
   // The queues' keys went with the rest: put the repeatable jobs' schedulers back.
