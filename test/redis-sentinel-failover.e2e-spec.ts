@@ -243,13 +243,18 @@ describe('Redis Sentinel: replica reads and failover under traffic', () => {
     await replicasHaveAll();
     const author = await registerUser(t);
     const slug = await createArticle(t, author.token, { title: 'viewed after the cut' });
+    const demoted = await topology.liveSentinelMaster();
     const failedOverAt = Date.now();
     await sentinelFailover();
-    await pollUntil(
+    // SENTINEL FAILOVER returns before the switch: until the sentinels name another master, the
+    // old one is still "the master" to every check below (a run read at once wrote its views there,
+    // 0.2 s after the call, and the switch then wiped them).
+    const promoted = await pollUntil(
       () => topology.liveSentinelMaster(),
-      (port) => port !== undefined,
+      (port) => port !== demoted,
       JOB_BOUND_MS,
     );
+    expect(promoted).not.toBe(demoted);
     // What is under test is the flush running again, not the views of the failover window: until
     // the sentinels reconfigure the old master it is still writable, and a client that asked a
     // sentinel not yet informed can write there (lost on its resync).
