@@ -160,7 +160,8 @@ async function measure(
     seconds: SECONDS,
     rate: Math.max(1, Math.round(max.requestsPerSecond / 2)),
   });
-  const halfStalls = appStalls(metricsBefore, await metricsText(url));
+  const metricsAfter = await metricsText(url);
+  const halfStalls = appStalls(metricsBefore, metricsAfter);
   // Errors under load make the row meaningless: it is printed (with what the errors were) and the
   // bench fails at the end, so the other rows of this run are not lost. So does a generator that
   // could not keep pace: its lateness is in every latency it measured (from the due time), so the
@@ -178,7 +179,7 @@ async function measure(
   ].filter((text): text is string => text !== undefined);
   const note = notes.length ? notes.join('; ') : undefined;
   if (note) failures.push(`${name}: ${note}`);
-  await sampleTier(url);
+  sampleTier(url, metricsAfter);
   return { scenario: name, max, half, baselineBefore, bytes, note, cpuUsPerRequest, halfStalls };
 }
 
@@ -206,8 +207,8 @@ let metricsToken: string | undefined;
 /** The largest `local_cache_bytes` read after a scenario, and the tier's cap, by app URL. */
 const tierPeak = new Map<string, { bytes: number; cap: number }>();
 
-async function sampleTier(url: string): Promise<void> {
-  const text = await metricsText(url);
+/** Records the tier's size in `text`, the app's /metrics read after a scenario. */
+function sampleTier(url: string, text: string | undefined): void {
   const bytes = seriesValue(text, 'local_cache_bytes');
   const cap = seriesValue(text, 'local_cache_max_bytes');
   if (bytes === undefined || cap === undefined) return;
