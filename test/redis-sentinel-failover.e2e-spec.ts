@@ -119,10 +119,24 @@ describe('Redis Sentinel: replica reads and failover under traffic', () => {
     expect(reached).toBe(true);
   }
 
-  async function sentinelFailover(): Promise<void> {
+  /**
+   * SENTINEL FAILOVER, then waits until the sentinels name another master, answering as one:
+   * the command returns before the switch, and until then the old master is still "the master"
+   * to every check (a case that read at once wrote there, 0.2 s after the call, and the switch
+   * then wiped it). The old master stays up and writable until the sentinels reconfigure it.
+   */
+  async function sentinelFailover(): Promise<{ demoted: number; promoted: number }> {
+    const demoted = await topology.liveSentinelMaster();
     const sentinel = await topology.node(topology.sentinelPort);
     await sentinel.sendCommand(['SENTINEL', 'FAILOVER', 'conduit']);
     sentinel.destroy();
+    const promoted = await pollUntil(
+      () => topology.liveSentinelMaster(),
+      (port) => port !== demoted,
+      JOB_BOUND_MS,
+    );
+    expect(promoted).not.toBe(demoted);
+    return { demoted, promoted };
   }
 
   it('a closed app leaves no connection open on the sentinels (failover detectors included)', async () => {
@@ -243,18 +257,8 @@ describe('Redis Sentinel: replica reads and failover under traffic', () => {
     await replicasHaveAll();
     const author = await registerUser(t);
     const slug = await createArticle(t, author.token, { title: 'viewed after the cut' });
-    const demoted = await topology.liveSentinelMaster();
     const failedOverAt = Date.now();
     await sentinelFailover();
-    // SENTINEL FAILOVER returns before the switch: until the sentinels name another master, the
-    // old one is still "the master" to every check below (a run read at once wrote its views there,
-    // 0.2 s after the call, and the switch then wiped them).
-    const promoted = await pollUntil(
-      () => topology.liveSentinelMaster(),
-      (port) => port !== demoted,
-      JOB_BOUND_MS,
-    );
-    expect(promoted).not.toBe(demoted);
     // What is under test is the flush running again, not the views of the failover window: until
     // the sentinels reconfigure the old master it is still writable, and a client that asked a
     // sentinel not yet informed can write there (lost on its resync).
@@ -286,16 +290,13 @@ describe('Redis Sentinel: replica reads and failover under traffic', () => {
     const views = t.app.get<Queue>(getQueueToken(VIEWS_QUEUE));
     expect(await queueAnswers(views)).toBe(true);
     const queueClient = await views.getBackend().connection.client;
-    const demoted = await topology.liveSentinelMaster();
     const failedOverAt = Date.now();
-    await sentinelFailover();
-    // SENTINEL FAILOVER leaves the old master up and writable until the sentinels reconfigure it
-    // (seconds later): a write through the queue's connection must reach the new master while
-    // the old one still calls itself master, or jobs added meanwhile would be lost with it.
+    const { demoted, promoted } = await sentinelFailover();
+    // The old master stays up and writable until the sentinels reconfigure it (seconds later): a
+    // write through the queue's connection must reach the new master while the old one still
+    // calls itself master, or jobs added meanwhile would be lost with it.
     const landed = await pollUntil(
       async () => {
-        const promoted = await topology.sentinelMaster();
-        if (promoted === demoted) return null;
         const landed = await probeLandsOn(
           (key) => queueClient.set(key, '1', { PX: 30_000 }),
           promoted,

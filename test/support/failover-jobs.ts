@@ -270,7 +270,10 @@ export class FailoverJobs {
     );
     const flushedMs = Date.now() - from;
     // On a miss, the views queue's state goes into the failure message.
-    const state = flushed === reads ? undefined : await this.viewsQueueState();
+    const state =
+      flushed === reads
+        ? undefined
+        : await viewsFlushState(this.app, { failoverEnd: this.failoverEnd });
     expect({ flushed, state }).toEqual({ flushed: reads, state: undefined });
     // Moved by the repeatable job (nothing else flushes views): one finished after the reads, on
     // the new master. (Not "started after the failover": a job started just before its end can
@@ -333,11 +336,6 @@ export class FailoverJobs {
         now: Date.now(),
       })),
     );
-  }
-
-  /** What the views flush is doing (for a failure message). */
-  private viewsQueueState() {
-    return viewsFlushState(this.app, { failoverEnd: this.failoverEnd });
   }
 
   /** "follower <- article" pairs not in the follower's timeline (a feed read rebuilds a missing one). */
