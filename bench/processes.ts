@@ -45,9 +45,13 @@ export interface RunningApp {
   stop: () => Promise<void>;
 }
 
-/** A built entry point of `dir` (dist/main.js, dist/worker.js) in production mode. */
+/**
+ * A built entry point of `dir` (dist/main.js, dist/worker.js) in production mode; the API with
+ * the Node options of `dir`'s `npm run start:prod`, as production starts it.
+ */
 function spawnBuilt(script: string, env: Record<string, string>, dir: string): ChildProcess {
-  return spawn(process.execPath, [`${dir}/dist/${script}`], {
+  const nodeOptions = script === 'main.js' ? npmScriptNodeOptions('start:prod', dir) : [];
+  return spawn(process.execPath, [...nodeOptions, `${dir}/dist/${script}`], {
     cwd: dir,
     env: { ...process.env, NODE_ENV: 'production', LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
@@ -110,8 +114,8 @@ export interface CommandRun {
  * The Node options `npm run <name>` starts its tool with (package.json), so a bench runs the tool
  * as operators do: e.g. the heap sizing of `npm run reconcile`.
  */
-export function npmScriptNodeOptions(name: string): string[] {
-  const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as {
+export function npmScriptNodeOptions(name: string, dir = '.'): string[] {
+  const pkg = JSON.parse(readFileSync(`${dir}/package.json`, 'utf8')) as {
     scripts: Record<string, string>;
   };
   const words = (pkg.scripts[name] ?? '').split(/\s+/);
