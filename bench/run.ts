@@ -86,9 +86,11 @@ const MAJOR_GC_COUNT = 'nodejs_gc_duration_seconds_count{kind="major"}';
 const MAJOR_GC_SUM = 'nodejs_gc_duration_seconds_sum{kind="major"}';
 
 function appStalls(before: string | undefined, after: string | undefined): AppStalls {
+  // prom-client prints a GC kind's series only once one such GC was observed: an app whose
+  // /metrics was read (before and after) and lacks it has had none.
   const delta = (series: string) => {
-    const [from, to] = [seriesValue(before, series), seriesValue(after, series)];
-    return to === undefined ? undefined : to - (from ?? 0);
+    if (before === undefined || after === undefined) return undefined;
+    return (seriesValue(after, series) ?? 0) - (seriesValue(before, series) ?? 0);
   };
   const loopMax = seriesValue(after, 'nodejs_eventloop_lag_max_seconds');
   const gcSeconds = delta(MAJOR_GC_SUM);
