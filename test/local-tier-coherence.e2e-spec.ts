@@ -1,4 +1,5 @@
 import { LocalTier } from '../src/cache/local-tier.js';
+import { FavoriteIdsCache } from '../src/favorites/favorite-ids-cache.js';
 import { authHeader, registerUser } from './support/factories.js';
 import { RedisServerProcess } from './support/redis-server.js';
 import { bootApp, resetState, type TestApp } from './support/test-app.js';
@@ -146,6 +147,45 @@ describe('in-process tier coherence across two instances', () => {
       STALE_BOUND_MS,
     );
     expect(await bioOn(reader.token)).toBe('rewritten');
+  });
+
+  it("a favorite on one instance flips the viewer's flag on the other, whose tier holds their favorites", async () => {
+    const author = await registerUser(a);
+    const viewer = await registerUser(a);
+    await a
+      .http()
+      .post('/api/articles')
+      .set(authHeader(author.token))
+      .send({ article: { title: 'Liked Twice', description: 'd', body: 'b', tagList: [] } })
+      .expect(201);
+    const [{ id: viewerId }] = await a.db.query<{ id: number }[]>(
+      'SELECT id FROM users WHERE username = $1',
+      [viewer.username],
+    );
+    const path = '/api/articles/liked-twice';
+    const favorited = async () =>
+      (await b.http().get(path).set(authHeader(viewer.token)).expect(200)).body.article
+        .favorited as boolean;
+    // b's tier comes to hold the viewer's favorites: its flags then ask Redis nothing.
+    await until(async () => {
+      await favorited();
+      return b.app.get(FavoriteIdsCache).heldSet(viewerId) instanceof Set;
+    });
+    expect(await favorited()).toBe(false);
+
+    for (const favorite of [true, false, true]) {
+      const write = a.http()[favorite ? 'post' : 'delete'](`${path}/favorite`);
+      const body = (await write.set(authHeader(viewer.token)).expect(200)).body;
+      expect(body.article.favorited).toBe(favorite);
+      expect(await staleFor(async () => (await favorited()) === favorite)).toBeLessThan(
+        STALE_BOUND_MS,
+      );
+      // Held again after each eviction, so the next round starts from memory too.
+      await until(async () => {
+        await favorited();
+        return b.app.get(FavoriteIdsCache).heldSet(viewerId) instanceof Set;
+      });
+    }
   });
 
   it('a logout on one instance bites on the next request on the other (session tier)', async () => {

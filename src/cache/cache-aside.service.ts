@@ -97,6 +97,11 @@ export class CacheAsideService implements OnApplicationShutdown {
     return local.found ? local.value : undefined;
   }
 
+  /** Whether the tiers may answer now (caching on, Redis usable): a fill would be kept. */
+  get usable(): boolean {
+    return this.tiersUsable();
+  }
+
   /**
    * Whether the tiers may answer at all now: caching on and Redis usable. A failover the client
    * has seen is noticed first (its listeners hold back the keys whose invalidations it may have

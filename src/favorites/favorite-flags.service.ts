@@ -1,11 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { inBackground } from '../database/query-origin.js';
+import { FavoriteIdsCache } from './favorite-ids-cache.js';
 import { FavoritesRepository } from './favorites.repository.js';
 import { FavoritesStore } from './favorites.store.js';
 
 /**
  * The viewer's `favorited` flag per article, for the article presenter: from the viewer's
- * favorites set (one SMISMEMBER), or from Postgres when it is not loaded (rebuilt meanwhile) or
+ * favorites held in the in-process tier (FavoriteIdsCache: no Redis at all), else the viewer's
+ * favorites set (one SMISMEMBER), else Postgres when the set is not loaded (rebuilt meanwhile) or
  * Redis failed.
  */
 @Injectable()
@@ -13,12 +15,17 @@ export class FavoriteFlags {
   constructor(
     private readonly favorites: FavoritesRepository,
     private readonly store: FavoritesStore,
+    private readonly cached: FavoriteIdsCache,
   ) {}
 
   /** Whether the viewer favorited each article. */
   async of(viewerId: number, articleIds: number[]): Promise<boolean[]> {
     // No article (an empty page): nothing to ask, even while Redis is down.
     if (articleIds.length === 0) return [];
+    const held = this.cached.heldSet(viewerId);
+    if (held) return articleIds.map((id) => held.has(id));
+    // Not in the tier (undefined): loaded for the next pages. Too many to list (null): the set.
+    if (held === undefined) this.cached.warm(viewerId);
     let answeredNotLoaded = false;
     try {
       const flags = await this.store.flags(viewerId, articleIds);

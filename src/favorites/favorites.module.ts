@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { CountersModule } from '../counters/counters.module.js';
 import { FavoriteFlags } from './favorite-flags.service.js';
+import { FavoriteIdsCache } from './favorite-ids-cache.js';
 import { FavoritesRepository } from './favorites.repository.js';
 import { FavoritesService } from './favorites.service.js';
 import { FavoritesStore } from './favorites.store.js';
@@ -14,7 +15,13 @@ import { Favorite } from '../articles/article.entity.js';
  */
 @Module({
   imports: [TypeOrmModule.forFeature([Favorite]), CountersModule],
-  providers: [FavoritesRepository, FavoritesStore, FavoriteFlags, FavoritesService],
+  providers: [
+    FavoritesRepository,
+    FavoritesStore,
+    FavoriteIdsCache,
+    FavoriteFlags,
+    FavoritesService,
+  ],
   exports: [FavoritesService, FavoriteFlags],
 })
 export class FavoritesModule {}

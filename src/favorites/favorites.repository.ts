@@ -82,6 +82,15 @@ export class FavoritesRepository {
     return new Set(rows.map((row) => row.id));
   }
 
+  /** Every article the user favorited, or null when that is more than `max` articles. */
+  async favoritedIdsUpTo(userId: number, max: number): Promise<number[] | null> {
+    const rows: { id: number }[] = await this.db.query(
+      `SELECT article_id AS id FROM favorites WHERE user_id = $1 LIMIT $2`,
+      [userId, max + 1],
+    );
+    return rows.length > max ? null : rows.map((row) => row.id);
+  }
+
   /** Every article the user favorited, in id order and chunks (for rebuilding their Redis set). */
   async *favoritedIds(userId: number, chunk = 5000): AsyncGenerator<number[]> {
     let lastId = 0;

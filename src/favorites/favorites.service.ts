@@ -7,6 +7,7 @@ import { OutboxService } from '../outbox/outbox.service.js';
 import { effects } from '../outbox/write-effects.js';
 import { RedisKeys } from '../redis/keys.js';
 import { FavoritesRepository } from './favorites.repository.js';
+import { FavoriteIdsCache } from './favorite-ids-cache.js';
 import { FavoritesStore } from './favorites.store.js';
 
 /**
@@ -23,6 +24,7 @@ export class FavoritesService {
     private readonly locks: AdvisoryLocks,
     private readonly outbox: OutboxService,
     private readonly keys: RedisKeys,
+    private readonly favoriteIds: FavoriteIdsCache,
   ) {}
 
   async set(viewerId: number, article: ArticleRef, favorite: boolean): Promise<void> {
@@ -35,7 +37,7 @@ export class FavoritesService {
         // The row change, the article's count and the outbox row commit together, in one
         // statement; a repeated favorite or unfavorite moves nothing and records nothing.
         const fx = effects({
-          cacheKeys: articleCacheKeys(this.keys, article.id),
+          cacheKeys: [...articleCacheKeys(this.keys, article.id), this.favoriteIds.key(viewerId)],
           tags: [ARTICLES_TAG],
           // The relay drops the set and recounts the author when the deltas failed.
           derivedKeys: [this.keys.favorites(viewerId)],

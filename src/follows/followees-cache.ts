@@ -1,49 +1,32 @@
 import { Injectable } from '@nestjs/common';
 import { CacheAsideService } from '../cache/cache-aside.service.js';
-import type { CachePolicy } from '../cache/cache-policy.js';
+import { IdSetCache } from '../cache/id-set-cache.js';
 import { RedisKeys } from '../redis/keys.js';
 
 /**
- * Everyone a user follows as one cache-aside entry (`user:{id}:followees`, the ids as JSON) in
- * front of the `following` zset, so a feed reader's followees come from the in-process tier
- * without a Redis round trip. Each follow or unfollow by the user evicts it (a cache key of its
- * outbox row: the writer evicts it after the commit, the relay when the writer could not), and
- * every instance's tier drops it on the invalidation channel, as for any cached entry.
+ * Everyone a user follows as one cache entry (`user:{id}:followees`, see IdSetCache) in front of
+ * the `following` zset, so a feed reader's followees and a page's `following` flags come from the
+ * in-process tier without a Redis round trip. Evicted by each follow or unfollow of the user.
  */
 @Injectable()
 export class FolloweesCache {
-  private readonly policy: CachePolicy;
-  /** Sets of the followee arrays the tier handed out (dropped with them). */
-  private readonly sets = new WeakMap<readonly number[], ReadonlySet<number>>();
+  private readonly ids: IdSetCache;
 
-  constructor(
-    private readonly cache: CacheAsideService,
-    private readonly keys: RedisKeys,
-  ) {
-    this.policy = cache.policy('followees');
+  constructor(cache: CacheAsideService, keys: RedisKeys) {
+    this.ids = new IdSetCache(cache, cache.policy('followees'), (userId) => keys.followees(userId));
   }
 
   key(userId: number): string {
-    return this.keys.followees(userId);
+    return this.ids.keyOf(userId);
   }
 
   /** The user's followee ids: cached, or `load`ed (the zset, else Postgres) and cached. */
   async get(userId: number, load: () => Promise<number[]>): Promise<number[]> {
-    return (await this.cache.get(this.key(userId), load, this.policy)) ?? [];
+    return (await this.ids.get(userId, load)) ?? [];
   }
 
-  /**
-   * The user's followees as a set when the in-process tier holds them (undefined otherwise). The
-   * tier hands out one shared array per entry, so the set is built once per entry, not per call.
-   */
+  /** The user's followees as a set when the in-process tier holds them (undefined otherwise). */
   heldSet(userId: number): ReadonlySet<number> | undefined {
-    const ids = this.cache.peek<number[]>(this.key(userId));
-    if (!ids) return undefined;
-    let set = this.sets.get(ids);
-    if (!set) {
-      set = new Set(ids);
-      this.sets.set(ids, set);
-    }
-    return set;
+    return this.ids.heldSet(userId) ?? undefined;
   }
 }

@@ -38,6 +38,15 @@ export class RedisKeys {
   }
 
   /**
+   * Every article the user favorited, as one cache entry (JSON array of ids): the `favorited`
+   * flags' copy of the favorites set, kept in the in-process tier; evicted by the user's
+   * favorites and unfavorites.
+   */
+  favoriteIds(userId: number): string {
+    return `${this.prefix}user:{${userId}}:favorite-ids`;
+  }
+
+  /**
    * What the user favorited: set of zero-padded article ids plus a "loaded" sentinel. Beside
    * `following` in the user's slot (one hash tag per user).
    */

@@ -1,0 +1,61 @@
+import { jest } from '@jest/globals';
+import type { CacheAsideService } from './cache-aside.service.js';
+import type { CachePolicy } from './cache-policy.js';
+import { IdSetCache } from './id-set-cache.js';
+
+const POLICY = { name: 'ids' } as CachePolicy;
+
+function fakeCache(held: Map<string, number[] | null>, usable = true) {
+  return {
+    usable,
+    peek: jest.fn((key: string) => held.get(key)),
+    get: jest.fn(async (_key: string, load: () => Promise<unknown>) => load()),
+  };
+}
+
+describe('IdSetCache', () => {
+  it('gives one shared set per entry the tier holds, null for a declined list, undefined for none', () => {
+    const ids = [3, 5];
+    const held = new Map<string, number[] | null>([
+      ['ids:1', ids],
+      ['ids:2', null],
+    ]);
+    const sut = new IdSetCache(
+      fakeCache(held) as unknown as CacheAsideService,
+      POLICY,
+      (id) => `ids:${id}`,
+    );
+    const first = sut.heldSet(1);
+    expect(first && [...first]).toEqual([3, 5]);
+    expect(sut.heldSet(1)).toBe(first);
+    expect(sut.heldSet(2)).toBeNull();
+    expect(sut.heldSet(3)).toBeUndefined();
+  });
+
+  it('warms through the cache only while the tiers can keep what it loads', () => {
+    const load = jest.fn(() => Promise.resolve([1]));
+    const usable = fakeCache(new Map());
+    new IdSetCache(usable as unknown as CacheAsideService, POLICY, (id) => `ids:${id}`).warm(
+      7,
+      load,
+    );
+    expect(usable.get).toHaveBeenCalledWith('ids:7', load, POLICY);
+
+    const unusable = fakeCache(new Map(), false);
+    new IdSetCache(unusable as unknown as CacheAsideService, POLICY, (id) => `ids:${id}`).warm(
+      7,
+      load,
+    );
+    expect(unusable.get).not.toHaveBeenCalled();
+    expect(load).toHaveBeenCalledTimes(1);
+  });
+
+  it('swallows a failed background load', async () => {
+    const cache = fakeCache(new Map());
+    cache.get.mockRejectedValueOnce(new Error('Redis is gone'));
+    new IdSetCache(cache as unknown as CacheAsideService, POLICY, (id) => `ids:${id}`).warm(1, () =>
+      Promise.resolve([]),
+    );
+    await new Promise((resolve) => setImmediate(resolve)); // an unhandled rejection would fail the run
+  });
+});
