@@ -166,11 +166,13 @@ describe('in-process tier coherence across two instances', () => {
     const favorited = async () =>
       (await b.http().get(path).set(authHeader(viewer.token)).expect(200)).body.article
         .favorited as boolean;
-    // b's tier comes to hold the viewer's favorites: its flags then ask Redis nothing.
-    await until(async () => {
-      await favorited();
-      return b.app.get(FavoriteIdsCache).heldSet(viewerId) instanceof Set;
-    });
+    // Reads on b until its tier holds the viewer's favorites: its flags then ask Redis nothing.
+    const heldByB = () =>
+      until(async () => {
+        await favorited();
+        return b.app.get(FavoriteIdsCache).heldSet(viewerId) instanceof Set;
+      });
+    await heldByB();
     expect(await favorited()).toBe(false);
 
     for (const favorite of [true, false, true]) {
@@ -180,11 +182,7 @@ describe('in-process tier coherence across two instances', () => {
       expect(await staleFor(async () => (await favorited()) === favorite)).toBeLessThan(
         STALE_BOUND_MS,
       );
-      // Held again after each eviction, so the next round starts from memory too.
-      await until(async () => {
-        await favorited();
-        return b.app.get(FavoriteIdsCache).heldSet(viewerId) instanceof Set;
-      });
+      await heldByB(); // again after each eviction: the next round starts from memory too
     }
   });
 

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { CacheAsideService } from '../cache/cache-aside.service.js';
+import { inBackground } from '../database/query-origin.js';
 import { IdSetCache } from '../cache/id-set-cache.js';
 import { RedisKeys } from '../redis/keys.js';
 import { FavoritesRepository } from './favorites.repository.js';
@@ -42,8 +43,13 @@ export class FavoriteIdsCache {
     return this.ids.heldSet(userId);
   }
 
-  /** Loads the entry in the background (from Postgres), for the user's next pages. */
+  /**
+   * Loads the entry in the background (from Postgres), for the user's next pages. Its SQL counts
+   * as background work: the page that started it did not wait for it.
+   */
   warm(userId: number): void {
-    this.ids.warm(userId, () => this.favorites.favoritedIdsUpTo(userId, MAX_CACHED_FAVORITES));
+    inBackground(() =>
+      this.ids.warm(userId, () => this.favorites.favoritedIdsUpTo(userId, MAX_CACHED_FAVORITES)),
+    );
   }
 }
