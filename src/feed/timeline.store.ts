@@ -65,11 +65,10 @@ export class TimelineStore {
     const replies: unknown[][] = await this.redis.run('timeline.read', (redis) =>
       Promise.all(
         keys.map((key, i) => {
-          // The sentinel is the only member scored <= 0 (entries are creation times), so two
-          // ZCOUNTs tell built / complete / trimmed without reading its score (text again).
+          // The sentinel's score tells built (present) / complete (0) / trimmed (-1).
           const multi = redis.multi();
           if (i === 0) multi.exists(pendingKey);
-          multi.zCount(key, TRIMMED, TRIMMED).zCount(key, COMPLETE, COMPLETE).zCard(key);
+          multi.zScore(key, LOADED_SENTINEL).zCard(key);
           // One more than asked: the sentinel may be among them when the zset is short.
           if (withTimes) multi.zRangeWithScores(key, 0, count, { REV: true });
           else multi.zRange(key, 0, count, { REV: true });
@@ -78,7 +77,7 @@ export class TimelineStore {
       ),
     );
     return {
-      slices: replies.map((reply) => toSlice(reply.slice(-4) as SliceReply, count, withTimes)),
+      slices: replies.map((reply) => toSlice(reply.slice(-3) as SliceReply, count, withTimes)),
       pending: replies[0]?.[0] === 1,
     };
   }
@@ -238,19 +237,18 @@ export class TimelineStore {
 
 /** The replies of one key's MULTI in `newest`, after the pending mark's. */
 type SliceReply = [
-  trimmed: number,
-  complete: number,
+  sentinelScore: number | null,
   size: number,
   members: (string | { value: string; score: number })[],
 ];
 
 /** One key's replies as a slice (null: not built), the sentinel left out. */
 function toSlice(
-  [trimmed, complete, size, members]: SliceReply,
+  [sentinelScore, size, members]: SliceReply,
   count: number,
   withTimes: boolean,
 ): TimelineSlice | null {
-  if (trimmed + complete === 0) return null;
+  if (sentinelScore === null) return null;
   const ids: number[] = [];
   const timesMs: number[] = [];
   for (const member of members) {
@@ -265,7 +263,7 @@ function toSlice(
   return {
     ids,
     timesMs: withTimes ? timesMs : undefined,
-    complete: complete === 1,
+    complete: sentinelScore === COMPLETE,
     size: size - 1,
   };
 }
