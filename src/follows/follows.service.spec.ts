@@ -26,6 +26,7 @@ describe('FollowsService', () => {
   let counters: Mocked<UserCountersService>;
   let locks: Mocked<AdvisoryLocks>;
   let outbox: Mocked<OutboxService>;
+  let followees: Mocked<FolloweesCache>;
 
   beforeEach(() => {
     const service = newTestService(FollowsService);
@@ -38,7 +39,8 @@ describe('FollowsService', () => {
     counters.writerLock.mockImplementation((id) => ({ key: `counts:${id}`, mode: 'shared' }));
     counters.apply.mockResolvedValue(true);
     graph.zsetKey.mockImplementation((id, direction) => `${direction}:${id}`);
-    service.mock(FolloweesCache).key.mockImplementation((id) => `followees:${id}`);
+    followees = service.mock(FolloweesCache);
+    followees.key.mockImplementation((id) => `followees:${id}`);
     graph.applyEdge.mockResolvedValue(undefined);
     graph.follows.mockImplementation((_viewer, ids) => Promise.resolve(ids.map(() => true)));
   });
@@ -150,10 +152,18 @@ describe('FollowsService', () => {
       expect(graph.follows).not.toHaveBeenCalled();
     });
 
-    it('reads the viewer’s zset when loaded', async () => {
+    it('answers from the followees the in-process tier holds, asking Redis nothing', async () => {
+      followees.heldSet.mockReturnValue(new Set([3]));
+      expect(await sut.followingFlags(1, [2, 3])).toEqual([false, true]);
+      expect(graph.follows).not.toHaveBeenCalled();
+      expect(followees.warm).not.toHaveBeenCalled();
+    });
+
+    it('reads the viewer’s zset when loaded, loading the followees entry for the next pages', async () => {
       graph.follows.mockResolvedValue([true, false]);
       expect(await sut.followingFlags(1, [2, 3])).toEqual([true, false]);
       expect(follows.followedAmong).not.toHaveBeenCalled();
+      expect(followees.warm.mock.calls.map(([id]) => id)).toEqual([1]);
     });
 
     it('asks Postgres and rebuilds the zset in the background when it is not loaded', async () => {

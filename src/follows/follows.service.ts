@@ -64,12 +64,16 @@ export class FollowsService implements OnModuleInit {
   /**
    * For each user id, whether the viewer follows it (all false for anonymous viewers): from the
    * viewer's followees when the in-process tier holds them (no Redis at all; a feed reader's are
-   * there), else the viewer's following zset, else Postgres.
+   * there, and a missing entry is loaded for the next page), else the viewer's following zset,
+   * else Postgres.
    */
   async followingFlags(viewerId: number | undefined, userIds: number[]): Promise<boolean[]> {
     if (viewerId === undefined || userIds.length === 0) return userIds.map(() => false);
     const held = this.followees.heldSet(viewerId);
     if (held) return userIds.map((id) => held.has(id));
+    // Loaded for the viewer's next pages (evicted by their last follow, or expired from the
+    // tier); this page asks the zset. Its SQL, if any, counts as background work.
+    inBackground(() => this.followees.warm(viewerId, () => this.followeeIdsFromGraph(viewerId)));
     try {
       const flags = await this.graph.follows(viewerId, userIds);
       if (flags) return flags;
