@@ -1,6 +1,6 @@
 import { LocalTier } from '../src/cache/local-tier.js';
 import { FavoriteIdsCache } from '../src/favorites/favorite-ids-cache.js';
-import { authHeader, registerUser } from './support/factories.js';
+import { authHeader, createArticle, registerUser, userId } from './support/factories.js';
 import { RedisServerProcess } from './support/redis-server.js';
 import { bootApp, resetState, type TestApp } from './support/test-app.js';
 
@@ -152,17 +152,9 @@ describe('in-process tier coherence across two instances', () => {
   it("a favorite on one instance flips the viewer's flag on the other, whose tier holds their favorites", async () => {
     const author = await registerUser(a);
     const viewer = await registerUser(a);
-    await a
-      .http()
-      .post('/api/articles')
-      .set(authHeader(author.token))
-      .send({ article: { title: 'Liked Twice', description: 'd', body: 'b', tagList: [] } })
-      .expect(201);
-    const [{ id: viewerId }] = await a.db.query<{ id: number }[]>(
-      'SELECT id FROM users WHERE username = $1',
-      [viewer.username],
-    );
-    const path = '/api/articles/liked-twice';
+    const slug = await createArticle(a, author.token, { title: 'Liked Twice' });
+    const viewerId = await userId(a, viewer.username);
+    const path = `/api/articles/${slug}`;
     const favorited = async () =>
       (await b.http().get(path).set(authHeader(viewer.token)).expect(200)).body.article
         .favorited as boolean;
