@@ -1,4 +1,5 @@
 import { jest } from '@jest/globals';
+import { currentQueryOrigin } from '../database/query-origin.js';
 import type { CacheAsideService } from './cache-aside.service.js';
 import type { CachePolicy } from './cache-policy.js';
 import { IdSetCache } from './id-set-cache.js';
@@ -13,6 +14,10 @@ function fakeCache(held: Map<string, number[] | null>, usable = true) {
   };
 }
 
+/** The class under test over a fake cache, keyed `ids:<user>`. */
+const idSetCache = (cache: ReturnType<typeof fakeCache>) =>
+  new IdSetCache(cache as unknown as CacheAsideService, POLICY, (id) => `ids:${id}`);
+
 describe('IdSetCache', () => {
   it('gives one shared set per entry the tier holds, null for a declined list, undefined for none', () => {
     const ids = [3, 5];
@@ -20,11 +25,7 @@ describe('IdSetCache', () => {
       ['ids:1', ids],
       ['ids:2', null],
     ]);
-    const sut = new IdSetCache(
-      fakeCache(held) as unknown as CacheAsideService,
-      POLICY,
-      (id) => `ids:${id}`,
-    );
+    const sut = idSetCache(fakeCache(held));
     const first = sut.heldSet(1);
     expect(first && [...first]).toEqual([3, 5]);
     expect(sut.heldSet(1)).toBe(first);
@@ -35,27 +36,29 @@ describe('IdSetCache', () => {
   it('warms through the cache only while the tiers can keep what it loads', () => {
     const load = jest.fn(() => Promise.resolve([1]));
     const usable = fakeCache(new Map());
-    new IdSetCache(usable as unknown as CacheAsideService, POLICY, (id) => `ids:${id}`).warm(
-      7,
-      load,
-    );
+    idSetCache(usable).warm(7, load);
     expect(usable.get).toHaveBeenCalledWith('ids:7', load, POLICY);
 
     const unusable = fakeCache(new Map(), false);
-    new IdSetCache(unusable as unknown as CacheAsideService, POLICY, (id) => `ids:${id}`).warm(
-      7,
-      load,
-    );
+    idSetCache(unusable).warm(7, load);
     expect(unusable.get).not.toHaveBeenCalled();
     expect(load).toHaveBeenCalledTimes(1);
+  });
+
+  it('runs the load as background work (its SQL is not the calling request’s)', () => {
+    let origin: string | undefined;
+    idSetCache(fakeCache(new Map())).warm(1, () => {
+      origin = currentQueryOrigin();
+      return Promise.resolve([]);
+    });
+    expect(origin).toBe('background');
+    expect(currentQueryOrigin()).toBe('request');
   });
 
   it('swallows a failed background load', async () => {
     const cache = fakeCache(new Map());
     cache.get.mockRejectedValueOnce(new Error('Redis is gone'));
-    new IdSetCache(cache as unknown as CacheAsideService, POLICY, (id) => `ids:${id}`).warm(1, () =>
-      Promise.resolve([]),
-    );
+    idSetCache(cache).warm(1, () => Promise.resolve([]));
     await new Promise((resolve) => setImmediate(resolve)); // an unhandled rejection would fail the run
   });
 });

@@ -1,3 +1,4 @@
+import { inBackground } from '../database/query-origin.js';
 import type { CacheAsideService } from './cache-aside.service.js';
 import type { CachePolicy } from './cache-policy.js';
 
@@ -43,10 +44,12 @@ export class IdSetCache {
 
   /**
    * Fills the entry in the background (once per process at a time, as every `get`), so that the
-   * next read finds it in the tier. Nothing while the tiers cannot answer (caching off, Redis
-   * unusable): a load would then run on every call and be thrown away.
+   * next read finds it in the tier; the load's SQL counts as background work (the caller does not
+   * wait for it). Nothing while the tiers cannot answer (caching off, Redis unusable): a load
+   * would then run on every call and be thrown away.
    */
   warm(userId: number, load: () => Promise<number[] | null>): void {
-    if (this.cache.usable) this.get(userId, load).catch(() => undefined);
+    if (!this.cache.usable) return;
+    inBackground(() => this.get(userId, load)).catch(() => undefined);
   }
 }

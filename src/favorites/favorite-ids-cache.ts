@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
 import { CacheAsideService } from '../cache/cache-aside.service.js';
-import { inBackground } from '../database/query-origin.js';
 import { IdSetCache } from '../cache/id-set-cache.js';
 import { RedisKeys } from '../redis/keys.js';
 import { FavoritesRepository } from './favorites.repository.js';
@@ -43,13 +42,8 @@ export class FavoriteIdsCache {
     return this.ids.heldSet(userId);
   }
 
-  /**
-   * Loads the entry in the background (from Postgres), for the user's next pages. Its SQL counts
-   * as background work: the page that started it did not wait for it.
-   */
+  /** Loads the entry in the background (from Postgres), for the user's next pages. */
   warm(userId: number): void {
-    inBackground(() =>
-      this.ids.warm(userId, () => this.favorites.favoritedIdsUpTo(userId, MAX_CACHED_FAVORITES)),
-    );
+    this.ids.warm(userId, () => this.favorites.favoritedIdsUpTo(userId, MAX_CACHED_FAVORITES));
   }
 }

@@ -72,8 +72,8 @@ export class FollowsService implements OnModuleInit {
     const held = this.followees.heldSet(viewerId);
     if (held) return userIds.map((id) => held.has(id));
     // Loaded for the viewer's next pages (evicted by their last follow, or expired from the
-    // tier); this page asks the zset. Its SQL, if any, counts as background work.
-    inBackground(() => this.followees.warm(viewerId, () => this.followeeIdsFromGraph(viewerId)));
+    // tier); this page asks the zset.
+    this.followees.warm(viewerId, () => this.followeeIdsFromGraph(viewerId));
     try {
       const flags = await this.graph.follows(viewerId, userIds);
       if (flags) return flags;
